@@ -1,0 +1,100 @@
+"""Nansha Party Member Time Bank."""
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, request
+
+from .config import Config
+
+
+def create_app(config: object | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, CLI and error handlers.
+
+    Never migrates the database or starts the scheduler: `make run`, `wsgi.py` and the
+    `scheduler` command do that.
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_object(config or Config(app.instance_path))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+
+    from .blueprints.errors import register_error_handlers
+
+    register_error_handlers(app)
+    return app
+
+
+def _instance_secret(instance_path: str) -> str:
+    """A random key kept in instance/secret_key, for the one-machine default."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (every model registered before mappers configure)
+    from .blueprints.auth.session import init_login
+    from .core.db import configure_sqlite, write_intent
+    from .core.i18n import init_i18n
+    from .extensions import api, csrf, db, limiter, migrate
+
+    @app.before_request
+    def _declare_write_intent():
+        # SQLite takes its write lock at BEGIN only for requests that may write.
+        write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.teardown_request
+    def _reset_write_intent(exc=None):
+        write_intent.set(True)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_i18n(app)
+    init_login(app)
+    api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .blueprints.admin import bp as admin_bp
+    from .blueprints.api import register_api
+    from .blueprints.auth import bp as auth_bp
+    from .blueprints.main import bp as main_bp
+    from .blueprints.members import bp as members_bp
+    from .blueprints.units import bp as units_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(members_bp)
+    app.register_blueprint(units_bp)
+    app.register_blueprint(admin_bp)
+    register_api(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from .auth.cli import create_admin_command
+    from .demo.cli import seed_demo_command
+    from .members.cli import import_members_command
+    from .scheduler import scheduler_command
+    from .units.cli import import_units_command
+
+    for command in (create_admin_command, seed_demo_command, import_units_command,
+                    import_members_command, scheduler_command):
+        app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""Sign-in, API tokens, roles on units and the one authorisation helper."""

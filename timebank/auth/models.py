@@ -1,0 +1,81 @@
+"""Role assignments and API bearer tokens."""
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.db import TimestampMixin, UTCDateTime
+from ..extensions import db
+from ..members.models import Member
+from ..units.models import Unit
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    COORDINATOR = "coordinator"
+    ORGANISER = "organiser"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return ROLE_ORDER.index(self)
+
+    @property
+    def label(self):
+        return ROLE_LABELS[self]
+
+    def covers(self, needed: "Role") -> bool:
+        """Rights nest: admin ⊇ organiser ⊇ coordinator ⊇ staff."""
+        return self.rank >= needed.rank
+
+
+ROLE_ORDER = [Role.STAFF, Role.COORDINATOR, Role.ORGANISER, Role.ADMIN]
+ROLE_LABELS = {
+    Role.STAFF: _l("Checkpoint staff"),
+    Role.COORDINATOR: _l("Community coordinator"),
+    Role.ORGANISER: _l("Organiser"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+
+class RoleAssignment(TimestampMixin, db.Model):
+    __tablename__ = "role_assignments"
+    __table_args__ = (
+        sa.UniqueConstraint("member_id", "role", "unit_id"),
+        sa.CheckConstraint(
+            "role IN ('staff', 'coordinator', 'organiser', 'admin')", name="role_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(16))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
+
+    member: Mapped[Member] = relationship(back_populates="roles", foreign_keys=[member_id])
+    unit: Mapped[Unit] = relationship()
+    granted_by: Mapped[Member | None] = relationship(foreign_keys=[granted_by_id])
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+
+class ApiToken(TimestampMixin, db.Model):
+    """A bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The member's session_version when issued: a password change revokes older tokens.
+    session_version: Mapped[int] = mapped_column(default=1)
+
+    member: Mapped[Member] = relationship()

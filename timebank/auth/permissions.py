@@ -1,0 +1,86 @@
+"""The one authorisation helper: a role on a unit covers that unit and everything below it.
+
+Every page, API handler and service asks here. Roles are read from the database with the
+actor on each request (never cached across requests), so a revoked role stops at once.
+"""
+
+import sqlalchemy as sa
+
+from ..core.errors import NotAllowed
+from ..units.models import Unit
+from .models import Role
+
+
+def assignments(actor) -> list:
+    """The actor's role assignments (empty for anonymous actors)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return []
+    return list(actor.roles)
+
+
+def has_role(actor, needed: Role, unit: Unit | None = None) -> bool:
+    """Whether `actor` holds `needed` (or a higher role) on `unit` or one of its ancestors.
+
+    With `unit=None`, whether they hold it anywhere.
+    """
+    for ra in assignments(actor):
+        if not ra.role_enum.covers(needed):
+            continue
+        if unit is None or unit.path.startswith(ra.unit.path):
+            return True
+    return False
+
+
+def ensure_role(actor, needed: Role, unit: Unit | None = None) -> None:
+    """Raise NotAllowed unless has_role()."""
+    if not has_role(actor, needed, unit):
+        raise NotAllowed()
+
+
+def highest_role(actor) -> Role | None:
+    roles = [ra.role_enum for ra in assignments(actor)]
+    return max(roles, key=lambda r: r.rank) if roles else None
+
+
+def scope_paths(actor, needed: Role) -> list[str]:
+    """Paths of the units where the actor holds `needed` or more, minimal (no nesting)."""
+    paths = sorted(
+        {ra.unit.path for ra in assignments(actor) if ra.role_enum.covers(needed)}, key=len
+    )
+    kept: list[str] = []
+    for p in paths:
+        if not any(p.startswith(k) for k in kept):
+            kept.append(p)
+    return kept
+
+
+def in_scope(path_column, actor, needed: Role):
+    """A SQL condition: `path_column` lies in the actor's scope for `needed`."""
+    paths = scope_paths(actor, needed)
+    if not paths:
+        return sa.false()
+    return sa.or_(*[path_column.startswith(p, autoescape=True) for p in paths])
+
+
+def can_manage_member(actor, member) -> bool:
+    """Coordinators (and above) of the member's community."""
+    return has_role(actor, Role.COORDINATOR, member.community)
+
+
+def can_view_member(actor, member) -> bool:
+    """The member themself, or a coordinator in scope."""
+    return _is_self(actor, member) or can_manage_member(actor, member)
+
+
+def can_see_phone(actor, member) -> bool:
+    """SPEC 3.6: the full number only for the member and coordinators in scope."""
+    return can_view_member(actor, member)
+
+
+def ensure_can_view_member(actor, member) -> None:
+    if not can_view_member(actor, member):
+        raise NotAllowed()
+
+
+def _is_self(actor, member) -> bool:
+    return actor is not None and getattr(actor, "id", None) == member.id

@@ -1,0 +1,18 @@
+"""The JSON API under /api/v1 (flask-smorest, OpenAPI at /api/v1/openapi.json).
+
+Bearer tokens only: the session cookie is never accepted here, which is why these
+blueprints are exempt from CSRF.
+"""
+
+from ...extensions import api, csrf
+
+
+def register_api(app) -> None:
+    from . import audit, auth, members, roles, units
+    from .schemas.common import ErrorSchema
+
+    api.spec.components.schema("ErrorSchema", schema=ErrorSchema)
+
+    for module in (auth, units, members, roles, audit):
+        csrf.exempt(module.bp)
+        api.register_blueprint(module.bp)

@@ -1,0 +1,164 @@
+"""API: members, approval, profiles, suspension and transfers."""
+
+from flask import g
+from flask_smorest import Blueprint
+
+from ...auth.models import Role
+from ...auth.permissions import can_see_phone, ensure_can_view_member, ensure_role
+from ...core.privacy import mask_phone
+from ...extensions import db, limiter
+from ...members import queries, services
+from .access import auth_required, documents_errors
+from .schemas.members import (
+    DecisionInput,
+    MemberCreatedSchema,
+    MemberInput,
+    MemberListArgs,
+    MemberListSchema,
+    MemberSchema,
+    ProfileInput,
+    ReasonInput,
+    TransferInput,
+    TransferListSchema,
+    TransferSchema,
+)
+
+bp = Blueprint("api_members", __name__, url_prefix="/api/v1",
+               description="Members reporting to communities.")
+
+
+def profile(member, viewer) -> dict:
+    """A member as `viewer` may see them (SPEC 3.6: phone masked unless allowed)."""
+    return {
+        "id": member.id, "name": member.name,
+        "phone": member.phone if can_see_phone(viewer, member) else mask_phone(member.phone),
+        "is_party_member": member.is_party_member, "skills": member.skills,
+        "home_lat": member.home_lat, "home_lon": member.home_lon,
+        "workplace": member.workplace, "community_id": member.community_id,
+        "community_name": member.community.name, "grid_id": member.grid_id,
+        "status": member.status, "locale": member.locale, "created_at": member.created_at,
+        "approved_at": member.approved_at, "roles": member.roles,
+        "balance_minutes": queries.balance_minutes(member),
+    }
+
+
+@bp.route("/members", methods=["POST"])
+@limiter.limit("10 per hour")
+@documents_errors(bp, 400, 409, 422, 429)
+@bp.arguments(MemberInput)
+@bp.response(201, MemberCreatedSchema)
+def register(data):
+    """Register a member; they are pending until a coordinator approves them."""
+    member = services.register_member(**data)
+    db.session.commit()
+    return member
+
+
+@bp.route("/members", methods=["GET"])
+@auth_required(bp, 403, 422)
+@bp.arguments(MemberListArgs, location="query")
+@bp.response(200, MemberListSchema)
+def list_members(args):
+    """Members in the coordinator's scope, newest first."""
+    ensure_role(g.actor, Role.COORDINATOR)
+    members, total = queries.list_members(
+        g.actor, status=args.get("status"), community_id=args.get("community_id"),
+        search=args.get("q"), page=args["page"], per_page=args["per_page"])
+    return {"items": [profile(m, g.actor) for m in members], "total": total,
+            "page": args["page"]}
+
+
+@bp.route("/members/me", methods=["GET"])
+@auth_required(bp)
+@bp.response(200, MemberSchema)
+def me():
+    """The signed-in member's profile, with balance and roles."""
+    return profile(g.actor, g.actor)
+
+
+@bp.route("/members/<int:member_id>", methods=["GET"])
+@auth_required(bp, 403, 404)
+@bp.response(200, MemberSchema)
+def get_member(member_id):
+    """A member's profile (self, or a coordinator in scope)."""
+    member = queries.get_member(member_id)
+    ensure_can_view_member(g.actor, member)
+    return profile(member, g.actor)
+
+
+@bp.route("/members/<int:member_id>", methods=["PATCH"])
+@auth_required(bp, 400, 403, 404, 422)
+@bp.arguments(ProfileInput)
+@bp.response(200, MemberSchema)
+def update_member(data, member_id):
+    """Edit a profile (self, or a coordinator in scope)."""
+    member = queries.get_member(member_id)
+    services.update_profile(g.actor, member, **data)
+    db.session.commit()
+    return profile(member, g.actor)
+
+
+@bp.route("/members/<int:member_id>/approve", methods=["POST"])
+@auth_required(bp, 403, 404, 409)
+@bp.response(200, MemberSchema)
+def approve(member_id):
+    """Approve a pending member (coordinator of their community)."""
+    member = queries.get_member(member_id)
+    services.approve_member(g.actor, member)
+    db.session.commit()
+    return profile(member, g.actor)
+
+
+@bp.route("/members/<int:member_id>/suspend", methods=["POST"])
+@auth_required(bp, 400, 403, 404, 409, 422)
+@bp.arguments(ReasonInput)
+@bp.response(200, MemberSchema)
+def suspend(data, member_id):
+    """Suspend a member with a reason (coordinator in scope)."""
+    member = queries.get_member(member_id)
+    services.suspend_member(g.actor, member, reason=data["reason"])
+    db.session.commit()
+    return profile(member, g.actor)
+
+
+@bp.route("/members/<int:member_id>/reinstate", methods=["POST"])
+@auth_required(bp, 403, 404, 409)
+@bp.response(200, MemberSchema)
+def reinstate(member_id):
+    """Lift a suspension (coordinator in scope)."""
+    member = queries.get_member(member_id)
+    services.reinstate_member(g.actor, member)
+    db.session.commit()
+    return profile(member, g.actor)
+
+
+@bp.route("/members/me/transfers", methods=["POST"])
+@auth_required(bp, 400, 409, 422)
+@bp.arguments(TransferInput)
+@bp.response(201, TransferSchema)
+def request_transfer(data):
+    """Ask to report to another community."""
+    transfer = services.request_transfer(g.actor, **data)
+    db.session.commit()
+    return transfer
+
+
+@bp.route("/transfers", methods=["GET"])
+@auth_required(bp, 403)
+@bp.response(200, TransferListSchema)
+def list_transfers():
+    """Transfer requests waiting for the coordinator's decision."""
+    ensure_role(g.actor, Role.COORDINATOR)
+    return {"items": queries.list_pending_transfers(g.actor)}
+
+
+@bp.route("/transfers/<int:transfer_id>/decide", methods=["POST"])
+@auth_required(bp, 400, 403, 404, 409, 422)
+@bp.arguments(DecisionInput)
+@bp.response(200, TransferSchema)
+def decide_transfer(data, transfer_id):
+    """Approve or reject a transfer (coordinator of the receiving community)."""
+    transfer = queries.get_transfer(transfer_id)
+    services.decide_transfer(g.actor, transfer, **data)
+    db.session.commit()
+    return transfer

@@ -1,0 +1,48 @@
+"""API: role assignments."""
+
+from flask import g
+from flask_smorest import Blueprint
+
+from ...auth import queries, services
+from ...auth.models import Role
+from ...auth.permissions import ensure_role
+from ...extensions import db
+from ...members.queries import get_member
+from ...units.queries import get_unit
+from .access import auth_required
+from .schemas.auth import RoleInput, RoleListSchema, RoleSchema
+
+bp = Blueprint("api_roles", __name__, url_prefix="/api/v1/roles",
+               description="Roles on units: a role covers its unit's whole subtree.")
+
+
+@bp.route("", methods=["POST"])
+@auth_required(bp, 400, 403, 404, 409, 422)
+@bp.arguments(RoleInput)
+@bp.response(201, RoleSchema)
+def grant(data):
+    """Grant a role on a unit (admins; organisers in scope, up to their own role)."""
+    member = get_member(data["member_id"])
+    unit = get_unit(data["unit_id"])
+    ra = services.grant_role(g.actor, member=member, role=data["role"], unit=unit)
+    db.session.commit()
+    return ra
+
+
+@bp.route("", methods=["GET"])
+@auth_required(bp, 403)
+@bp.response(200, RoleListSchema)
+def list_roles():
+    """Role assignments in the organiser's scope."""
+    ensure_role(g.actor, Role.ORGANISER)
+    return {"items": queries.list_assignments(g.actor)}
+
+
+@bp.route("/<int:assignment_id>", methods=["DELETE"])
+@auth_required(bp, 403, 404, 409)
+@bp.response(204)
+def revoke(assignment_id):
+    """Take a role away."""
+    ra = queries.get_assignment(assignment_id)
+    services.revoke_role(g.actor, ra)
+    db.session.commit()

@@ -1,0 +1,107 @@
+from marshmallow import Schema, fields, validate
+
+from ....members.models import MemberStatus
+from ....members.skills import SKILLS
+from .auth import RoleSchema
+
+SKILL_TAGS = list(SKILLS)
+
+
+class _ProfileInput(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    is_party_member = fields.Boolean(load_default=True)
+    skills = fields.List(fields.String(validate=validate.OneOf(SKILL_TAGS)), load_default=list)
+    home_lat = fields.Float(allow_none=True, load_default=None,
+                            validate=validate.Range(-90, 90))
+    home_lon = fields.Float(allow_none=True, load_default=None,
+                            validate=validate.Range(-180, 180))
+    workplace = fields.String(allow_none=True, load_default=None,
+                              validate=validate.Length(max=120))
+
+
+class MemberInput(_ProfileInput):
+    phone = fields.String(required=True, validate=validate.Length(max=20))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=128))
+    community_id = fields.Integer(required=True, strict=True)
+    grid_id = fields.Integer(allow_none=True, load_default=None, strict=True)
+    locale = fields.String(load_default="zh_CN", validate=validate.OneOf(["zh_CN", "en"]))
+
+
+class ProfileInput(_ProfileInput):
+    grid_id = fields.Integer(allow_none=True, load_default=None, strict=True)
+    locale = fields.String(validate=validate.OneOf(["zh_CN", "en"]))
+
+
+class MemberCreatedSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    status = fields.String()
+    community_id = fields.Integer()
+
+
+class MemberSchema(Schema):
+    """A profile. `phone` is masked unless the viewer is the member or a coordinator in
+    scope."""
+
+    id = fields.Integer()
+    name = fields.String()
+    phone = fields.String()
+    is_party_member = fields.Boolean()
+    skills = fields.List(fields.String())
+    home_lat = fields.Float(allow_none=True)
+    home_lon = fields.Float(allow_none=True)
+    workplace = fields.String(allow_none=True)
+    community_id = fields.Integer()
+    community_name = fields.String()
+    grid_id = fields.Integer(allow_none=True)
+    status = fields.String(validate=validate.OneOf([s.value for s in MemberStatus]))
+    locale = fields.String()
+    created_at = fields.AwareDateTime()
+    approved_at = fields.AwareDateTime(allow_none=True)
+    roles = fields.List(fields.Nested(RoleSchema))
+    balance_minutes = fields.Integer()
+
+
+class MemberListArgs(Schema):
+    status = fields.String(validate=validate.OneOf([s.value for s in MemberStatus]))
+    community_id = fields.Integer()
+    q = fields.String(validate=validate.Length(max=40))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+
+
+class MemberListSchema(Schema):
+    items = fields.List(fields.Nested(MemberSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+
+
+class ReasonInput(Schema):
+    reason = fields.String(required=True, validate=validate.Length(max=255))
+
+
+class TransferInput(Schema):
+    to_community_id = fields.Integer(required=True, strict=True)
+    note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=255))
+
+
+class DecisionInput(Schema):
+    approve = fields.Boolean(required=True)
+    reason = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=255))
+
+
+class TransferSchema(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    member_name = fields.String(attribute="member.name")
+    from_community_id = fields.Integer()
+    to_community_id = fields.Integer()
+    status = fields.String()
+    note = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+    decided_at = fields.AwareDateTime(allow_none=True)
+    decision_reason = fields.String(allow_none=True)
+
+
+class TransferListSchema(Schema):
+    items = fields.List(fields.Nested(TransferSchema))

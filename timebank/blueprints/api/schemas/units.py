@@ -1,0 +1,43 @@
+from marshmallow import Schema, fields, validate
+
+from ....units.models import LEVEL_ORDER
+
+LEVELS = [lv.value for lv in LEVEL_ORDER]
+
+
+class UnitQueryArgs(Schema):
+    level = fields.String(validate=validate.OneOf(LEVELS))
+    parent_id = fields.Integer()
+
+
+class UnitInput(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    name_en = fields.String(allow_none=True, validate=validate.Length(max=120))
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    parent_id = fields.Integer(allow_none=True, strict=True)
+    lat = fields.Float(allow_none=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(allow_none=True, validate=validate.Range(-180, 180))
+
+
+class UnitUpdateInput(Schema):
+    code = fields.String(validate=validate.Length(min=1, max=40))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    name_en = fields.String(allow_none=True, validate=validate.Length(max=120))
+    lat = fields.Float(allow_none=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(allow_none=True, validate=validate.Range(-180, 180))
+
+
+class UnitSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    name_en = fields.String(allow_none=True)
+    level = fields.String()
+    parent_id = fields.Integer(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+
+
+class UnitListSchema(Schema):
+    items = fields.List(fields.Nested(UnitSchema))

@@ -1,0 +1,87 @@
+"""Sign in, sign out, password change."""
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ...auth import services
+from ...core.errors import DomainError
+from ...extensions import db, limiter
+from ..forms_util import apply_errors
+from . import bp
+from .forms import LoginForm, PasswordForm
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") \
+            and not urlsplit(target).netloc:
+        return target
+    return url_for("main.index")
+
+
+def _phone_key() -> str:
+    return "login:" + (request.form.get("phone") or "").strip()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit("10 per minute", methods=["POST"], key_func=_phone_key)
+def login():
+    """Sign in with phone number and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = services.authenticate(form.phone.data, form.password.data)
+        db.session.commit()
+        if result.ok:
+            lang = session.get("lang")
+            session.clear()
+            if lang:
+                session["lang"] = lang
+            login_user(result.member, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append(str(result.message))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Sign out of this browser."""
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    """Sign out of every browser and revoke remember-me cookies."""
+    services.sign_out_everywhere(current_user)
+    db.session.commit()
+    logout_user()
+    flash(_("You are signed out on every device."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's password; other sessions and API tokens stop working."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        member = current_user._get_current_object()
+        try:
+            services.change_password(member, current=form.current.data, new=form.new.data)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            login_user(member)  # a fresh session id with the new session version
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("members.me"))
+    return render_template("auth/password.html", form=form,
+                           min_length=current_app.config.get("MIN_PASSWORD_LENGTH", 8))

@@ -1,0 +1,278 @@
+"""Member pages: register, profile, the coordinator's lists, approvals and transfers."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+
+from ...auth.models import Role
+from ...auth.permissions import (
+    can_manage_member,
+    can_see_phone,
+    ensure_can_view_member,
+    ensure_role,
+    has_role,
+)
+from ...core.errors import Conflict, DomainError, ValidationFailed
+from ...extensions import db, limiter
+from ...members import queries, services
+from ...members.models import MemberStatus
+from ...units.queries import community_choices, list_units, list_units_in_scope
+from ..forms_util import apply_errors, error_text
+from . import bp
+from .forms import (
+    DecisionForm,
+    EmptyForm,
+    MemberFilterForm,
+    ProfileForm,
+    ReasonForm,
+    RegisterForm,
+    TransferForm,
+)
+
+
+def _grouped_communities():
+    groups: dict[str, list] = {}
+    for uid, label in community_choices():
+        town, _sep, name = label.partition(" · ")
+        groups.setdefault(town, []).append((uid, name))
+    return groups
+
+
+def _community_select() -> dict:
+    """Communities grouped by town, after an empty first choice (a select's optgroups)."""
+    return {_("Choose…"): [("", "—")], **_grouped_communities()}
+
+
+def _float(value):
+    return float(value) if value is not None else None
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("10 per hour", methods=["POST"])
+def register():
+    """Register and report to a community."""
+    form = RegisterForm()
+    form.community_id.choices = _community_select()
+    if form.validate_on_submit():
+        try:
+            member = services.register_member(
+                name=form.name.data, phone=form.phone.data, password=form.password.data,
+                community_id=form.community_id.data,
+                is_party_member=form.is_party_member.data, skills=form.skills.data,
+                home_lat=_float(form.home_lat.data), home_lon=_float(form.home_lon.data),
+                workplace=form.workplace.data, locale=_current_lang(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            login_user(member)
+            flash(_("Registered. A coordinator of your community will approve you soon."),
+                  "success")
+            return redirect(url_for("main.index"))
+    return render_template("members/register.html", form=form)
+
+
+def _current_lang() -> str:
+    from ...core.i18n import current_locale
+
+    return current_locale()
+
+
+@bp.route("/members/me")
+@login_required
+def me():
+    """The signed-in member's own profile."""
+    return redirect(url_for("members.detail", member_id=current_user.id))
+
+
+@bp.route("/members/<int:member_id>")
+@login_required
+def detail(member_id: int):
+    """A member's profile: for the member and coordinators in scope."""
+    member = queries.get_member(member_id)
+    ensure_can_view_member(current_user, member)
+    return render_template(
+        "members/detail.html", member=member,
+        show_phone=can_see_phone(current_user, member),
+        can_manage=can_manage_member(current_user, member),
+        is_self=member.id == current_user.id,
+        transfers=queries.list_transfers_of(member),
+        roles=member.roles, action_form=EmptyForm(), reason_form=ReasonForm(),
+    )
+
+
+@bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(member_id: int):
+    """Edit a profile: name, skills, home location, grid."""
+    member = queries.get_member(member_id)
+    ensure_can_view_member(current_user, member)
+    form = ProfileForm(obj=member)
+    form.grid_id.choices = [(None, _("No grid"))] + [
+        (u.id, u.name) for u in list_units(level="grid", parent_id=member.community_id)]
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                current_user, member, name=form.name.data,
+                is_party_member=form.is_party_member.data, skills=form.skills.data,
+                home_lat=_float(form.home_lat.data), home_lon=_float(form.home_lon.data),
+                workplace=form.workplace.data, grid_id=form.grid_id.data,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Profile saved."), "success")
+            return redirect(url_for("members.detail", member_id=member.id))
+    return render_template("members/edit.html", form=form, member=member)
+
+
+@bp.route("/members/", endpoint="list")
+@login_required
+def list_members():
+    """Members in the coordinator's scope, with search and filters."""
+    ensure_role(current_user, Role.COORDINATOR)
+    form = MemberFilterForm(request.args)
+    form.status.choices = [("", _("All"))] + [(s.value, str(s.value)) for s in MemberStatus]
+    communities = list_units_in_scope(current_user, Role.COORDINATOR, level="community")
+    form.community_id.choices = [(None, _("All"))] + [(u.id, u.name) for u in communities]
+    page = request.args.get("page", 1, type=int)
+    status = form.status.data if form.status.data in {s.value for s in MemberStatus} else None
+    members, total = queries.list_members(
+        current_user, status=status, community_id=form.community_id.data,
+        search=form.q.data, page=page,
+    )
+    return render_template("members/list.html", members=members, total=total, page=page,
+                           per_page=50, form=form)
+
+
+@bp.route("/members/pending")
+@login_required
+def pending():
+    """Members who reported in and wait for approval."""
+    ensure_role(current_user, Role.COORDINATOR)
+    members, total = queries.list_members(current_user, status=MemberStatus.PENDING,
+                                          per_page=200)
+    return render_template("members/pending.html", members=members, total=total,
+                           action_form=EmptyForm())
+
+
+@bp.route("/members/<int:member_id>/approve", methods=["POST"])
+@login_required
+def approve(member_id: int):
+    """Approve a pending member."""
+    member = queries.get_member(member_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.approve_member(current_user, member)
+    db.session.commit()
+    flash(_("%(name)s is approved.", name=member.name), "success")
+    return redirect(request.referrer or url_for("members.pending"))
+
+
+@bp.route("/members/<int:member_id>/suspend", methods=["POST"])
+@login_required
+def suspend(member_id: int):
+    """Suspend a member, with a reason."""
+    member = queries.get_member(member_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Give a reason to suspend a member."), "danger")
+    else:
+        services.suspend_member(current_user, member, reason=form.reason.data)
+        db.session.commit()
+        flash(_("%(name)s is suspended.", name=member.name), "warning")
+    return redirect(url_for("members.detail", member_id=member.id))
+
+
+@bp.route("/members/<int:member_id>/reinstate", methods=["POST"])
+@login_required
+def reinstate(member_id: int):
+    """Lift a suspension."""
+    member = queries.get_member(member_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.reinstate_member(current_user, member)
+    db.session.commit()
+    flash(_("%(name)s is reinstated.", name=member.name), "success")
+    return redirect(url_for("members.detail", member_id=member.id))
+
+
+@bp.route("/members/me/transfer", methods=["GET", "POST"])
+@login_required
+def transfer():
+    """Ask to report to another community."""
+    form = TransferForm()
+    form.to_community_id.choices = _community_select()
+    pending_transfer = queries.find_pending_transfer(current_user)
+    if form.validate_on_submit():
+        try:
+            services.request_transfer(current_user, to_community_id=form.to_community_id.data,
+                                      note=form.note.data)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Your request was sent to the new community's coordinator."), "success")
+            return redirect(url_for("members.me"))
+    return render_template("members/transfer.html", form=form, pending=pending_transfer,
+                           action_form=EmptyForm())
+
+
+@bp.route("/transfers/<int:transfer_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_transfer(transfer_id: int):
+    """Withdraw one's own transfer request."""
+    transfer_ = queries.get_transfer(transfer_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.withdraw_transfer(current_user, transfer_)
+    db.session.commit()
+    flash(_("Your transfer request is withdrawn."), "info")
+    return redirect(url_for("members.me"))
+
+
+@bp.route("/transfers/")
+@login_required
+def transfers():
+    """Transfer requests into the coordinator's communities."""
+    ensure_role(current_user, Role.COORDINATOR)
+    return render_template("members/transfers.html",
+                           transfers=queries.list_pending_transfers(current_user),
+                           form=DecisionForm())
+
+
+@bp.route("/transfers/<int:transfer_id>/decide", methods=["POST"])
+@login_required
+def decide_transfer(transfer_id: int):
+    """Approve or reject a transfer request."""
+    transfer_ = queries.get_transfer(transfer_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.decide_transfer(current_user, transfer_, approve=bool(form.approve.data),
+                                 reason=form.reason.data)
+    except (Conflict, ValidationFailed) as exc:
+        db.session.rollback()
+        flash(error_text(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("Decision saved."), "success")
+    return redirect(url_for("members.transfers"))
+
+
+@bp.app_template_global()
+def can_coordinate(unit=None) -> bool:
+    return has_role(current_user, Role.COORDINATOR, unit)
+
+
+@bp.app_template_global()
+def skill_label(tag: str) -> str:
+    from ...members.skills import skill_label as label
+
+    return label(tag)

@@ -1,0 +1,94 @@
+"""Settings, read from environment variables (names and defaults as SPEC.md section 5 gives)."""
+
+import os
+from pathlib import Path
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Production-shaped defaults; every value can be overridden from the environment."""
+
+    def __init__(self, instance_path: str):
+        default_db = "sqlite:///" + str(Path(instance_path) / "timebank.sqlite3")
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", default_db)
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SECRET_KEY = os.environ.get("SECRET_KEY")
+        # Extra keys accepted when verifying signatures (comma separated), for key rotation.
+        self.SECRET_KEY_FALLBACKS = [
+            k for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k
+        ]
+
+        self.SMTP_HOST = os.environ.get("SMTP_HOST", "")
+        self.SMTP_PORT = _int("SMTP_PORT", 25)
+        self.SMTP_USER = os.environ.get("SMTP_USER", "")
+        self.SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+        self.SMTP_FROM = os.environ.get("SMTP_FROM", "timebank@localhost")
+
+        self.TIMEBANK_SCHEDULER = os.environ.get("TIMEBANK_SCHEDULER", "inline")
+        self.QR_ROTATE_S = _int("QR_ROTATE_S", 30)
+        self.SCAN_DUPLICATE_S = _int("SCAN_DUPLICATE_S", 60)
+        self.GRACE_BEFORE_MIN = _int("GRACE_BEFORE_MIN", 15)
+        self.GRACE_AFTER_MIN = _int("GRACE_AFTER_MIN", 30)
+        self.CANCEL_CUTOFF_MIN = _int("CANCEL_CUTOFF_MIN", 120)
+        self.MAX_DAILY_MIN = _int("MAX_DAILY_MIN", 720)
+        self.CALLOUT_TICK_S = _int("CALLOUT_TICK_S", 15)
+        self.CALLOUT_MIN_RESPONSE_S = _int("CALLOUT_MIN_RESPONSE_S", 60)
+        self.WAVE_FACTOR = _float("WAVE_FACTOR", 1.5)
+
+        self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_HEADERS_ENABLED = True
+
+        #: Lifetime of an API bearer token.
+        self.API_TOKEN_TTL_DAYS = _int("API_TOKEN_TTL_DAYS", 30)
+
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.REMEMBER_COOKIE_DURATION = _int("REMEMBER_COOKIE_DAYS", 30) * 86400
+
+        self.BABEL_DEFAULT_LOCALE = "zh_CN"
+        self.BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+        self.LANGUAGES = {"zh_CN": "中文", "en": "English"}
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+
+        # flask-smorest: the OpenAPI document lives under the API prefix.
+        self.API_TITLE = "Nansha Party Member Time Bank API"
+        self.API_VERSION = "v1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/api/v1"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+
+
+class TestConfig(Config):
+    """Settings for the test suite: a throwaway database, CSRF and rate limits off."""
+
+    TESTING = True
+
+    def __init__(self, instance_path: str, database_url: str):
+        super().__init__(instance_path)
+        self.TESTING = True
+        self.SQLALCHEMY_DATABASE_URI = database_url
+        self.SECRET_KEY = "test-secret-key"  # noqa: S105 - a fixed key for tests only
+        self.WTF_CSRF_ENABLED = False
+        self.RATELIMIT_ENABLED = False
+        self.TIMEBANK_SCHEDULER = "off"
+        self.SERVER_NAME = None

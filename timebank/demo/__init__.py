@@ -1,0 +1,1 @@
+"""Demo data: a Nansha-shaped organisation tree, members and one account per role."""

@@ -1,0 +1,25 @@
+"""`flask seed-demo`."""
+
+import click
+from flask.cli import with_appcontext
+
+from ..extensions import db
+from .seed import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+
+
+@click.command("seed-demo")
+@click.option("--members", default=1000, show_default=True, help="How many members to make.")
+@click.option("--seed", default=2022, show_default=True, help="Random seed.")
+@with_appcontext
+def seed_demo_command(members, seed):
+    """Seed a Nansha-shaped demo (skipped when units exist); print the demo logins."""
+    if seed_demo(members=members, seed=seed):
+        db.session.commit()
+        click.echo(f"Demo data seeded: 1 district, 9 towns, 158 communities, 1069 grids, "
+                   f"{members} members.")
+    else:
+        click.echo("Units exist already: demo data not seeded again.")
+    click.echo(f"Demo logins (password {DEMO_PASSWORD}):")
+    for account in DEMO_ACCOUNTS:
+        role = account.role.value if account.role else f"member ({account.status})"
+        click.echo(f"  {account.phone}  {role:<22} {account.name}")

@@ -1,0 +1,1 @@
+"""Members: registration, reporting to a community, approval, transfer, suspension."""

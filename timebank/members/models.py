@@ -1,0 +1,148 @@
+"""Members and their transfers between communities."""
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.db import TimestampMixin, UTCDateTime
+from ..extensions import db
+from ..units.models import Unit
+
+
+class MemberStatus(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+STATUS_LABELS = {
+    MemberStatus.PENDING: _l("Awaiting approval"),
+    MemberStatus.ACTIVE: _l("Active"),
+    MemberStatus.SUSPENDED: _l("Suspended"),
+}
+
+
+class TransferStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class Member(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "members"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('pending', 'active', 'suspended')", name="status_known"
+        ),
+        sa.CheckConstraint("home_lat IS NULL OR (home_lat BETWEEN -90 AND 90)", name="lat_range"),
+        sa.CheckConstraint(
+            "home_lon IS NULL OR (home_lon BETWEEN -180 AND 180)", name="lon_range"
+        ),
+        sa.Index("ix_members_community_status", "community_id", "status"),
+        sa.Index("ix_members_home", "home_lat", "home_lon"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(60))
+    #: Normalised mainland mobile number (11 digits); the login.
+    phone: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    is_party_member: Mapped[bool] = mapped_column(default=True)
+    #: Skill tags, a sorted list of strings from members.skills.SKILLS.
+    skills: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    home_lat: Mapped[float | None]
+    home_lon: Mapped[float | None]
+    workplace: Mapped[str | None] = mapped_column(sa.String(120))
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    status: Mapped[str] = mapped_column(sa.String(16), default=MemberStatus.PENDING)
+    #: Preferred interface language ("zh_CN" or "en"); used for pages and messages.
+    locale: Mapped[str] = mapped_column(sa.String(8), default="zh_CN")
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspended_reason: Mapped[str | None] = mapped_column(sa.String(255))
+    #: Bumped on password change, suspension and "sign out everywhere": it is part of the
+    #: session id, so older session and remember-me cookies stop working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    community: Mapped[Unit] = relationship(foreign_keys=[community_id])
+    grid: Mapped[Unit | None] = relationship(foreign_keys=[grid_id])
+    roles: Mapped[list["RoleAssignment"]] = relationship(  # noqa: F821
+        back_populates="member",
+        foreign_keys="RoleAssignment.member_id",
+        cascade="all, delete-orphan",
+    )
+
+    # Flask-Login
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: suspended members cannot sign in
+        return self.status != MemberStatus.SUSPENDED
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == MemberStatus.ACTIVE
+
+    @property
+    def status_label(self):
+        return STATUS_LABELS[MemberStatus(self.status)]
+
+    def __repr__(self) -> str:
+        return f"<Member {self.id} {self.status}>"
+
+
+class Transfer(TimestampMixin, db.Model):
+    """A request to report to another community; the new community's coordinator decides."""
+
+    __tablename__ = "member_transfers"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status IN ('pending', 'approved', 'rejected', 'withdrawn')", name="status_known"
+        ),
+        # At most one open request per member.
+        sa.Index(
+            "uq_member_transfers_one_pending",
+            "member_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    from_community_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    to_community_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default=TransferStatus.PENDING)
+    note: Mapped[str | None] = mapped_column(sa.String(255))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
+    decision_reason: Mapped[str | None] = mapped_column(sa.String(255))
+
+    member: Mapped[Member] = relationship(foreign_keys=[member_id])
+    from_community: Mapped[Unit] = relationship(foreign_keys=[from_community_id])
+    to_community: Mapped[Unit] = relationship(foreign_keys=[to_community_id])
+    decided_by: Mapped[Member | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def status_label(self):
+        return TRANSFER_LABELS[TransferStatus(self.status)]
+
+
+TRANSFER_LABELS = {
+    TransferStatus.PENDING: _l("Waiting for a decision"),
+    TransferStatus.APPROVED: _l("Approved"),
+    TransferStatus.REJECTED: _l("Rejected"),
+    TransferStatus.WITHDRAWN: _l("Withdrawn"),
+}

@@ -1,0 +1,7 @@
+"""Imports every model so that SQLAlchemy and Alembic see the whole schema."""
+
+from .audit.models import AuditEntry  # noqa: F401
+from .auth.models import ApiToken, RoleAssignment  # noqa: F401
+from .core.lease import Lease  # noqa: F401
+from .members.models import Member, Transfer  # noqa: F401
+from .units.models import Unit  # noqa: F401
