@@ -1,0 +1,61 @@
+# Nansha Party Member Time Bank. `make run` to try it, `make test` to test it.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app timebank
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-test lint format migrate-check translations translations-update bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+## Set up, migrate the SQLite database, seed demo data (first run only), serve with the
+## scheduler inline on http://127.0.0.1:5000, and print the demo logins.
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	TIMEBANK_SCHEDULER=$${TIMEBANK_SCHEDULER:-inline} $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT) --no-reload
+
+## Lint, then the whole suite (SQLite; PostgreSQL when TIMEBANK_TEST_DATABASE_URL is set).
+test: install-test
+	$(BIN)/ruff check timebank tests bench
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check timebank tests bench
+	$(BIN)/ruff format --check timebank tests bench
+
+format: install-test
+	$(BIN)/ruff format timebank tests bench
+	$(BIN)/ruff check --fix timebank tests bench
+
+## Extract messages and merge them into the catalogues; compile after translating.
+translations-update: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o timebank/translations/messages.pot .
+	$(BIN)/pybabel update -i timebank/translations/messages.pot -d timebank/translations --no-fuzzy-matching
+
+translations: install
+	$(BIN)/pybabel compile -d timebank/translations
+
+bench: install-test
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

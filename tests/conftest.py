@@ -1,0 +1,133 @@
+"""Fixtures: one app per session, a rolled-back transaction per test, clients and logins.
+
+The suite runs on SQLite by default and on PostgreSQL when TIMEBANK_TEST_DATABASE_URL is
+set. Tests that need committed data seen by other threads or processes use `committed`,
+which empties every table afterwards.
+"""
+
+import os
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from timebank import create_app
+from timebank.config import TestConfig
+from timebank.extensions import db as _db
+
+from . import factories
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TIMEBANK_TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+def _reset_schema(engine) -> None:
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+    else:
+        _db.drop_all()
+    _db.create_all()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    app = create_app(TestConfig(str(tmp_path_factory.mktemp("instance")),
+                                _database_url(tmp_path_factory)))
+    with app.app_context():
+        _reset_schema(_db.engine)
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """The database inside a transaction that is rolled back after the test.
+
+    Every session of the test (the test's own and each request's) is bound to one
+    connection; commits become savepoints.
+    """
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        original = _db.session
+        from flask_sqlalchemy.session import _app_ctx_id
+
+        _db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=_app_ctx_id,
+        )
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def committed(app):
+    """Real commits (for threads and live servers); every table is emptied afterwards."""
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+        _truncate_all()
+
+
+def _truncate_all() -> None:
+    engine = _db.engine
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        else:
+            for name in tables:
+                conn.execute(sa.text(f'DELETE FROM "{name}"'))  # noqa: S608 - table names
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def tree(db):
+    """A small organisation tree: see factories.make_tree."""
+    return factories.make_tree()
+
+
+@pytest.fixture
+def people(tree):
+    """One member per role on the tree: see factories.make_people."""
+    return factories.make_people(tree)
+
+
+@pytest.fixture
+def login(client):
+    """login(member) signs the test client in through the real login form."""
+
+    def _login(member, password=factories.PASSWORD):
+        client.post("/logout")
+        response = client.post("/login", data={"phone": member.phone, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def api(client):
+    """api(member) returns a helper that calls the JSON API with the member's token."""
+    return factories.ApiClient.factory(client)
