@@ -9,6 +9,8 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from timebank import create_app
@@ -35,10 +37,31 @@ def _reset_schema(engine) -> None:
     _db.create_all()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    The test's own context stays out of the request: the request has its own database
+    session (on the test's connection) and its own `g`. The test's pending changes are
+    flushed before, and its objects expired after, so both sides see the same rows.
+    """
+
+    def open(self, *args, **kwargs):
+        if _cv_app.get(None) is not None:
+            _db.session.flush()
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+            if _cv_app.get(None) is not None:
+                _db.session.expire_all()
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     app = create_app(TestConfig(str(tmp_path_factory.mktemp("instance")),
                                 _database_url(tmp_path_factory)))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _reset_schema(_db.engine)
     yield app

@@ -68,17 +68,27 @@ def can_manage_member(actor, member) -> bool:
 
 
 def can_view_member(actor, member) -> bool:
-    """The member themself, or a coordinator in scope."""
-    return _is_self(actor, member) or can_manage_member(actor, member)
+    """The member themself, or staff (and above) of the member's community."""
+    return _is_self(actor, member) or has_role(actor, Role.STAFF, member.community)
 
 
 def can_see_phone(actor, member) -> bool:
     """SPEC 3.6: the full number only for the member and coordinators in scope."""
-    return can_view_member(actor, member)
+    return _is_self(actor, member) or can_manage_member(actor, member)
 
 
 def ensure_can_view_member(actor, member) -> None:
     if not can_view_member(actor, member):
+        raise NotAllowed()
+
+
+def can_edit_member(actor, member) -> bool:
+    """The member themself, or a coordinator in scope."""
+    return _is_self(actor, member) or can_manage_member(actor, member)
+
+
+def ensure_can_edit_member(actor, member) -> None:
+    if not can_edit_member(actor, member):
         raise NotAllowed()
 
 

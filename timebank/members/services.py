@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..audit.services import record
 from ..auth.models import Role
-from ..auth.permissions import can_manage_member, ensure_role
+from ..auth.permissions import ensure_can_edit_member, ensure_role
 from ..core.clock import utcnow
 from ..core.errors import Conflict, NotAllowed, RuleViolation, check
 from ..core.privacy import normalise_phone
@@ -181,8 +181,7 @@ def update_profile(
     grid_id=None, locale=None,
 ) -> Member:
     """The member (or a coordinator in scope) edits name, skills, home location and more."""
-    if actor is None or (actor.id != member.id and not can_manage_member(actor, member)):
-        raise NotAllowed()
+    ensure_can_edit_member(actor, member)
     locale = locale or member.locale
     errors: list = []
     name, skills, home_lat, home_lon, workplace = _profile_fields(

@@ -8,6 +8,7 @@ from ...auth.models import Role
 from ...auth.permissions import (
     can_manage_member,
     can_see_phone,
+    ensure_can_edit_member,
     ensure_can_view_member,
     ensure_role,
     has_role,
@@ -108,7 +109,7 @@ def detail(member_id: int):
 def edit(member_id: int):
     """Edit a profile: name, skills, home location, grid."""
     member = queries.get_member(member_id)
-    ensure_can_view_member(current_user, member)
+    ensure_can_edit_member(current_user, member)
     form = ProfileForm(obj=member)
     form.grid_id.choices = [(None, _("No grid"))] + [
         (u.id, u.name) for u in list_units(level="grid", parent_id=member.community_id)]
