@@ -85,6 +85,7 @@ class People:
     coordinator: Member  # on the community
     staff: Member  # on the community
     member: Member  # active, in the community
+    neighbour: Member  # another active member of the community, no role
     pending: Member  # pending, in the community
     far_coordinator: Member  # coordinator of the far community
     far_member: Member
@@ -98,6 +99,7 @@ def make_people(tree: Tree) -> People:
         coordinator=make_member(c, name="协调员", roles=[(Role.COORDINATOR, c)]),
         staff=make_member(c, name="工作人员", roles=[(Role.STAFF, c)]),
         member=make_member(c, name="王小明"),
+        neighbour=make_member(c, name="赵邻居"),
         pending=make_member(c, name="李新", status=MemberStatus.PENDING),
         far_coordinator=make_member(tree.far, name="远方协调员",
                                     roles=[(Role.COORDINATOR, tree.far)]),

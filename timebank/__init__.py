@@ -25,6 +25,7 @@ def create_app(config: object | None = None) -> Flask:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
+    app.json.ensure_ascii = False  # Chinese stays readable in JSON answers
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)

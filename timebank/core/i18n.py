@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from babel import Locale
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
@@ -33,7 +34,14 @@ def select_locale() -> str:
 
 
 def current_locale() -> str:
-    return str(get_locale() or DEFAULT_LOCALE)
+    """The active language as a key of LANGUAGES ("zh_CN" or "en")."""
+    locale = get_locale()
+    if locale is None:
+        return DEFAULT_LOCALE
+    for key in current_app.config["LANGUAGES"]:
+        if Locale.parse(key) == locale:
+            return key
+    return DEFAULT_LOCALE
 
 
 def init_i18n(app) -> None:

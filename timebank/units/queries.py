@@ -40,8 +40,8 @@ def list_communities(within: Unit | None = None) -> list[Unit]:
     return list_units(level=Level.COMMUNITY, within=within)
 
 
-def community_choices() -> list[tuple[int, str]]:
-    """(id, "town · community") pairs for a select box, grouped by town."""
+def community_choices() -> list[tuple[int, str, str]]:
+    """(id, community name, town name) for every community, ordered by town."""
     town = sa.orm.aliased(Unit)
     rows = db.session.execute(
         sa.select(Unit.id, Unit.name, town.name)
@@ -49,7 +49,7 @@ def community_choices() -> list[tuple[int, str]]:
         .where(Unit.level == Level.COMMUNITY)
         .order_by(town.code, Unit.code)
     )
-    return [(uid, f"{tname} · {name}") for uid, name, tname in rows]
+    return [tuple(row) for row in rows]
 
 
 def count_by_level(within: Unit | None = None) -> dict[str, int]:

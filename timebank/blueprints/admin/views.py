@@ -8,12 +8,12 @@ from ...audit.queries import list_entries
 from ...auth import queries, services
 from ...auth.models import ROLE_ORDER, Role
 from ...auth.permissions import ensure_role, has_role
-from ...core.errors import Conflict, DomainError, ValidationFailed
+from ...core.errors import Conflict, ValidationFailed
 from ...core.privacy import normalise_phone
 from ...extensions import db
 from ...members.queries import find_member_by_phone
 from ...units.queries import list_units_in_scope
-from ..forms_util import apply_errors, error_text
+from ..forms_util import apply_errors, options, perform
 from ..members.forms import EmptyForm
 from . import bp
 from .forms import AuditFilterForm, GrantRoleForm
@@ -25,11 +25,11 @@ def roles():
     """Who holds which role where; grant a role."""
     ensure_role(current_user, Role.ORGANISER)
     form = GrantRoleForm()
-    form.role.choices = [(r.value, r.label) for r in ROLE_ORDER if has_role(current_user, r)
-                         and (r != Role.ADMIN or has_role(current_user, Role.ADMIN))]
-    form.unit_id.choices = [(u.id, f"{u.code} {u.name}") for u in
-                            list_units_in_scope(current_user, Role.ORGANISER)
-                            if u.level != "grid"]
+    form.role.choices = options((r.value, r.label) for r in ROLE_ORDER
+                                if has_role(current_user, r))
+    form.unit_id.choices = options((u.id, f"{u.code} {u.name}") for u in
+                                   list_units_in_scope(current_user, Role.ORGANISER)
+                                   if u.level != "grid")
     if form.validate_on_submit():
         try:
             _grant(form)
@@ -63,14 +63,7 @@ def revoke_role(assignment_id: int):
     ra = queries.get_assignment(assignment_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
-        services.revoke_role(current_user, ra)
-    except Conflict as exc:
-        db.session.rollback()
-        flash(error_text(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("Role removed."), "info")
+    perform(lambda: services.revoke_role(current_user, ra), _("Role removed."))
     return redirect(url_for("admin.roles"))
 
 

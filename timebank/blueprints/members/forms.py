@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from ...members.skills import SKILLS
+from ..forms_util import options
 
 
 def int_or_none(value):
@@ -29,7 +30,8 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def _skills_field():
-    return MultiCheckboxField(_l("Skills"), choices=list(SKILLS.items()), validate_choice=True)
+    return MultiCheckboxField(_l("Skills"), choices=options(SKILLS.items()),
+                              validate_choice=True)
 
 
 class _ProfileFields(FlaskForm):

@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
+from wtforms import SelectChoice
 
 from ...auth.models import Role
 from ...auth.permissions import (
@@ -13,12 +14,12 @@ from ...auth.permissions import (
     ensure_role,
     has_role,
 )
-from ...core.errors import Conflict, DomainError, ValidationFailed
+from ...core.errors import DomainError
 from ...extensions import db, limiter
 from ...members import queries, services
-from ...members.models import MemberStatus
+from ...members.models import STATUS_LABELS, MemberStatus
 from ...units.queries import community_choices, list_units, list_units_in_scope
-from ..forms_util import apply_errors, error_text
+from ..forms_util import apply_errors, options, perform
 from . import bp
 from .forms import (
     DecisionForm,
@@ -31,17 +32,10 @@ from .forms import (
 )
 
 
-def _grouped_communities():
-    groups: dict[str, list] = {}
-    for uid, label in community_choices():
-        town, _sep, name = label.partition(" · ")
-        groups.setdefault(town, []).append((uid, name))
-    return groups
-
-
-def _community_select() -> dict:
-    """Communities grouped by town, after an empty first choice (a select's optgroups)."""
-    return {_("Choose…"): [("", "—")], **_grouped_communities()}
+def _community_select() -> list:
+    """Communities grouped by town (optgroups), after an empty first choice."""
+    return [SelectChoice("", _("Choose…"))] + [
+        SelectChoice(uid, name, optgroup=town) for uid, name, town in community_choices()]
 
 
 def _float(value):
@@ -111,8 +105,9 @@ def edit(member_id: int):
     member = queries.get_member(member_id)
     ensure_can_edit_member(current_user, member)
     form = ProfileForm(obj=member)
-    form.grid_id.choices = [(None, _("No grid"))] + [
-        (u.id, u.name) for u in list_units(level="grid", parent_id=member.community_id)]
+    form.grid_id.choices = options(
+        [("", _("No grid"))]
+        + [(u.id, u.name) for u in list_units(level="grid", parent_id=member.community_id)])
     if form.validate_on_submit():
         try:
             services.update_profile(
@@ -137,9 +132,9 @@ def list_members():
     """Members in the coordinator's scope, with search and filters."""
     ensure_role(current_user, Role.COORDINATOR)
     form = MemberFilterForm(request.args)
-    form.status.choices = [("", _("All"))] + [(s.value, str(s.value)) for s in MemberStatus]
+    form.status.choices = options([("", _("All"))] + list(STATUS_LABELS.items()))
     communities = list_units_in_scope(current_user, Role.COORDINATOR, level="community")
-    form.community_id.choices = [(None, _("All"))] + [(u.id, u.name) for u in communities]
+    form.community_id.choices = options([("", _("All"))] + [(u.id, u.name) for u in communities])
     page = request.args.get("page", 1, type=int)
     status = form.status.data if form.status.data in {s.value for s in MemberStatus} else None
     members, total = queries.list_members(
@@ -168,9 +163,8 @@ def approve(member_id: int):
     member = queries.get_member(member_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    services.approve_member(current_user, member)
-    db.session.commit()
-    flash(_("%(name)s is approved.", name=member.name), "success")
+    perform(lambda: services.approve_member(current_user, member),
+            _("%(name)s is approved.", name=member.name))
     return redirect(request.referrer or url_for("members.pending"))
 
 
@@ -183,9 +177,8 @@ def suspend(member_id: int):
     if not form.validate_on_submit():
         flash(_("Give a reason to suspend a member."), "danger")
     else:
-        services.suspend_member(current_user, member, reason=form.reason.data)
-        db.session.commit()
-        flash(_("%(name)s is suspended.", name=member.name), "warning")
+        perform(lambda: services.suspend_member(current_user, member, reason=form.reason.data),
+                _("%(name)s is suspended.", name=member.name))
     return redirect(url_for("members.detail", member_id=member.id))
 
 
@@ -196,9 +189,8 @@ def reinstate(member_id: int):
     member = queries.get_member(member_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    services.reinstate_member(current_user, member)
-    db.session.commit()
-    flash(_("%(name)s is reinstated.", name=member.name), "success")
+    perform(lambda: services.reinstate_member(current_user, member),
+            _("%(name)s is reinstated.", name=member.name))
     return redirect(url_for("members.detail", member_id=member.id))
 
 
@@ -231,9 +223,8 @@ def withdraw_transfer(transfer_id: int):
     transfer_ = queries.get_transfer(transfer_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    services.withdraw_transfer(current_user, transfer_)
-    db.session.commit()
-    flash(_("Your transfer request is withdrawn."), "info")
+    perform(lambda: services.withdraw_transfer(current_user, transfer_),
+            _("Your transfer request is withdrawn."))
     return redirect(url_for("members.me"))
 
 
@@ -255,15 +246,10 @@ def decide_transfer(transfer_id: int):
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.decide_transfer(current_user, transfer_, approve=bool(form.approve.data),
-                                 reason=form.reason.data)
-    except (Conflict, ValidationFailed) as exc:
-        db.session.rollback()
-        flash(error_text(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("Decision saved."), "success")
+    perform(lambda: services.decide_transfer(current_user, transfer_,
+                                             approve=bool(form.approve.data),
+                                             reason=form.reason.data),
+            _("Decision saved."))
     return redirect(url_for("members.transfers"))
 
 
