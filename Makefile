@@ -47,12 +47,15 @@ format: install-test
 	$(BIN)/ruff check --fix timebank tests bench
 
 ## Extract messages and merge them into the catalogues; compile after translating.
+## (--ignore-dirs: pybabel skips "_*" folders by default, e.g. templates/_macros.)
 translations-update: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o timebank/translations/messages.pot .
-	$(BIN)/pybabel update -i timebank/translations/messages.pot -d timebank/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs='.* __pycache__' \
+		--project=timebank -o timebank/translations/messages.pot .
+	$(BIN)/pybabel update -i timebank/translations/messages.pot -d timebank/translations \
+		--no-fuzzy-matching
 
 translations: install
-	$(BIN)/pybabel compile -d timebank/translations
+	$(BIN)/pybabel compile -d timebank/translations --statistics
 
 bench: install-test
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 class UnitForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Unit name"), validators=[DataRequired(), Length(max=120)])
     name_en = StringField(_l("English name"), validators=[Optional(), Length(max=120)])
     lat = DecimalField(_l("Centre latitude"), places=None,
                        validators=[Optional(), NumberRange(-90, 90)],
