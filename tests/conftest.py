@@ -10,7 +10,7 @@ import os
 import pytest
 import sqlalchemy as sa
 from flask.globals import _cv_app
-from flask.testing import FlaskClient
+from flask.testing import FlaskCliRunner, FlaskClient
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from timebank import create_app
@@ -120,9 +120,20 @@ def client(app, db):
     return app.test_client()
 
 
+class CommittingRunner(FlaskCliRunner):
+    """Commands share the test's session and roll back on failure: commit (a savepoint in
+    the `db` fixture) what the test set up first, so a failing command undoes only its own
+    work."""
+
+    def invoke(self, *args, **kwargs):
+        if _cv_app.get(None) is not None:
+            _db.session.commit()
+        return super().invoke(*args, **kwargs)
+
+
 @pytest.fixture
 def runner(app):
-    return app.test_cli_runner()
+    return CommittingRunner(app)
 
 
 @pytest.fixture

@@ -1,0 +1,63 @@
+"""Imports flow one way: blueprints -> domain services/queries -> models -> core.
+
+Nothing under timebank/<domain>/ touches the request or imports blueprints; services never
+flash, abort, redirect or commit.
+"""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "timebank"
+DOMAINS = ["units", "members", "auth", "audit", "core", "demo"]
+FORBIDDEN_NAMES = {"request", "session", "g", "current_user", "flash", "abort", "redirect"}
+
+
+def _domain_files():
+    for domain in DOMAINS:
+        for path in (PACKAGE / domain).rglob("*.py"):
+            yield path
+
+
+def _imports(tree):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            yield node.module or "", [a.name for a in node.names], node.level
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, [], 0
+
+
+def test_domains_do_not_import_request_state_or_blueprints():
+    problems = []
+    for path in _domain_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for module, names, _level in _imports(tree):
+            if "blueprints" in module.split("."):
+                problems.append(f"{path}: imports {module}")
+            if module in {"flask", "flask_login"} and FORBIDDEN_NAMES & set(names):
+                if path.name == "i18n.py" and path.parent.name == "core":
+                    continue  # the locale selector reads the request by design
+                problems.append(f"{path}: imports {sorted(FORBIDDEN_NAMES & set(names))}")
+    assert not problems, "\n".join(problems)
+
+
+def test_services_only_flush_never_commit():
+    problems = []
+    for path in _domain_files():
+        if path.name not in {"services.py", "imports.py", "queries.py", "seed.py"}:
+            continue
+        source = path.read_text(encoding="utf-8")
+        if ".commit()" in source:
+            problems.append(str(path))
+    assert not problems, problems
+
+
+def test_models_do_not_commit():
+    for path in PACKAGE.rglob("models.py"):
+        assert ".commit()" not in path.read_text(encoding="utf-8"), path
+
+
+def test_no_module_is_too_long():
+    too_long = [(p, n) for p in PACKAGE.rglob("*.py")
+                if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600]
+    assert not too_long, too_long

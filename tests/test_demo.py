@@ -1,0 +1,55 @@
+import sqlalchemy as sa
+
+from timebank.auth.models import Role, RoleAssignment
+from timebank.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+from timebank.members.models import Member
+from timebank.units.models import Unit
+
+
+def test_seed_demo_builds_nansha_shape(db):
+    assert seed_demo(members=50) is True
+    counts = dict(db.session.execute(
+        sa.select(Unit.level, sa.func.count()).group_by(Unit.level)).all())
+    assert counts == {"district": 1, "town": 9, "community": 158, "grid": 1069}
+    names = [n for (n,) in db.session.execute(sa.select(Unit.name).where(Unit.level == "town"))]
+    assert "黄阁镇" in names and "南沙街道" in names
+    lat, lon = db.session.execute(sa.select(sa.func.avg(Unit.lat), sa.func.avg(Unit.lon))).one()
+    assert 22.6 < lat < 23.0 and 113.3 < lon < 113.7
+    community_names = {n for (n,) in db.session.execute(
+        sa.select(Unit.name).where(Unit.level == "community"))}
+    assert len(community_names) == 158
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Member)) == 50 + len(
+        DEMO_ACCOUNTS)
+    roles = {r for (r,) in db.session.execute(sa.select(RoleAssignment.role))}
+    assert roles == {r.value for r in Role}
+    assert seed_demo(members=50) is False  # only once
+
+
+def test_seed_demo_command_prints_logins(runner, db):
+    result = runner.invoke(args=["seed-demo", "--members", "10"])
+    assert result.exit_code == 0, result.output
+    assert DEMO_PASSWORD in result.output
+    for account in DEMO_ACCOUNTS:
+        assert account.phone in result.output
+    again = runner.invoke(args=["seed-demo"])
+    assert "not seeded again" in again.output and DEMO_ACCOUNTS[0].phone in again.output
+
+
+def test_demo_accounts_can_sign_in(db, client):
+    seed_demo(members=0)
+    for account in DEMO_ACCOUNTS:
+        response = client.post("/api/v1/auth/tokens",
+                               json={"phone": account.phone, "password": DEMO_PASSWORD})
+        assert response.status_code == 201, account
+
+
+def test_create_admin_command(runner, db):
+    args = ["create-admin", "--phone", "13911112222", "--password", "admin1234", "--name", "管理"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(sa.select(Unit.code)) == "NS"
+    again = runner.invoke(args=args)
+    assert again.exit_code == 0 and "nothing was created" in again.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Member)) == 1
+    bad = runner.invoke(args=["create-admin", "--phone", "1", "--password", "x", "--name", "n"])
+    assert bad.exit_code == 2
