@@ -3,9 +3,9 @@
 import click
 from flask.cli import with_appcontext
 
+from ..core.csvio import read_csv
 from ..core.errors import ValidationFailed
 from ..extensions import db
-from ..core.csvio import read_csv
 from .imports import COLUMNS, import_members
 
 

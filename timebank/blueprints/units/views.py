@@ -6,10 +6,10 @@ from flask_login import current_user, login_required
 
 from ...auth.models import Role
 from ...auth.permissions import ensure_role, has_role
+from ...core.csvio import read_csv
 from ...core.errors import DomainError
 from ...extensions import db
 from ...units import queries, services
-from ...core.csvio import read_csv
 from ...units.models import LEVEL_ORDER, Level
 from ..forms_util import apply_errors
 from . import bp
