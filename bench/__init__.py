@@ -1,0 +1,1 @@
+"""Benchmarks of the time bank (never part of the test suite): see bench/README.md."""
