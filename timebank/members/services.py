@@ -4,6 +4,7 @@ import logging
 from datetime import datetime
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
 from ..audit.services import record
@@ -65,6 +66,28 @@ def _profile_fields(errors, *, name, skills, home_lat, home_lon, workplace, loca
     return name, skills, home_lat, home_lon, workplace
 
 
+def _email(errors, value) -> str | None:
+    """An e-mail address in normal form (ASCII, domain lower-cased), or None when empty."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        errors.append(("email", _l("Must be text.")))
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        result = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        errors.append(("email", _l("Enter a valid e-mail address, e.g. name@example.com.")))
+        return None
+    address = result.ascii_email or result.normalized
+    if len(address) > 255:
+        errors.append(("email", _l("At most %(n)s characters.", n=255)))
+        return None
+    return address
+
+
 def phone_taken(phone: str) -> bool:
     return db.session.scalar(sa.select(Member.id).where(Member.phone == phone)) is not None
 
@@ -82,12 +105,14 @@ def register_member(
     workplace=None,
     grid_id=None,
     locale="zh_CN",
+    email=None,
     now: datetime | None = None,
 ) -> Member:
     """Register a member reporting to a community; they wait for a coordinator's approval.
 
-    The home location defaults to the community's centre. Raises ValidationFailed for bad
-    fields and Conflict("phone_taken") when the phone number is registered already.
+    The home location defaults to the community's centre; `email` is optional (notices are
+    then also sent by e-mail). Raises ValidationFailed for bad fields and
+    Conflict("phone_taken") when the phone number is registered already.
     """
     errors: list = []
     name, skills, home_lat, home_lon, workplace = _profile_fields(
@@ -100,6 +125,7 @@ def register_member(
     problem = password_problem(password, phone)
     if problem:
         errors.append(("password", problem))
+    email = _email(errors, email)
     community = _community(errors, community_id)
     grid = _grid(errors, grid_id, community)
     if not isinstance(is_party_member, bool):
@@ -114,7 +140,7 @@ def register_member(
         name=name, phone=phone, password_hash=hash_password(password),
         is_party_member=is_party_member, skills=skills, home_lat=home_lat, home_lon=home_lon,
         workplace=workplace, community_id=community.id, grid_id=grid.id if grid else None,
-        status=MemberStatus.PENDING, locale=locale, created_at=now or utcnow(),
+        status=MemberStatus.PENDING, locale=locale, email=email, created_at=now or utcnow(),
     )
     db.session.add(member)
     try:
@@ -178,9 +204,12 @@ def reinstate_member(actor, member: Member, *, now: datetime | None = None) -> M
 
 def update_profile(
     actor, member: Member, *, name, is_party_member, skills, home_lat, home_lon, workplace,
-    grid_id=None, locale=None,
+    grid_id=None, locale=None, email=None,
 ) -> Member:
-    """The member (or a coordinator in scope) edits name, skills, home location and more."""
+    """The member (or a coordinator in scope) edits name, skills, home location and more.
+
+    `locale` and `email` stay as they are when None; an empty `email` removes the address.
+    """
     ensure_can_edit_member(actor, member)
     locale = locale or member.locale
     errors: list = []
@@ -189,6 +218,7 @@ def update_profile(
         workplace=workplace, locale=locale,
     )
     grid = _grid(errors, grid_id, member.community)
+    new_email = _email(errors, email) if email is not None else member.email
     if not isinstance(is_party_member, bool):
         errors.append(("is_party_member", _l("Must be true or false.")))
     check(errors)
@@ -198,6 +228,7 @@ def update_profile(
     member.home_lat, member.home_lon, member.workplace = home_lat, home_lon, workplace
     member.grid_id = grid.id if grid else None
     member.locale = locale
+    member.email = new_email
     db.session.flush()
     if actor.id != member.id:
         record(actor, "member.update", member, unit_id=member.community_id)

@@ -35,6 +35,7 @@ def profile(member, viewer) -> dict:
         "is_party_member": member.is_party_member, "skills": member.skills,
         "home_lat": member.home_lat, "home_lon": member.home_lon,
         "workplace": member.workplace, "community_id": member.community_id,
+        "email": member.email if can_see_phone(viewer, member) else None,
         "community_name": member.community.name, "grid_id": member.grid_id,
         "status": member.status, "locale": member.locale, "created_at": member.created_at,
         "approved_at": member.approved_at, "roles": member.roles,

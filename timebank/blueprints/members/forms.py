@@ -40,6 +40,8 @@ class _ProfileFields(FlaskForm):
     is_party_member = BooleanField(_l("I am a Communist Party member"), default=True)
     skills = _skills_field()
     workplace = StringField(_l("Workplace"), validators=[Optional(), Length(max=120)])
+    email = StringField(_l("E-mail (optional)"), validators=[Optional(), Length(max=255)],
+                        render_kw={"autocomplete": "email", "inputmode": "email"})
     home_lat = DecimalField(_l("Home latitude"), places=None,
                             validators=[Optional(), NumberRange(-90, 90)],
                             render_kw={"inputmode": "decimal", "step": "any"})

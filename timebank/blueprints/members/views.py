@@ -55,7 +55,7 @@ def register():
                 community_id=form.community_id.data,
                 is_party_member=form.is_party_member.data, skills=form.skills.data,
                 home_lat=_float(form.home_lat.data), home_lon=_float(form.home_lon.data),
-                workplace=form.workplace.data, locale=_current_lang(),
+                workplace=form.workplace.data, email=form.email.data, locale=_current_lang(),
             )
         except DomainError as exc:
             db.session.rollback()
@@ -115,6 +115,7 @@ def edit(member_id: int):
                 is_party_member=form.is_party_member.data, skills=form.skills.data,
                 home_lat=_float(form.home_lat.data), home_lon=_float(form.home_lon.data),
                 workplace=form.workplace.data, grid_id=form.grid_id.data,
+                email=form.email.data or "",
             )
         except DomainError as exc:
             db.session.rollback()

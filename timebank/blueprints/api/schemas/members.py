@@ -1,4 +1,4 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from ....members.models import MemberStatus
 from ....members.skills import SKILLS
@@ -17,6 +17,15 @@ class _ProfileInput(Schema):
                             validate=validate.Range(-180, 180))
     workplace = fields.String(allow_none=True, load_default=None,
                               validate=validate.Length(max=120))
+    email = fields.String(allow_none=True, validate=validate.Length(max=255),
+                          metadata={"description": "Optional; notices are then also e-mailed. "
+                                    "Left out: unchanged; empty or null: removed."})
+
+    @post_load
+    def _null_email_removes_it(self, data, **kwargs):
+        if "email" in data and data["email"] is None:
+            data["email"] = ""
+        return data
 
 
 class MemberInput(_ProfileInput):
@@ -51,6 +60,8 @@ class MemberSchema(Schema):
     home_lat = fields.Float(allow_none=True)
     home_lon = fields.Float(allow_none=True)
     workplace = fields.String(allow_none=True)
+    email = fields.String(allow_none=True, metadata={
+        "description": "Shown to the member and coordinators in scope only."})
     community_id = fields.Integer()
     community_name = fields.String()
     grid_id = fields.Integer(allow_none=True)
