@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from .blueprints.auth import bp as auth_bp
     from .blueprints.main import bp as main_bp
     from .blueprints.members import bp as members_bp
+    from .blueprints.notifications import bp as notifications_bp
     from .blueprints.units import bp as units_bp
 
     app.register_blueprint(main_bp)
@@ -86,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(members_bp)
     app.register_blueprint(units_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(notifications_bp)
     register_api(app)
 
 

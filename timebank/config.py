@@ -37,6 +37,18 @@ class Config:
         self.SMTP_USER = os.environ.get("SMTP_USER", "")
         self.SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
         self.SMTP_FROM = os.environ.get("SMTP_FROM", "timebank@localhost")
+        #: Seconds to wait for the mail server before a delivery attempt counts as failed.
+        self.SMTP_TIMEOUT_S = _int("SMTP_TIMEOUT_S", 10)
+        #: Import path ("module:attribute") of the SMS gateway factory; the default only logs.
+        self.SMS_GATEWAY = os.environ.get(
+            "SMS_GATEWAY", "timebank.notifications.channels:LoggingSmsGateway")
+        #: The address members open the site at (e.g. https://timebank.example.cn): links in
+        #: e-mails and SMS start with it. Empty: messages carry no link.
+        self.PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")
+        #: Delivery attempts per outbox message before it is marked failed, and the first
+        #: retry delay (doubling after every failure: 1, 2, 4, 8, 16 minutes by default).
+        self.OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 6)
+        self.OUTBOX_BACKOFF_S = _int("OUTBOX_BACKOFF_S", 60)
 
         self.TIMEBANK_SCHEDULER = os.environ.get("TIMEBANK_SCHEDULER", "inline")
         self.QR_ROTATE_S = _int("QR_ROTATE_S", 30)

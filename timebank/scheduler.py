@@ -32,8 +32,9 @@ HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 def all_jobs() -> list:
     from .auth import jobs as auth_jobs
+    from .notifications import jobs as notification_jobs
 
-    return [*auth_jobs.JOBS]
+    return [*auth_jobs.JOBS, *notification_jobs.JOBS]
 
 
 def run_job(app, fn, holder: str = HOLDER) -> int | None:

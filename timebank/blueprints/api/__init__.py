@@ -8,11 +8,11 @@ from ...extensions import api, csrf
 
 
 def register_api(app) -> None:
-    from . import audit, auth, members, roles, units
+    from . import audit, auth, members, notifications, roles, units
     from .schemas.common import ErrorSchema
 
     api.spec.components.schema("ErrorSchema", schema=ErrorSchema)
 
-    for module in (auth, units, members, roles, audit):
+    for module in (auth, units, members, roles, audit, notifications):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)

@@ -1,0 +1,239 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import has_app_context, has_request_context
+from flask_babel import lazy_gettext as _l
+
+from tests.factories import make_member
+from timebank.core.errors import NotFound
+from timebank.notifications import queries, services
+from timebank.notifications.models import Notification, OutboxMessage
+
+NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+def _approved(name="王小明"):
+    return _l("%(name)s is approved.", name=name)
+
+
+def _outbox(db, member=None, channel=None):
+    q = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+    if member is not None:
+        q = q.join(Notification).where(Notification.member_id == member.id)
+    if channel:
+        q = q.where(OutboxMessage.channel == channel)
+    return list(db.session.scalars(q))
+
+
+def test_notify_renders_in_each_members_own_language(tree, db):
+    zh = make_member(tree.community, locale="zh_CN")
+    en = make_member(tree.community, locale="en")
+    title, body = _approved(), _l("Please sign in.")
+
+    n_zh = services.notify(zh, "member_approved", title=title, body=body, now=NOW)
+    n_en = services.notify(en, "member_approved", title=title, body=body, now=NOW)
+
+    assert (n_zh.title, n_zh.body) == ("已审核通过王小明。", "请先登录。")
+    assert (n_en.title, n_en.body) == ("王小明 is approved.", "Please sign in.")
+    assert n_zh.member_id == zh.id and n_zh.kind == "member_approved"
+    assert n_zh.created_at == NOW and n_zh.read_at is None and not n_zh.is_urgent
+
+
+def test_notify_works_in_an_app_context_without_a_request(tree, db):
+    assert has_app_context() and not has_request_context()  # as in a scheduler job
+    member = make_member(tree.community, locale="en")
+    notification = services.notify(member, "reminder", title=_approved(), body="…")
+    assert notification.id is not None and notification.title == "王小明 is approved."
+
+
+def test_plain_strings_are_accepted_too(tree, db):
+    member = make_member(tree.community)
+    notification = services.notify(member, "note", title="  标题 ", body="正文")
+    assert (notification.title, notification.body) == ("标题", "正文")
+
+
+def test_email_is_queued_in_the_members_language_when_they_have_an_address(tree, db, mail_on,
+                                                                         app, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://tb.example.cn")
+    zh = make_member(tree.community, name="王小明")
+    zh.email = "wang@example.cn"
+    en = make_member(tree.community, name="Li Lei", locale="en")
+    en.email = "li@example.cn"
+    services.notify_many([zh, en], "member_approved", title=_approved(), body="Body",
+                         link="/members/me", now=NOW)
+
+    [mail_zh] = _outbox(db, zh)
+    assert mail_zh.channel == "email" and mail_zh.recipient == "wang@example.cn"
+    assert mail_zh.subject == "【南沙时间银行】已审核通过王小明。"
+    assert mail_zh.body.startswith("王小明，您好：")
+    assert "https://tb.example.cn/members/me" in mail_zh.body
+    assert mail_zh.status == "pending" and mail_zh.attempts == 0
+    assert mail_zh.next_attempt_at == NOW
+    [mail_en] = _outbox(db, en)
+    assert mail_en.subject == "[Nansha Time Bank] 王小明 is approved."
+    assert mail_en.body.startswith("Hello Li Lei,")
+
+
+def test_no_email_is_queued_without_an_address_or_without_smtp(tree, db, app, monkeypatch):
+    without = make_member(tree.community)
+    with_address = make_member(tree.community)
+    with_address.email = "a@example.cn"
+    monkeypatch.setitem(app.config, "SMTP_HOST", "")
+    services.notify_many([without, with_address], "x", title="t", body="b", now=NOW)
+    assert _outbox(db) == []  # SMTP_HOST empty: e-mail is not queued at all
+    monkeypatch.setitem(app.config, "SMTP_HOST", "mail.invalid")
+    services.notify_many([without, with_address], "x", title="t", body="b", now=NOW)
+    assert [m.recipient for m in _outbox(db)] == ["a@example.cn"]
+
+
+def test_sms_is_queued_only_when_asked(tree, db, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://tb.example.cn")
+    member = make_member(tree.community)
+    services.notify(member, "x", title="通知", body="无短信", now=NOW)
+    assert _outbox(db) == []
+    services.notify(member, "callout", title="紧急集合", body="请到 黄阁卡口\n报到",
+                    link="/callouts/3", urgent=True, sms=True, now=NOW)
+    [sms] = _outbox(db)
+    assert sms.channel == "sms" and sms.recipient == member.phone
+    assert sms.body == "【南沙时间银行】紧急集合：请到 黄阁卡口 报到 https://tb.example.cn/callouts/3"
+    assert len(sms.body) <= services.SMS_MAX
+
+
+def test_long_texts_are_clipped_to_the_columns(tree, db):
+    member = make_member(tree.community)
+    notification = services.notify(member, "x", title="长" * 300, body="体" * 5000, sms=True)
+    assert len(notification.title) == 200 and notification.title.endswith("…")
+    assert len(notification.body) == 5000
+    [sms] = _outbox(db)
+    assert len(sms.body) <= services.SMS_MAX and len(sms.subject) <= 200
+
+
+@pytest.mark.parametrize("link", ["https://evil.example/", "//evil.example/", "shifts/1"])
+def test_a_link_must_be_a_path_of_this_site(tree, db, link):
+    member = make_member(tree.community)
+    with pytest.raises(ValueError):
+        services.notify(member, "x", title="t", body="b", link=link)
+
+
+def test_notify_many_renders_once_per_language_and_inserts_in_batches(tree, db, mail_on):
+    members = [make_member(tree.community, locale="en" if i % 3 == 0 else "zh_CN")
+               for i in range(300)]
+    for i, m in enumerate(members):
+        m.email = f"m{i}@example.cn" if i % 2 == 0 else None
+    db.session.flush()
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    connection = db.session.connection()
+    sa.event.listen(connection, "before_cursor_execute", count)
+    try:
+        result = services.notify_many(members + members[:5], "shift_cancelled",
+                                      title=_approved(), body=_l("Please sign in."),
+                                      sms=True, now=NOW)
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", count)
+    assert [n.member_id for n in result] == [m.id for m in members]  # duplicates dropped
+    assert all(s.lstrip().upper().startswith("INSERT") for s in statements)  # no N+1 reads
+    assert len([s for s in statements if "INTO outbox" in s]) == 1  # one executemany
+    if db.engine.dialect.name == "postgresql":  # SQLite cannot batch INSERT … RETURNING
+        assert len(statements) <= 5, statements
+    assert {n.title for n in result} == {"已审核通过王小明。", "王小明 is approved."}
+    outbox = _outbox(db)
+    assert len([m for m in outbox if m.channel == "email"]) == 150
+    assert len([m for m in outbox if m.channel == "sms"]) == 300
+
+
+def test_notify_many_with_nobody_does_nothing(db):
+    assert services.notify_many([], "x", title="t", body="b") == []
+
+
+# The inbox --------------------------------------------------------------------------------
+
+
+def test_mark_read_only_for_the_owner_and_keeps_the_first_time(people, db):
+    mine = services.notify(people.member, "x", title="t", body="b", now=NOW)
+    with pytest.raises(NotFound):
+        services.mark_read(people.neighbour, mine, now=NOW)
+    with pytest.raises(NotFound):
+        services.mark_read(people.coordinator, mine, now=NOW)  # not even a coordinator
+    assert mine.read_at is None
+    services.mark_read(people.member, mine, now=NOW + timedelta(minutes=1))
+    services.mark_read(people.member, mine, now=NOW + timedelta(minutes=5))
+    assert mine.read_at == NOW + timedelta(minutes=1)
+
+
+def test_mark_all_read_touches_only_the_actors_unread(people, db):
+    for _ in range(3):
+        services.notify(people.member, "x", title="t", body="b", now=NOW)
+    theirs = services.notify(people.neighbour, "x", title="t", body="b", now=NOW)
+    assert queries.count_unread(people.member) == 3
+    assert services.mark_all_read(people.member, now=NOW) == 3
+    assert services.mark_all_read(people.member, now=NOW) == 0
+    db.session.expire_all()
+    assert queries.count_unread(people.member) == 0
+    assert db.session.get(Notification, theirs.id).read_at is None
+    assert queries.count_unread(people.neighbour) == 1
+
+
+def test_inbox_is_newest_first_with_paging_and_unread_filter(people, db):
+    made = [services.notify(people.member, "x", title=f"n{i}", body="b",
+                            now=NOW + timedelta(minutes=i)) for i in range(5)]
+    services.notify(people.neighbour, "x", title="not mine", body="b", now=NOW)
+    services.mark_read(people.member, made[4], now=NOW)
+
+    items, total = queries.list_notifications(people.member, page=1, per_page=2)
+    assert total == 5 and [n.title for n in items] == ["n4", "n3"]
+    items, _ = queries.list_notifications(people.member, page=3, per_page=2)
+    assert [n.title for n in items] == ["n0"]
+    items, total = queries.list_notifications(people.member, unread_only=True)
+    assert total == 4 and [n.title for n in items] == ["n3", "n2", "n1", "n0"]
+    assert queries.count_unread(people.member) == 4
+
+
+def test_urgent_unread_are_listed_for_the_banner(people, db):
+    services.notify(people.member, "x", title="plain", body="b", now=NOW)
+    old = services.notify(people.member, "callout", title="old", body="b", urgent=True,
+                          now=NOW)
+    services.notify(people.member, "callout", title="new", body="b", urgent=True,
+                    now=NOW + timedelta(minutes=1))
+    assert [n.title for n in queries.list_urgent_unread(people.member)] == ["new", "old"]
+    services.mark_read(people.member, old, now=NOW)
+    assert [n.title for n in queries.list_urgent_unread(people.member)] == ["new"]
+    assert queries.list_urgent_unread(people.neighbour) == []
+
+
+def test_get_notification_unknown_is_not_found(db):
+    with pytest.raises(NotFound):
+        queries.get_notification(999999)
+
+
+# The outbox claim -------------------------------------------------------------------------
+
+
+def test_a_message_is_claimed_once_and_only_when_due(tree, db):
+    member = make_member(tree.community)
+    services.notify(member, "x", title="t", body="b", sms=True, now=NOW)
+    [message] = _outbox(db)
+    assert services.claim_message(message.id, now=NOW - timedelta(seconds=1)) is None
+    delivery = services.claim_message(message.id, now=NOW)
+    assert delivery is not None and delivery.attempts == 1 and delivery.recipient == member.phone
+    assert services.claim_message(message.id, now=NOW) is None  # claimed: not due any more
+    assert services.claim_message(message.id, now=NOW + services.CLAIM_HOLD) is not None
+
+
+def test_retry_delay_doubles():
+    base = timedelta(minutes=1)
+    assert [services.retry_delay(n, base) for n in range(1, 6)] == [
+        timedelta(minutes=m) for m in (1, 2, 4, 8, 16)]
+
+
+def test_notify_inside_a_request_leaves_the_requests_language_alone(app, tree, db):
+    member = make_member(tree.community, locale="zh_CN")
+    with app.test_request_context("/api/v1/x", headers={"Accept-Language": "en"}):
+        assert str(_l("Please sign in.")) == "Please sign in."
+        notification = services.notify(member, "x", title=_l("Please sign in."), body="b")
+        assert notification.title == "请先登录。"
+        assert str(_l("Please sign in.")) == "Please sign in."

@@ -1,0 +1,260 @@
+"""Notifications: the inbox (notify, mark read) and the outbox of messages to deliver.
+
+Other domains call `notify` / `notify_many` with lazy strings; each member gets the text in
+their own language, in the inbox at once and, queued in the outbox, by e-mail (when they
+gave an address and SMTP_HOST is set) and by SMS (when asked). The delivery job claims,
+sends and records outbox messages with the functions at the end of this module.
+
+When SMTP_HOST is empty, e-mail is not queued at all: nothing could send it, and a backlog
+sent all at once when mail is configured later would only confuse people.
+"""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..core.clock import utcnow
+from ..core.errors import NotFound
+from ..extensions import db
+from ..members.models import Member
+from .models import Notification, OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+EMAIL_TEMPLATE = "notifications/emails/notification.txt"
+TITLE_MAX = 200
+SMS_MAX = 200
+#: A claimed message is not due again for this long, so no one else picks it up while it
+#: is being sent; if the sender dies, it is retried after this (at least once delivery).
+CLAIM_HOLD = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The texts of one notification in one language."""
+
+    title: str
+    body: str
+    subject: str
+    sms: str
+
+
+def notify(member: Member, kind: str, *, title, body, link: str | None = None,
+           urgent: bool = False, sms: bool = False, now: datetime | None = None) -> Notification:
+    """Put a notification in the member's inbox, rendered in the member's language, and queue
+    it for delivery: by e-mail when the member has an address, and by SMS when `sms` is true.
+
+    `title` and `body` are lazy_gettext strings (with their %(params)s already bound),
+    rendered with flask_babel.force_locale(member.locale), so the same call gives Chinese to
+    one member and English to another. `link` is a path inside the app ("/shifts/12").
+    Works in an app context without a request. Flushes; the caller commits.
+    """
+    return notify_many([member], kind, title=title, body=body, link=link, urgent=urgent,
+                       sms=sms, now=now)[0]
+
+
+def notify_many(members: Iterable[Member], kind: str, *, title, body, link: str | None = None,
+                urgent: bool = False, sms: bool = False,
+                now: datetime | None = None) -> list[Notification]:
+    """`notify` for many members at once (e.g. everyone on a cancelled shift).
+
+    Texts are rendered once per language, and the rows are inserted in batches (one
+    multi-row INSERT on PostgreSQL; SQLite inserts the inbox rows one by one, in process).
+    A member listed twice is notified once. Returns the notifications in the order of
+    `members`.
+    """
+    _check(kind, link)
+    now = now or utcnow()
+    members = list({m.id: m for m in members}.values())
+    if not members:
+        return []
+    url = _absolute(link)
+    texts = _render_all(members, title, body, url)
+    notifications = [
+        Notification(member=m, kind=kind, title=texts[m.id][0].title,
+                     body=texts[m.id][0].body, link=link, is_urgent=urgent, created_at=now)
+        for m in members
+    ]
+    db.session.add_all(notifications)
+    db.session.flush()
+
+    messages = []
+    for member, notification in zip(members, notifications, strict=True):
+        rendered, email_body = texts[member.id]
+        if email_body is not None:
+            messages.append(_message(notification, "email", member.email, rendered.subject,
+                                     email_body, now))
+        if sms:
+            messages.append(_message(notification, "sms", member.phone, rendered.title,
+                                     rendered.sms, now))
+    if messages:  # one executemany: nothing needs to be read back
+        db.session.execute(sa.insert(OutboxMessage), messages)
+    if len(notifications) == 1:
+        log.info("notification %s (%s) for member %s; %s message(s) queued",
+                 notifications[0].id, kind, members[0].id, len(messages))
+    else:
+        log.info("notifications %s..%s (%s) for %s members; %s message(s) queued",
+                 notifications[0].id, notifications[-1].id, kind, len(members), len(messages))
+    return notifications
+
+
+def _check(kind: str, link: str | None) -> None:
+    """Arguments come from code, not from people: a wrong one is a bug, said loudly."""
+    if not kind or len(kind) > 40:
+        raise ValueError(f"notification kind must be 1 to 40 characters: {kind!r}")
+    if link is not None and (not link.startswith("/") or link.startswith("//")
+                             or len(link) > 255):
+        raise ValueError(f"notification link must be a path inside the app: {link!r}")
+
+
+def _absolute(link: str | None) -> str | None:
+    base = current_app.config.get("PUBLIC_URL", "")
+    return base + link if base and link else None
+
+
+def _locale(member: Member) -> str:
+    return member.locale if member.locale in current_app.config["LANGUAGES"] else "zh_CN"
+
+
+def _render_all(members, title, body, url) -> dict[int, tuple[Rendered, str | None]]:
+    """{member id: (texts, e-mail body or None)}, switching language once per language."""
+    email_on = bool(current_app.config.get("SMTP_HOST"))
+    template = current_app.jinja_env.get_template(EMAIL_TEMPLATE) if email_on else None
+    by_locale: dict[str, list[Member]] = {}
+    for member in members:
+        by_locale.setdefault(_locale(member), []).append(member)
+    out = {}
+    for locale, group in by_locale.items():
+        with force_locale(locale):
+            rendered = _render(title, body, url)
+            for member in group:
+                email_body = None
+                if template is not None and member.email:
+                    email_body = template.render(name=member.name, title=rendered.title,
+                                                 body=rendered.body, url=url)
+                out[member.id] = (rendered, email_body)
+    return out
+
+
+def _render(title, body, url) -> Rendered:
+    title_text = _clip(str(title).strip(), TITLE_MAX)
+    body_text = str(body).strip()
+    subject = _clip(_("[Nansha Time Bank] %(title)s", title=title_text), TITLE_MAX)
+    sms = _clip(_("[Nansha Time Bank] %(title)s: %(body)s", title=title_text,
+                  body=" ".join(body_text.split())), SMS_MAX - (len(url) + 1 if url else 0))
+    if url:
+        sms = f"{sms} {url}"
+    return Rendered(title=title_text, body=body_text, subject=subject, sms=sms)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _message(notification, channel, recipient, subject, body, now) -> dict:
+    """The row of one outbox message."""
+    return {"notification_id": notification.id, "channel": channel, "recipient": recipient,
+            "subject": subject, "body": body, "status": OutboxStatus.PENDING, "attempts": 0,
+            "next_attempt_at": now, "created_at": now}
+
+
+# The inbox --------------------------------------------------------------------------------
+
+
+def mark_read(actor: Member, notification: Notification, *,
+              now: datetime | None = None) -> Notification:
+    """Mark one of the actor's own notifications read (again is harmless).
+
+    Another member's notification is NotFound, so its existence does not leak.
+    """
+    if notification.member_id != actor.id:
+        raise NotFound("notification_not_found")
+    if notification.read_at is None:
+        notification.read_at = now or utcnow()
+        db.session.flush()
+    return notification
+
+
+def mark_all_read(actor: Member, *, now: datetime | None = None) -> int:
+    """Mark every unread notification of the actor read; returns how many there were."""
+    result = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.member_id == actor.id, Notification.read_at.is_(None))
+        .values(read_at=now or utcnow())
+    )
+    if result.rowcount:
+        log.info("member %s marked %s notification(s) read", actor.id, result.rowcount)
+    return result.rowcount
+
+
+# The outbox -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A claimed outbox message: what a channel needs to send it, read in the claim."""
+
+    id: int
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+    #: Attempts so far, this one included.
+    attempts: int
+
+
+def claim_message(message_id: int, *, now: datetime) -> Delivery | None:
+    """Claim a due pending message for one delivery attempt, or None if it is not ours.
+
+    One conditional UPDATE: only a message still pending and due matches, and the claim
+    moves it out of "due" (for CLAIM_HOLD) and counts the attempt. Of two schedulers racing
+    for one message exactly one gets a row back. Commit before sending.
+    """
+    row = db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == message_id,
+               OutboxMessage.status == OutboxStatus.PENDING,
+               OutboxMessage.next_attempt_at <= now)
+        .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + CLAIM_HOLD)
+        .returning(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.recipient,
+                   OutboxMessage.subject, OutboxMessage.body, OutboxMessage.attempts)
+    ).first()
+    return Delivery(*row) if row is not None else None
+
+
+def record_sent(delivery: Delivery, *, now: datetime) -> None:
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == delivery.id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SENT, sent_at=now, last_error=None)
+    )
+
+
+def retry_delay(attempts: int, base: timedelta) -> timedelta:
+    """Exponential backoff: base after the first failure, then 2, 4, 8 … times base."""
+    return base * 2 ** max(attempts - 1, 0)
+
+
+def record_failure(delivery: Delivery, error: str, *, now: datetime, max_attempts: int,
+                   backoff: timedelta) -> datetime | None:
+    """Keep the error and schedule the next attempt; after `max_attempts` the message is
+    `failed`. Returns when it will be tried again, or None when it has failed for good."""
+    values = {"last_error": error[:500]}
+    retry_at = None
+    if delivery.attempts >= max_attempts:
+        values["status"] = OutboxStatus.FAILED
+    else:
+        retry_at = now + retry_delay(delivery.attempts, backoff)
+        values["next_attempt_at"] = retry_at
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id == delivery.id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(**values)
+    )
+    return retry_at
