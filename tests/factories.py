@@ -136,3 +136,32 @@ class ApiClient:
 
     def delete(self, path, **kw):
         return self._call("DELETE", path, **kw)
+
+
+def make_checkpoint(community, *, name=None, lat=None, lon=None, radius_m=200):
+    from timebank.shifts.models import Checkpoint
+
+    cp = Checkpoint(community_id=community.id, name=name or f"卡口{next(_seq)}",
+                    lat=lat if lat is not None else community.lat,
+                    lon=lon if lon is not None else community.lon, radius_m=radius_m)
+    db.session.add(cp)
+    db.session.flush()
+    return cp
+
+
+def make_shift(community, *, starts_at=None, hours=4, capacity=5, kind="checkpoint",
+               checkpoint=None, skills=(), walk_ins=False, title=None, now=None, **extra):
+    """A published shift; by default starting two days from `now` (or the real now)."""
+    from datetime import timedelta
+
+    from timebank.shifts.models import Shift
+
+    start = starts_at or (now or utcnow()) + timedelta(days=2)
+    shift = Shift(community_id=community.id, kind=kind, title=title or f"值守{next(_seq)}",
+                  starts_at=start, ends_at=start + timedelta(hours=hours), capacity=capacity,
+                  skills=sorted(skills), walk_ins=walk_ins,
+                  counts_as_service=kind != "lecture",
+                  checkpoint_id=checkpoint.id if checkpoint else None, **extra)
+    db.session.add(shift)
+    db.session.flush()
+    return shift

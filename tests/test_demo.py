@@ -20,6 +20,15 @@ def test_seed_demo_builds_nansha_shape(db):
     assert len(community_names) == 158
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Member)) == 50 + len(
         DEMO_ACCOUNTS)
+    from timebank.shifts.models import Checkpoint, Shift, Signup
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Checkpoint)) == 526
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Shift)) > 158 * 14
+    over = db.session.scalar(sa.select(sa.func.count()).select_from(Shift).where(
+        Shift.taken > Shift.capacity))
+    assert over == 0
+    confirmed = db.session.scalar(sa.select(sa.func.count()).select_from(Signup))
+    assert confirmed == db.session.scalar(sa.select(sa.func.sum(Shift.taken)))
     roles = {r for (r,) in db.session.execute(sa.select(RoleAssignment.role))}
     assert roles == {r.value for r in Role}
     assert seed_demo(members=50) is False  # only once

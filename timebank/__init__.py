@@ -80,11 +80,13 @@ def _register_blueprints(app: Flask) -> None:
     from .blueprints.main import bp as main_bp
     from .blueprints.members import bp as members_bp
     from .blueprints.notifications import bp as notifications_bp
+    from .blueprints.shifts import bp as shifts_bp
     from .blueprints.units import bp as units_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(members_bp)
+    app.register_blueprint(shifts_bp)
     app.register_blueprint(units_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(notifications_bp)

@@ -4,4 +4,6 @@ from .audit.models import AuditEntry  # noqa: F401
 from .auth.models import ApiToken, RoleAssignment  # noqa: F401
 from .core.lease import Lease  # noqa: F401
 from .members.models import Member, Transfer  # noqa: F401
+from .notifications.models import Notification, OutboxMessage  # noqa: F401
+from .shifts.models import Checkpoint, Shift, Signup  # noqa: F401
 from .units.models import Unit  # noqa: F401

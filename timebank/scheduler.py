@@ -33,8 +33,9 @@ HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 def all_jobs() -> list:
     from .auth import jobs as auth_jobs
     from .notifications import jobs as notification_jobs
+    from .shifts import jobs as shift_jobs
 
-    return [*auth_jobs.JOBS, *notification_jobs.JOBS]
+    return [*auth_jobs.JOBS, *shift_jobs.JOBS, *notification_jobs.JOBS]
 
 
 def run_job(app, fn, holder: str = HOLDER) -> int | None:

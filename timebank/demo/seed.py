@@ -19,6 +19,7 @@ from ..units.models import Level, Unit
 from ..units.queries import find_root
 from ..units.services import import_units
 from .names import WORKPLACES, community_name, person_name
+from .seed_shifts import seed_checkpoints, seed_shifts, seed_signups
 
 log = logging.getLogger(__name__)
 
@@ -148,5 +149,8 @@ def seed_demo(members: int = 1000, seed: int = 2022) -> bool:
     seed_accounts(password_hash)
     seed_members(rng, members, password_hash)
     db.session.flush()
+    checkpoints = seed_checkpoints(rng)
+    shifts = seed_shifts(rng, checkpoints)
+    seed_signups(rng, shifts)
     log.info("demo data seeded with %s members", members)
     return True

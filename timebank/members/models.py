@@ -58,6 +58,10 @@ class Member(UserMixin, TimestampMixin, db.Model):
     home_lat: Mapped[float | None]
     home_lon: Mapped[float | None]
     workplace: Mapped[str | None] = mapped_column(sa.String(120))
+    #: Optional; when set, notifications are also sent by e-mail.
+    email: Mapped[str | None] = mapped_column(sa.String(255))
+    #: Secret for the personal iCalendar feed URL; regenerated on demand.
+    calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     community_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
     grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
     status: Mapped[str] = mapped_column(sa.String(16), default=MemberStatus.PENDING)

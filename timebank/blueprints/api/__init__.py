@@ -8,11 +8,11 @@ from ...extensions import api, csrf
 
 
 def register_api(app) -> None:
-    from . import audit, auth, members, notifications, roles, units
+    from . import audit, auth, members, notifications, roles, shifts, units
     from .schemas.common import ErrorSchema
 
     api.spec.components.schema("ErrorSchema", schema=ErrorSchema)
 
-    for module in (auth, units, members, roles, audit, notifications):
+    for module in (auth, units, members, roles, audit, shifts, notifications):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)

@@ -9,4 +9,13 @@
       event.preventDefault();
     }
   });
+  // Buttons with data-action="print" print the page.
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest("[data-action=print]");
+    if (target) { window.print(); }
+  });
+  // Selects with data-autosubmit submit their form when changed.
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select[data-autosubmit]")) { event.target.form.submit(); }
+  });
 })();

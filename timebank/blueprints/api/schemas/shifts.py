@@ -1,0 +1,150 @@
+from marshmallow import Schema, fields, validate
+
+from ....shifts.models import ShiftKind
+
+KINDS = [k.value for k in ShiftKind]
+
+
+class CheckpointInput(Schema):
+    name = fields.String(required=True, validate=validate.Length(max=120))
+    community_id = fields.Integer(required=True, strict=True)
+    lat = fields.Float(required=True)
+    lon = fields.Float(required=True)
+    radius_m = fields.Integer(load_default=200, strict=True)
+
+
+class CheckpointSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    community_id = fields.Integer()
+    lat = fields.Float()
+    lon = fields.Float()
+    radius_m = fields.Integer()
+    is_active = fields.Boolean()
+
+
+class CheckpointListArgs(Schema):
+    community_id = fields.Integer(required=True)
+
+
+class CheckpointListSchema(Schema):
+    items = fields.List(fields.Nested(CheckpointSchema))
+
+
+class _ShiftCommon(Schema):
+    title = fields.String(required=True, validate=validate.Length(max=120))
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    community_id = fields.Integer(required=True, strict=True)
+    checkpoint_id = fields.Integer(allow_none=True, load_default=None, strict=True)
+    capacity = fields.Integer(required=True, strict=True)
+    skills = fields.List(fields.String(), load_default=list)
+    description = fields.String(allow_none=True, load_default=None,
+                                validate=validate.Length(max=2000))
+    walk_ins = fields.Boolean(load_default=None)
+    counts_as_service = fields.Boolean(load_default=None)
+
+
+class ShiftInput(_ShiftCommon):
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+
+
+class SeriesInput(_ShiftCommon):
+    first_day = fields.Date(required=True)
+    start_time = fields.Time(required=True, metadata={"description": "local time, Asia/Shanghai"})
+    end_time = fields.Time(required=True)
+    days = fields.Integer(required=True, strict=True)
+    weekdays = fields.List(fields.Integer(strict=True), load_default=list,
+                           metadata={"description": "0 = Monday … 6 = Sunday; empty = every day"})
+
+
+class ShiftUpdateInput(Schema):
+    title = fields.String(required=True, validate=validate.Length(max=120))
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+    capacity = fields.Integer(required=True, strict=True)
+    checkpoint_id = fields.Integer(allow_none=True, load_default=None, strict=True)
+    skills = fields.List(fields.String(), load_default=list)
+    description = fields.String(allow_none=True, load_default=None,
+                                validate=validate.Length(max=2000))
+    walk_ins = fields.Boolean(load_default=None)
+
+
+class ShiftSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    kind = fields.String()
+    community_id = fields.Integer()
+    community_name = fields.String(attribute="community.name")
+    checkpoint_id = fields.Integer(allow_none=True)
+    starts_at = fields.AwareDateTime()
+    ends_at = fields.AwareDateTime()
+    capacity = fields.Integer()
+    confirmed_count = fields.Integer(attribute="taken")
+    waitlist_count = fields.Integer()
+    skills = fields.List(fields.String())
+    description = fields.String(allow_none=True)
+    walk_ins = fields.Boolean()
+    counts_as_service = fields.Boolean()
+    status = fields.String()
+    cancel_reason = fields.String(allow_none=True)
+    series_key = fields.String(allow_none=True)
+
+
+class ShiftListArgs(Schema):
+    community_id = fields.Integer()
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    from_ = fields.AwareDateTime(data_key="from")
+    to = fields.AwareDateTime()
+    limit = fields.Integer(load_default=200, validate=validate.Range(1, 1000))
+
+
+class ShiftListSchema(Schema):
+    items = fields.List(fields.Nested(ShiftSchema))
+
+
+class CancelInput(Schema):
+    reason = fields.String(required=True, validate=validate.Length(max=255))
+
+
+class SignupResultSchema(Schema):
+    id = fields.Integer()
+    shift_id = fields.Integer()
+    status = fields.String()
+    position = fields.Integer(allow_none=True)
+
+
+class CancelResultSchema(Schema):
+    status = fields.String()
+    late = fields.Boolean()
+    promoted_member_id = fields.Integer(allow_none=True)
+
+
+class RosterRowSchema(Schema):
+    member_id = fields.Integer()
+    name = fields.String()
+    phone = fields.String()
+    status = fields.String()
+    queued_at = fields.AwareDateTime()
+    checked_in_at = fields.AwareDateTime(allow_none=True)
+    checked_out_at = fields.AwareDateTime(allow_none=True)
+    credited_minutes = fields.Integer(allow_none=True)
+
+
+class RosterSchema(Schema):
+    items = fields.List(fields.Nested(RosterRowSchema))
+
+
+class MySignupSchema(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    is_late_cancel = fields.Boolean()
+    shift = fields.Nested(ShiftSchema)
+
+
+class MySignupListSchema(Schema):
+    items = fields.List(fields.Nested(MySignupSchema))
+
+
+class MySignupArgs(Schema):
+    past = fields.Boolean(load_default=False)

@@ -1,0 +1,90 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from ...shifts.models import KIND_LABELS
+from ..forms_util import options
+from ..members.forms import MultiCheckboxField, int_or_none
+
+WEEKDAYS = [(0, _l("Mon")), (1, _l("Tue")), (2, _l("Wed")), (3, _l("Thu")), (4, _l("Fri")),
+            (5, _l("Sat")), (6, _l("Sun"))]
+
+
+def kind_options():
+    return options((k.value, label) for k, label in KIND_LABELS.items())
+
+
+class ShiftForm(FlaskForm):
+    """Publish one shift, or a series when `days` is more than 1."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
+    kind = SelectField(_l("Kind"), choices=kind_options(), default="checkpoint")
+    community_id = SelectField(_l("Community"), coerce=int_or_none, validate_choice=False)
+    checkpoint_id = SelectField(_l("Checkpoint"), coerce=int_or_none, validate_choice=False)
+    first_day = DateField(_l("Date (first day)"), validators=[DataRequired()])
+    start_time = TimeField(_l("Starts"), validators=[DataRequired()])
+    end_time = TimeField(_l("Ends"), validators=[DataRequired()])
+    days = IntegerField(_l("Repeat for how many days"), default=1,
+                        validators=[InputRequired()])
+    weekdays = MultiCheckboxField(_l("Only on these weekdays (none = every day)"),
+                                  choices=options(WEEKDAYS), coerce=int)
+    capacity = IntegerField(_l("Places"), default=4, validators=[InputRequired()])
+    skills = MultiCheckboxField(_l("Required skills"))
+    walk_ins = BooleanField(_l("Walk-ins welcome (members without a sign-up, while places "
+                               "are free)"))
+    counts_as_service = BooleanField(_l("Hours count as volunteer service"), default=True)
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Publish"))
+
+
+class EditShiftForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
+    checkpoint_id = SelectField(_l("Checkpoint"), coerce=int_or_none, validate_choice=False)
+    day = DateField(_l("Date"), validators=[DataRequired()])
+    start_time = TimeField(_l("Starts"), validators=[DataRequired()])
+    end_time = TimeField(_l("Ends"), validators=[DataRequired()])
+    capacity = IntegerField(_l("Places"), validators=[InputRequired()])
+    skills = MultiCheckboxField(_l("Required skills"))
+    walk_ins = BooleanField(_l("Walk-ins welcome"))
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Save"))
+
+
+class CancelShiftForm(FlaskForm):
+    reason = StringField(_l("Reason (members are told)"), validators=[DataRequired(),
+                                                                     Length(max=255)])
+    submit = SubmitField(_l("Cancel this shift"))
+
+
+class BoardFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    kind = SelectField(_l("Kind"), validate_choice=False)
+    community_id = SelectField(_l("Community"), coerce=int_or_none, validate_choice=False)
+    day = DateField(_l("From"), validators=[Optional()])
+    mine = BooleanField(_l("Only shifts I have the skills for"))
+
+
+class CheckpointForm(FlaskForm):
+    community_id = SelectField(_l("Community"), coerce=int_or_none, validate_choice=False)
+    name = StringField(_l("Checkpoint name"), validators=[DataRequired(), Length(max=120)])
+    lat = DecimalField(_l("Latitude"), places=None, validators=[Optional()],
+                       render_kw={"inputmode": "decimal", "step": "any"})
+    lon = DecimalField(_l("Longitude"), places=None, validators=[Optional()],
+                       render_kw={"inputmode": "decimal", "step": "any"})
+    radius_m = IntegerField(_l("Geofence radius (metres)"), default=200,
+                            validators=[Optional()])
+    is_active = BooleanField(_l("In use"), default=True)
+    submit = SubmitField(_l("Save"))

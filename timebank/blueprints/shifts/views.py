@@ -1,0 +1,157 @@
+"""The member side of shifts: the board, a shift's page, signing up, my shifts, calendar."""
+
+from datetime import datetime, time, timedelta
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from ...auth.models import Role
+from ...auth.permissions import has_role
+from ...core.clock import LOCAL_TZ, local, utcnow
+from ...core.errors import Conflict, NotAllowed, RuleViolation
+from ...extensions import db, limiter
+from ...shifts import calendar, queries, signups
+from ...shifts.models import KIND_LABELS
+from ...units.queries import community_choices
+from ..forms_util import error_text, options
+from ..members.forms import EmptyForm
+from . import bp
+from .forms import BoardFilterForm
+
+BOARD_DAYS = 7
+
+
+@bp.route("/shifts/")
+@login_required
+def board():
+    """Upcoming shifts, the member's own community first, with filters."""
+    form = BoardFilterForm(request.args)
+    form.kind.choices = options([("", _("All kinds"))] + list(KIND_LABELS.items()))
+    form.community_id.choices = [SelectChoice("", _("All communities"))] + [
+        SelectChoice(uid, name, optgroup=town) for uid, name, town in community_choices()]
+    now = utcnow()
+    day = form.day.data or local(now).date()
+    start = max(now, datetime.combine(day, time(), LOCAL_TZ))
+    end = datetime.combine(day + timedelta(days=BOARD_DAYS), time(), LOCAL_TZ)
+    rows = queries.list_shifts(
+        community_id=form.community_id.data, kind=form.kind.data or None,
+        starts_from=start, starts_before=end,
+        skills=current_user.skills if form.mine.data else None,
+        first_community_id=current_user.community_id)
+    mine = queries.signups_by_shift(current_user.id, [r.shift.id for r in rows])
+    return render_template("shifts/board.html", rows=rows, mine=mine, form=form, day=day,
+                           end_day=day + timedelta(days=BOARD_DAYS - 1),
+                           can_publish=has_role(current_user, Role.COORDINATOR),
+                           action_form=EmptyForm())
+
+
+@bp.route("/shifts/<int:shift_id>")
+@login_required
+def detail(shift_id: int):
+    """One shift: what, when, where, places, and the member's sign-up."""
+    shift = queries.get_shift(shift_id)
+    signup = queries.find_signup(current_user.id, shift.id)
+    return render_template(
+        "shifts/detail.html", shift=shift, signup=signup,
+        position=signups.waitlist_position(signup) if signup else None,
+        waitlist_count=queries.waitlist_counts([shift.id]).get(shift.id, 0),
+        can_manage=has_role(current_user, Role.COORDINATOR, shift.community),
+        can_roster=has_role(current_user, Role.STAFF, shift.community),
+        now=utcnow(), action_form=EmptyForm())
+
+
+def _back(shift_id: int):
+    target = request.form.get("next") or ""
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(url_for("shifts.detail", shift_id=shift_id))
+
+
+@bp.route("/shifts/<int:shift_id>/signup", methods=["POST"])
+@login_required
+@limiter.limit("30 per minute")
+def sign_up(shift_id: int):
+    """Sign up for a shift (or join its waitlist)."""
+    shift = queries.get_shift(shift_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        result = signups.sign_up(current_user, shift)
+    except (Conflict, RuleViolation, NotAllowed) as exc:
+        db.session.rollback()
+        flash(error_text(exc), "danger")
+        return _back(shift.id)
+    db.session.commit()
+    if result.status == "confirmed":
+        flash(_("You are signed up for %(title)s.", title=shift.title), "success")
+    else:
+        flash(_("The shift is full: you are number %(n)s on the waitlist. We will tell you "
+                "if a place becomes free.", n=result.position), "info")
+    return _back(shift.id)
+
+
+@bp.route("/shifts/<int:shift_id>/signup/cancel", methods=["POST"])
+@login_required
+def cancel_signup(shift_id: int):
+    """Cancel one's sign-up."""
+    shift = queries.get_shift(shift_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        result = signups.cancel_signup(current_user, shift)
+    except RuleViolation as exc:
+        db.session.rollback()
+        flash(error_text(exc), "danger")
+        return _back(shift.id)
+    db.session.commit()
+    if result.late:
+        flash(_("Cancelled. This was less than %(h)s hours before the start, so it is "
+                "recorded as a late cancellation.", h=2), "warning")
+    else:
+        flash(_("Cancelled."), "info")
+    return _back(shift.id)
+
+
+@bp.route("/shifts/mine")
+@login_required
+def mine():
+    """My upcoming and past shifts."""
+    now = utcnow()
+    return render_template(
+        "shifts/mine.html",
+        upcoming=queries.list_member_signups(current_user.id, upcoming=True, now=now),
+        past=queries.list_member_signups(current_user.id, upcoming=False, now=now, limit=50),
+        reliability=queries.reliability(current_user), action_form=EmptyForm())
+
+
+@bp.route("/shifts/calendar", methods=["GET", "POST"])
+@login_required
+def calendar_settings():
+    """The member's private calendar feed URL; POST makes a new one."""
+    if request.method == "POST":
+        if not EmptyForm().validate_on_submit():
+            abort(400)
+        calendar.regenerate_calendar_token(current_user)
+        db.session.commit()
+        flash(_("A new calendar address was made; the old one no longer works."), "info")
+        return redirect(url_for("shifts.calendar_settings"))
+    token = calendar.ensure_calendar_token(current_user)
+    db.session.commit()
+    return render_template("shifts/calendar.html",
+                           feed_url=url_for("shifts.feed", token=token, _external=True),
+                           action_form=EmptyForm())
+
+
+@bp.route("/calendar/<token>.ics")
+@limiter.limit("60 per minute")
+def feed(token: str):
+    """The iCalendar feed (no sign-in: the secret URL is the key)."""
+    member = calendar.find_member_by_calendar_token(token)
+    if member is None or not member.is_active:
+        abort(404)
+    body = calendar.build_ics(member, host=request.host)
+    return Response(body, mimetype="text/calendar",
+                    headers={"Content-Disposition": "inline; filename=timebank.ics",
+                             "Cache-Control": "private, max-age=300"})

@@ -1,0 +1,1 @@
+"""Checkpoints, shifts (single and series), sign-ups with a waitlist, rosters, calendars."""

@@ -1,0 +1,70 @@
+"""A personal iCalendar feed of one's shifts, at a secret URL calendar apps subscribe to."""
+
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from icalendar import Calendar, Event
+
+from ..core.clock import utcnow
+from ..extensions import db
+from ..members.models import Member
+from .models import Shift, Signup, SignupStatus
+
+#: How far back the feed reaches.
+HISTORY = timedelta(days=60)
+
+
+def ensure_calendar_token(member: Member) -> str:
+    """The member's feed secret, made on first use."""
+    if not member.calendar_token:
+        member.calendar_token = secrets.token_urlsafe(24)
+        db.session.flush()
+    return member.calendar_token
+
+
+def regenerate_calendar_token(member: Member) -> str:
+    """A new secret: the old feed URL stops working (e.g. after it was shared by mistake)."""
+    member.calendar_token = secrets.token_urlsafe(24)
+    db.session.flush()
+    return member.calendar_token
+
+
+def find_member_by_calendar_token(token: str) -> Member | None:
+    if not token:
+        return None
+    return db.session.scalar(sa.select(Member).where(Member.calendar_token == token))
+
+
+def build_ics(member: Member, *, host: str, now: datetime | None = None) -> bytes:
+    """The member's confirmed and waitlisted shifts from HISTORY ago on, as iCalendar."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        sa.select(Signup, Shift).join(Shift, Shift.id == Signup.shift_id)
+        .where(Signup.member_id == member.id,
+               Signup.status.in_([SignupStatus.CONFIRMED, SignupStatus.WAITLISTED]),
+               Shift.ends_at > now - HISTORY)
+        .order_by(Shift.starts_at)).all()
+    cal = Calendar()
+    cal.add("prodid", "-//Nansha Party Member Time Bank//timebank//ZH")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", "南沙时间银行 · " + member.name)
+    cal.add("x-wr-timezone", "Asia/Shanghai")
+    for signup, shift in rows:
+        event = Event()
+        event.add("uid", f"shift-{shift.id}-member-{member.id}@{host}")
+        event.add("dtstamp", now)
+        event.add("dtstart", shift.starts_at)
+        event.add("dtend", shift.ends_at)
+        waiting = signup.status == SignupStatus.WAITLISTED
+        event.add("summary", ("[候补] " if waiting else "") + shift.title)
+        where = shift.community.name + (f" · {shift.checkpoint.name}" if shift.checkpoint else "")
+        event.add("location", where)
+        if shift.checkpoint:
+            event.add("geo", (shift.checkpoint.lat, shift.checkpoint.lon))
+        event.add("description", shift.description or "")
+        event.add("status", "CANCELLED" if shift.is_cancelled else
+                  ("TENTATIVE" if waiting else "CONFIRMED"))
+        event.add("url", f"https://{host}/shifts/{shift.id}")
+        cal.add_component(event)
+    return cal.to_ical()

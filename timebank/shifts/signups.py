@@ -1,0 +1,222 @@
+"""Signing up for shifts: capacity never exceeded, a FIFO waitlist, rest rules, cancellation.
+
+Capacity is claimed with a conditional UPDATE (`taken < capacity`) in the same transaction
+as the sign-up row, backed by `CHECK (taken <= capacity)` and `UNIQUE (shift_id, member_id)`.
+Rules that read before they write (overlaps, the daily limit) run while the shift row and
+then the member's row are locked (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE
+serialises writers): always shift first, member second, so two transactions never wait on
+each other in a circle.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..core.clock import local, utcnow
+from ..core.errors import Conflict, NotAllowed, RuleViolation
+from ..core.settings import setting
+from ..extensions import db
+from ..members.models import Member, MemberStatus
+from .models import Shift, Signup, SignupStatus
+
+log = logging.getLogger(__name__)
+
+ACTIVE = (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
+
+
+@dataclass
+class SignupResult:
+    signup: Signup
+    position: int | None = None  # place on the waitlist, 1 = next in line
+
+    @property
+    def status(self) -> str:
+        return self.signup.status
+
+
+def _lock_shift(shift_id: int) -> Shift:
+    return db.session.scalars(
+        sa.select(Shift).where(Shift.id == shift_id).with_for_update()
+        .execution_options(populate_existing=True)).one()
+
+
+def _lock_member(member_id: int) -> None:
+    db.session.execute(sa.select(Member.id).where(Member.id == member_id).with_for_update())
+
+
+def _claim_place(shift_id: int) -> bool:
+    result = db.session.execute(
+        sa.update(Shift)
+        .where(Shift.id == shift_id, Shift.taken < Shift.capacity)
+        .values(taken=Shift.taken + 1)
+    )
+    return result.rowcount == 1
+
+
+def _release_place(shift_id: int) -> None:
+    db.session.execute(sa.update(Shift).where(Shift.id == shift_id, Shift.taken > 0)
+                       .values(taken=Shift.taken - 1))
+
+
+def conflict_with(member_id: int, shift: Shift) -> str | None:
+    """Why `member_id` may not be confirmed on `shift` now: "overlapping_shift",
+    "daily_limit" or None. Only published shifts with a confirmed sign-up count."""
+    rows = db.session.execute(
+        sa.select(Shift.starts_at, Shift.ends_at)
+        .join(Signup, Signup.shift_id == Shift.id)
+        .where(Signup.member_id == member_id, Signup.status == SignupStatus.CONFIRMED,
+               Shift.status == "published", Shift.id != shift.id,
+               Shift.starts_at < shift.ends_at + timedelta(days=1),
+               Shift.ends_at > shift.starts_at - timedelta(days=1))
+    ).all()
+    day = local(shift.starts_at).date()
+    minutes = shift.minutes
+    for starts_at, ends_at in rows:
+        if starts_at < shift.ends_at and ends_at > shift.starts_at:
+            return "overlapping_shift"
+        if local(starts_at).date() == day:
+            minutes += int((ends_at - starts_at).total_seconds() // 60)
+    if minutes > setting("MAX_DAILY_MIN"):
+        return "daily_limit"
+    return None
+
+
+def _refuse(code: str):
+    if code == "overlapping_shift":
+        raise Conflict(code, _l("You are confirmed on another shift at this time."))
+    raise RuleViolation(code, _l("This would put you over %(hours)s hours of shifts on one "
+                                 "day.", hours=setting("MAX_DAILY_MIN") // 60))
+
+
+def sign_up(member: Member, shift: Shift, *, now: datetime | None = None) -> SignupResult:
+    """Sign `member` up: confirmed while places are free, else waitlisted (FIFO).
+
+    Refusals: shift_cancelled, shift_started, missing_skills, daily_limit (422);
+    already_signed_up, overlapping_shift (409); member_not_active (403).
+    """
+    now = now or utcnow()
+    if member.status != MemberStatus.ACTIVE:
+        raise NotAllowed("member_not_active",
+                         _l("Only approved members can sign up for shifts."))
+    shift = _lock_shift(shift.id)
+    if shift.is_cancelled:
+        raise RuleViolation("shift_cancelled", _l("This shift is cancelled."))
+    if shift.starts_at <= now:
+        raise RuleViolation("shift_started", _l("This shift has started already."))
+    missing = sorted(set(shift.skills) - set(member.skills or []))
+    if missing:
+        from ..members.skills import skill_label
+
+        raise RuleViolation("missing_skills", _l(
+            "This shift needs skills you have not listed: %(skills)s.",
+            skills="、".join(skill_label(s) for s in missing)))
+    _lock_member(member.id)
+    signup = db.session.scalar(sa.select(Signup).where(Signup.shift_id == shift.id,
+                                                       Signup.member_id == member.id))
+    if signup is not None and signup.status in ACTIVE:
+        raise Conflict("already_signed_up", _l("You are signed up for this shift already."))
+    problem = conflict_with(member.id, shift)
+    if problem:
+        _refuse(problem)
+    confirmed = _claim_place(shift.id)
+    if signup is None:
+        signup = Signup(shift_id=shift.id, member_id=member.id)
+        db.session.add(signup)
+    signup.status = SignupStatus.CONFIRMED if confirmed else SignupStatus.WAITLISTED
+    signup.queued_at = now
+    signup.confirmed_at = now if confirmed else None
+    signup.cancelled_at, signup.is_late_cancel = None, False
+    signup.reminded_24h_at = signup.reminded_1h_at = None
+    db.session.flush()
+    log.info("member %s %s on shift %s", member.id, signup.status, shift.id)
+    return SignupResult(signup, None if confirmed else waitlist_position(signup))
+
+
+def waitlist_position(signup: Signup) -> int | None:
+    if signup.status != SignupStatus.WAITLISTED:
+        return None
+    ahead = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Signup).where(
+            Signup.shift_id == signup.shift_id, Signup.status == SignupStatus.WAITLISTED,
+            sa.or_(Signup.queued_at < signup.queued_at,
+                   sa.and_(Signup.queued_at == signup.queued_at, Signup.id < signup.id))))
+    return ahead + 1
+
+
+@dataclass
+class CancelResult:
+    signup: Signup
+    late: bool
+    promoted: Signup | None
+
+
+def cancel_signup(member: Member, shift: Shift, *, now: datetime | None = None) -> CancelResult:
+    """Cancel one's own sign-up. Within CANCEL_CUTOFF_MIN of the start it is kept as late.
+    A freed place goes to the first waitlisted member who can take it, who is told."""
+    now = now or utcnow()
+    shift = _lock_shift(shift.id)
+    signup = db.session.scalar(
+        sa.select(Signup).where(Signup.shift_id == shift.id, Signup.member_id == member.id)
+        .execution_options(populate_existing=True))
+    if signup is None or signup.status not in ACTIVE:
+        from ..core.errors import NotFound
+
+        raise NotFound("not_signed_up", _l("You are not signed up for this shift."))
+    if shift.starts_at <= now:
+        raise RuleViolation("shift_started", _l("This shift has started already."))
+    was_confirmed = signup.status == SignupStatus.CONFIRMED
+    late = was_confirmed and now > shift.starts_at - timedelta(
+        minutes=setting("CANCEL_CUTOFF_MIN"))
+    signup.status, signup.cancelled_at, signup.is_late_cancel = SignupStatus.CANCELLED, now, late
+    db.session.flush()
+    promoted = None
+    if was_confirmed:
+        _release_place(shift.id)
+        promoted = next(iter(promote_waitlisted(shift, now=now)), None)
+    log.info("member %s cancelled on shift %s (late=%s)", member.id, shift.id, late)
+    return CancelResult(signup, late, promoted)
+
+
+def promote_waitlisted(shift: Shift, *, now: datetime | None = None) -> list[Signup]:
+    """Fill free places from the waitlist, first come first served. A waitlisted member who
+    is now confirmed on an overlapping shift (or would pass the daily limit) keeps their
+    place in line and the next one is promoted. Each promoted member is told."""
+    now = now or utcnow()
+    shift = _lock_shift(shift.id)
+    promoted: list[Signup] = []
+    queue = list(db.session.scalars(
+        sa.select(Signup).where(Signup.shift_id == shift.id,
+                                Signup.status == SignupStatus.WAITLISTED)
+        .order_by(Signup.queued_at, Signup.id)))
+    for candidate in queue:
+        _lock_member(candidate.member_id)
+        if conflict_with(candidate.member_id, shift):
+            continue
+        if not _claim_place(shift.id):
+            break
+        claimed = db.session.execute(
+            sa.update(Signup).where(Signup.id == candidate.id,
+                                    Signup.status == SignupStatus.WAITLISTED)
+            .values(status=SignupStatus.CONFIRMED, confirmed_at=now)
+        ).rowcount == 1
+        if not claimed:
+            _release_place(shift.id)
+            continue
+        db.session.refresh(candidate)
+        promoted.append(candidate)
+        _tell_promoted(candidate, shift, now)
+    return promoted
+
+
+def _tell_promoted(signup: Signup, shift: Shift, now):
+    from ..notifications.services import notify
+    from .services import _when
+
+    notify(signup.member, "signup_promoted",
+           title=_l("You have a place: %(title)s", title=shift.title),
+           body=_l("A place became free and you are now confirmed for %(title)s on %(when)s.",
+                   title=shift.title, when=_when(shift)),
+           link=f"/shifts/{shift.id}", sms=True, now=now)
