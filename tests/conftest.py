@@ -10,7 +10,7 @@ import os
 import pytest
 import sqlalchemy as sa
 from flask.globals import _cv_app
-from flask.testing import FlaskCliRunner, FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from timebank import create_app
@@ -59,8 +59,9 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    app = create_app(TestConfig(str(tmp_path_factory.mktemp("instance")),
-                                _database_url(tmp_path_factory)))
+    app = create_app(
+        TestConfig(str(tmp_path_factory.mktemp("instance")), _database_url(tmp_path_factory))
+    )
     app.test_client_class = IsolatedClient
     with app.app_context():
         _reset_schema(_db.engine)

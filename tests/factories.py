@@ -18,8 +18,15 @@ _seq = itertools.count(1)
 
 def make_unit(level, parent=None, *, code=None, name=None, lat=22.8, lon=113.5) -> Unit:
     n = next(_seq)
-    unit = Unit(code=code or f"U{n}", name=name or f"单位{n}", level=str(level),
-                parent_id=parent.id if parent else None, lat=lat, lon=lon, path="")
+    unit = Unit(
+        code=code or f"U{n}",
+        name=name or f"单位{n}",
+        level=str(level),
+        parent_id=parent.id if parent else None,
+        lat=lat,
+        lon=lon,
+        path="",
+    )
     db.session.add(unit)
     db.session.flush()
     unit.path = (parent.path if parent else "/") + f"{unit.id}/"
@@ -27,14 +34,31 @@ def make_unit(level, parent=None, *, code=None, name=None, lat=22.8, lon=113.5) 
     return unit
 
 
-def make_member(community, *, status=MemberStatus.ACTIVE, name=None, phone=None,
-                is_party_member=True, skills=(), roles=(), home=None, locale="zh_CN") -> Member:
+def make_member(
+    community,
+    *,
+    status=MemberStatus.ACTIVE,
+    name=None,
+    phone=None,
+    is_party_member=True,
+    skills=(),
+    roles=(),
+    home=None,
+    locale="zh_CN",
+) -> Member:
     n = next(_seq)
     lat, lon = home or (community.lat, community.lon)
     member = Member(
-        name=name or f"成员{n}", phone=phone or f"137{n:08d}", password_hash=_PASSWORD_HASH,
-        is_party_member=is_party_member, skills=sorted(skills), home_lat=lat, home_lon=lon,
-        community_id=community.id, status=str(status), locale=locale,
+        name=name or f"成员{n}",
+        phone=phone or f"137{n:08d}",
+        password_hash=_PASSWORD_HASH,
+        is_party_member=is_party_member,
+        skills=sorted(skills),
+        home_lat=lat,
+        home_lon=lon,
+        community_id=community.id,
+        status=str(status),
+        locale=locale,
         approved_at=utcnow() if status == MemberStatus.ACTIVE else None,
     )
     db.session.add(member)
@@ -68,12 +92,15 @@ def make_tree() -> Tree:
     district = make_unit(Level.DISTRICT, code="T-NS", name="南沙区", lat=22.80, lon=113.52)
     town = make_unit(Level.TOWN, district, code="T-HG", name="黄阁镇", lat=22.83, lon=113.52)
     other = make_unit(Level.TOWN, district, code="T-DG", name="大岗镇", lat=22.80, lon=113.40)
-    community = make_unit(Level.COMMUNITY, town, code="T-HG-C1", name="金洲社区",
-                          lat=22.835, lon=113.525)
-    sibling = make_unit(Level.COMMUNITY, town, code="T-HG-C2", name="黄阁社区",
-                        lat=22.830, lon=113.515)
-    far = make_unit(Level.COMMUNITY, other, code="T-DG-C1", name="大岗社区",
-                    lat=22.800, lon=113.400)
+    community = make_unit(
+        Level.COMMUNITY, town, code="T-HG-C1", name="金洲社区", lat=22.835, lon=113.525
+    )
+    sibling = make_unit(
+        Level.COMMUNITY, town, code="T-HG-C2", name="黄阁社区", lat=22.830, lon=113.515
+    )
+    far = make_unit(
+        Level.COMMUNITY, other, code="T-DG-C1", name="大岗社区", lat=22.800, lon=113.400
+    )
     grid = make_unit(Level.GRID, community, code="T-HG-C1-G1", name="第1网格")
     return Tree(district, town, other, community, sibling, far, grid)
 
@@ -101,8 +128,9 @@ def make_people(tree: Tree) -> People:
         member=make_member(c, name="王小明"),
         neighbour=make_member(c, name="赵邻居"),
         pending=make_member(c, name="李新", status=MemberStatus.PENDING),
-        far_coordinator=make_member(tree.far, name="远方协调员",
-                                    roles=[(Role.COORDINATOR, tree.far)]),
+        far_coordinator=make_member(
+            tree.far, name="远方协调员", roles=[(Role.COORDINATOR, tree.far)]
+        ),
         far_member=make_member(tree.far, name="远方成员"),
     )
 
@@ -141,27 +169,51 @@ class ApiClient:
 def make_checkpoint(community, *, name=None, lat=None, lon=None, radius_m=200):
     from timebank.shifts.models import Checkpoint
 
-    cp = Checkpoint(community_id=community.id, name=name or f"卡口{next(_seq)}",
-                    lat=lat if lat is not None else community.lat,
-                    lon=lon if lon is not None else community.lon, radius_m=radius_m)
+    cp = Checkpoint(
+        community_id=community.id,
+        name=name or f"卡口{next(_seq)}",
+        lat=lat if lat is not None else community.lat,
+        lon=lon if lon is not None else community.lon,
+        radius_m=radius_m,
+    )
     db.session.add(cp)
     db.session.flush()
     return cp
 
 
-def make_shift(community, *, starts_at=None, hours=4, capacity=5, kind="checkpoint",
-               checkpoint=None, skills=(), walk_ins=False, title=None, now=None, **extra):
+def make_shift(
+    community,
+    *,
+    starts_at=None,
+    hours=4,
+    capacity=5,
+    kind="checkpoint",
+    checkpoint=None,
+    skills=(),
+    walk_ins=False,
+    title=None,
+    now=None,
+    **extra,
+):
     """A published shift; by default starting two days from `now` (or the real now)."""
     from datetime import timedelta
 
     from timebank.shifts.models import Shift
 
     start = starts_at or (now or utcnow()) + timedelta(days=2)
-    shift = Shift(community_id=community.id, kind=kind, title=title or f"值守{next(_seq)}",
-                  starts_at=start, ends_at=start + timedelta(hours=hours), capacity=capacity,
-                  skills=sorted(skills), walk_ins=walk_ins,
-                  counts_as_service=kind != "lecture",
-                  checkpoint_id=checkpoint.id if checkpoint else None, **extra)
+    shift = Shift(
+        community_id=community.id,
+        kind=kind,
+        title=title or f"值守{next(_seq)}",
+        starts_at=start,
+        ends_at=start + timedelta(hours=hours),
+        capacity=capacity,
+        skills=sorted(skills),
+        walk_ins=walk_ins,
+        counts_as_service=kind != "lecture",
+        checkpoint_id=checkpoint.id if checkpoint else None,
+        **extra,
+    )
     db.session.add(shift)
     db.session.flush()
     return shift

@@ -34,10 +34,15 @@ def test_openapi_document_is_generated_and_secured(app, db):
 def test_openapi_lists_the_foundation_contract(app, db):
     have = {(m, p) for m, p, _ in _operations(app)}
     wanted = {
-        ("post", "/api/v1/auth/tokens"), ("delete", "/api/v1/auth/tokens/current"),
-        ("get", "/api/v1/units"), ("post", "/api/v1/units"), ("post", "/api/v1/members"),
-        ("post", "/api/v1/members/{member_id}/approve"), ("get", "/api/v1/members/me"),
-        ("get", "/api/v1/members/{member_id}"), ("post", "/api/v1/roles"),
+        ("post", "/api/v1/auth/tokens"),
+        ("delete", "/api/v1/auth/tokens/current"),
+        ("get", "/api/v1/units"),
+        ("post", "/api/v1/units"),
+        ("post", "/api/v1/members"),
+        ("post", "/api/v1/members/{member_id}/approve"),
+        ("get", "/api/v1/members/me"),
+        ("get", "/api/v1/members/{member_id}"),
+        ("post", "/api/v1/roles"),
     }
     assert wanted <= have
 
@@ -74,8 +79,12 @@ def test_malformed_json_is_400_on_every_body_endpoint(app, people, api, body):
     for method, path, op in _operations(app):
         if "requestBody" not in op:
             continue
-        response = client._call(method.upper(), _concrete(path).removeprefix("/api/v1"),
-                                data=body, content_type="application/json")
+        response = client._call(
+            method.upper(),
+            _concrete(path).removeprefix("/api/v1"),
+            data=body,
+            content_type="application/json",
+        )
         assert response.status_code == 400, (method, path, response.get_data(as_text=True))
         assert response.json["error"]["code"] == "malformed_json"
         checked += 1
@@ -83,8 +92,9 @@ def test_malformed_json_is_400_on_every_body_endpoint(app, people, api, body):
 
 
 def test_unknown_fields_and_wrong_types_are_422_with_fields(people, api):
-    response = api(people.admin).post("/units", json={"code": 5, "name": "x", "level": "town",
-                                                      "parent_id": "1", "colour": "red"})
+    response = api(people.admin).post(
+        "/units", json={"code": 5, "name": "x", "level": "town", "parent_id": "1", "colour": "red"}
+    )
     assert response.status_code == 422
     fields = response.json["error"]["fields"]
     assert {"code", "parent_id", "colour"} <= set(fields)
@@ -94,8 +104,9 @@ def test_unknown_fields_and_wrong_types_are_422_with_fields(people, api):
 def test_unknown_api_path_is_json_404(client):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
-    assert response.json == {"error": {"code": "not_found", "message": response.json["error"][
-        "message"]}}
+    assert response.json == {
+        "error": {"code": "not_found", "message": response.json["error"]["message"]}
+    }
 
 
 def test_html_404_is_a_friendly_page(client):

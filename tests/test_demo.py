@@ -8,24 +8,28 @@ from timebank.units.models import Unit
 
 def test_seed_demo_builds_nansha_shape(db):
     assert seed_demo(members=50) is True
-    counts = dict(db.session.execute(
-        sa.select(Unit.level, sa.func.count()).group_by(Unit.level)).all())
+    counts = dict(
+        db.session.execute(sa.select(Unit.level, sa.func.count()).group_by(Unit.level)).all()
+    )
     assert counts == {"district": 1, "town": 9, "community": 158, "grid": 1069}
     names = [n for (n,) in db.session.execute(sa.select(Unit.name).where(Unit.level == "town"))]
     assert "黄阁镇" in names and "南沙街道" in names
     lat, lon = db.session.execute(sa.select(sa.func.avg(Unit.lat), sa.func.avg(Unit.lon))).one()
     assert 22.6 < lat < 23.0 and 113.3 < lon < 113.7
-    community_names = {n for (n,) in db.session.execute(
-        sa.select(Unit.name).where(Unit.level == "community"))}
+    community_names = {
+        n for (n,) in db.session.execute(sa.select(Unit.name).where(Unit.level == "community"))
+    }
     assert len(community_names) == 158
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Member)) == 50 + len(
-        DEMO_ACCOUNTS)
+        DEMO_ACCOUNTS
+    )
     from timebank.shifts.models import Checkpoint, Shift, Signup
 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Checkpoint)) == 526
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Shift)) > 158 * 14
-    over = db.session.scalar(sa.select(sa.func.count()).select_from(Shift).where(
-        Shift.taken > Shift.capacity))
+    over = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Shift).where(Shift.taken > Shift.capacity)
+    )
     assert over == 0
     confirmed = db.session.scalar(sa.select(sa.func.count()).select_from(Signup))
     assert confirmed == db.session.scalar(sa.select(sa.func.sum(Shift.taken)))
@@ -47,8 +51,9 @@ def test_seed_demo_command_prints_logins(runner, db):
 def test_demo_accounts_can_sign_in(db, client):
     seed_demo(members=0)
     for account in DEMO_ACCOUNTS:
-        response = client.post("/api/v1/auth/tokens",
-                               json={"phone": account.phone, "password": DEMO_PASSWORD})
+        response = client.post(
+            "/api/v1/auth/tokens", json={"phone": account.phone, "password": DEMO_PASSWORD}
+        )
         assert response.status_code == 201, account
 
 

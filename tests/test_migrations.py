@@ -33,10 +33,20 @@ def empty_database(tmp_path):
 
 
 def _flask(url, *args):
-    env = {**os.environ, "DATABASE_URL": url, "TIMEBANK_SCHEDULER": "off",
-           "SECRET_KEY": "migration-test"}
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "timebank", *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TIMEBANK_SCHEDULER": "off",
+        "SECRET_KEY": "migration-test",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "timebank", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_upgrade_then_check_finds_nothing_to_generate(empty_database):

@@ -21,20 +21,19 @@ def csrf_on(app):
     app.config["WTF_CSRF_ENABLED"] = False
 
 
-def test_every_state_changing_html_route_rejects_missing_csrf_token(app, people, login,
-                                                                    csrf_on):
+def test_every_state_changing_html_route_rejects_missing_csrf_token(app, people, login, csrf_on):
     app.config["WTF_CSRF_ENABLED"] = False
     client = login(people.admin)  # signed in, so only CSRF can stop the request
     app.config["WTF_CSRF_ENABLED"] = True
     checked = []
     for rule, methods in _html_write_rules(app):
-        url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "en" if m.group(1) == "code" else "1",
-                     rule.rule)
+        url = re.sub(
+            r"<(?:\w+:)?(\w+)>", lambda m: "en" if m.group(1) == "code" else "1", rule.rule
+        )
         for method in methods:
             response = client.open(url, method=method, data={"reason": "x", "name": "x"})
             assert response.status_code == 400, (method, url, response.status_code)
-            assert "csrf" in response.get_data(as_text=True).lower() or \
-                response.status_code == 400
+            assert "csrf" in response.get_data(as_text=True).lower() or response.status_code == 400
             checked.append(url)
     assert len(checked) >= 15
 
@@ -43,8 +42,9 @@ def test_form_with_token_passes_csrf(app, people, csrf_on):
     client = app.test_client()
     html = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    response = client.post("/login", data={"phone": people.member.phone,
-                                           "password": "secret123", "csrf_token": token})
+    response = client.post(
+        "/login", data={"phone": people.member.phone, "password": "secret123", "csrf_token": token}
+    )
     assert response.status_code == 302
 
 
@@ -68,16 +68,26 @@ OBJECT_PAGES = [
     ("GET", "/admin/roles", {"organiser", "admin"}),
     ("GET", "/admin/audit", {"organiser", "admin"}),
 ]
-ROLES = ["self", "neighbour", "pending", "staff", "coordinator", "organiser", "admin", "far_coordinator",
-         "far_member"]
+ROLES = [
+    "self",
+    "neighbour",
+    "pending",
+    "staff",
+    "coordinator",
+    "organiser",
+    "admin",
+    "far_coordinator",
+    "far_member",
+]
 
 
 @pytest.mark.parametrize(("method", "template", "allowed"), OBJECT_PAGES)
 @pytest.mark.parametrize("who", ROLES)
 def test_pages_enforce_scope(tree, people, login, method, template, allowed, who):
     actor = people.member if who == "self" else getattr(people, who)
-    url = template.format(member=people.member.id, pending=people.pending.id,
-                          community=tree.community.id)
+    url = template.format(
+        member=people.member.id, pending=people.pending.id, community=tree.community.id
+    )
     client = login(actor)
     response = client.open(url, method=method, data={"reason": "检查"})
     if who in allowed:
@@ -104,8 +114,9 @@ API_OBJECTS = [
 @pytest.mark.parametrize("who", ROLES)
 def test_api_enforces_scope(tree, people, api, method, template, allowed, who):
     actor = people.member if who == "self" else getattr(people, who)
-    url = template.format(member=people.member.id, pending=people.pending.id,
-                          community=tree.community.id)
+    url = template.format(
+        member=people.member.id, pending=people.pending.id, community=tree.community.id
+    )
     body = {"reason": "检查"}
     if template.startswith("/units"):
         body = {"name": "金洲社区"}
@@ -120,8 +131,9 @@ def test_api_enforces_scope(tree, people, api, method, template, allowed, who):
 
 
 def test_security_related_cookie_flags(app, people, client):
-    response = client.post("/login", data={"phone": people.member.phone,
-                                           "password": "secret123", "remember": "y"})
+    response = client.post(
+        "/login", data={"phone": people.member.phone, "password": "secret123", "remember": "y"}
+    )
     for cookie in response.headers.getlist("Set-Cookie"):
         assert "HttpOnly" in cookie
         assert "SameSite=Lax" in cookie

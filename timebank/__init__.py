@@ -21,8 +21,10 @@ def create_app(config: object | None = None) -> Flask:
     app.config.from_object(config or Config(app.instance_path))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     app.json.ensure_ascii = False  # Chinese stays readable in JSON answers
@@ -69,8 +71,12 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     init_i18n(app)
     init_login(app)
-    api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
-        "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
+    api.init_app(
+        app,
+        spec_kwargs={
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}}
+        },
+    )
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -100,6 +106,11 @@ def _register_cli(app: Flask) -> None:
     from .scheduler import scheduler_command
     from .units.cli import import_units_command
 
-    for command in (create_admin_command, seed_demo_command, import_units_command,
-                    import_members_command, scheduler_command):
+    for command in (
+        create_admin_command,
+        seed_demo_command,
+        import_units_command,
+        import_members_command,
+        scheduler_command,
+    ):
         app.cli.add_command(command)

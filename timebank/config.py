@@ -41,7 +41,8 @@ class Config:
         self.SMTP_TIMEOUT_S = _int("SMTP_TIMEOUT_S", 10)
         #: Import path ("module:attribute") of the SMS gateway factory; the default only logs.
         self.SMS_GATEWAY = os.environ.get(
-            "SMS_GATEWAY", "timebank.notifications.channels:LoggingSmsGateway")
+            "SMS_GATEWAY", "timebank.notifications.channels:LoggingSmsGateway"
+        )
         #: The address members open the site at (e.g. https://timebank.example.cn): links in
         #: e-mails and SMS start with it. Empty: messages carry no link.
         self.PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")

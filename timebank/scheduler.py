@@ -63,12 +63,26 @@ def run_job(app, fn, holder: str = HOLDER) -> int | None:
 def build(app, *, blocking: bool = False):
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     for fn, seconds in all_jobs():
-        scheduler.add_job(run_job, "interval", seconds=seconds, args=[app, fn],
-                          id=fn.__name__, max_instances=1, coalesce=True,
-                          next_run_time=utcnow() + timedelta(seconds=2))
+        scheduler.add_job(
+            run_job,
+            "interval",
+            seconds=seconds,
+            args=[app, fn],
+            id=fn.__name__,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utcnow() + timedelta(seconds=2),
+        )
     # Renew the lease often enough that it never lapses while this process lives.
-    scheduler.add_job(run_job, "interval", seconds=10, args=[app, _heartbeat],
-                      id="lease_heartbeat", max_instances=1, coalesce=True)
+    scheduler.add_job(
+        run_job,
+        "interval",
+        seconds=10,
+        args=[app, _heartbeat],
+        id="lease_heartbeat",
+        max_instances=1,
+        coalesce=True,
+    )
     return scheduler
 
 

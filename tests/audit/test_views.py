@@ -33,12 +33,16 @@ def test_roles_page_grants_and_revokes(tree, people, login, db):
     client = login(people.organiser)
     html = client.get("/admin/roles").get_data(as_text=True)
     assert 'value="admin"' not in html  # organisers cannot grant admin
-    response = client.post("/admin/roles", data={"phone": people.member.phone, "role": "staff",
-                                                 "unit_id": str(tree.community.id)})
+    response = client.post(
+        "/admin/roles",
+        data={"phone": people.member.phone, "role": "staff", "unit_id": str(tree.community.id)},
+    )
     assert response.status_code == 302
     ra = db.session.query(RoleAssignment).filter_by(member_id=people.member.id).one()
-    response = client.post("/admin/roles", data={"phone": "13999999999", "role": "staff",
-                                                 "unit_id": str(tree.community.id)})
+    response = client.post(
+        "/admin/roles",
+        data={"phone": "13999999999", "role": "staff", "unit_id": str(tree.community.id)},
+    )
     assert response.status_code == 200 and "is-invalid" in response.get_data(as_text=True)
     client.post(f"/admin/roles/{ra.id}/revoke")
     assert db.session.query(RoleAssignment).filter_by(member_id=people.member.id).count() == 0

@@ -2,8 +2,9 @@ from tests.factories import PASSWORD
 
 
 def test_token_round_trip(people, api, client):
-    response = client.post("/api/v1/auth/tokens",
-                           json={"phone": people.member.phone, "password": PASSWORD})
+    response = client.post(
+        "/api/v1/auth/tokens", json={"phone": people.member.phone, "password": PASSWORD}
+    )
     assert response.status_code == 201
     body = response.json
     assert body["member_id"] == people.member.id
@@ -15,8 +16,9 @@ def test_token_round_trip(people, api, client):
 
 
 def test_wrong_password_is_401_invalid_credentials(people, client):
-    response = client.post("/api/v1/auth/tokens",
-                           json={"phone": people.member.phone, "password": "wrong"})
+    response = client.post(
+        "/api/v1/auth/tokens", json={"phone": people.member.phone, "password": "wrong"}
+    )
     assert response.status_code == 401
     assert response.json["error"]["code"] == "invalid_credentials"
 
@@ -30,18 +32,23 @@ def test_token_validation(client, db):
 def test_locked_account_gets_a_clear_code(people, client):
     for _ in range(5):
         client.post("/api/v1/auth/tokens", json={"phone": people.member.phone, "password": "x"})
-    response = client.post("/api/v1/auth/tokens",
-                           json={"phone": people.member.phone, "password": PASSWORD})
+    response = client.post(
+        "/api/v1/auth/tokens", json={"phone": people.member.phone, "password": PASSWORD}
+    )
     assert response.status_code == 401
     assert response.json["error"]["code"] == "account_locked"
 
 
 def test_password_change_revokes_the_token(people, api):
     client = api(people.member)
-    assert client.post("/auth/password", json={"current": "bad", "new": "newpass99"}
-                       ).status_code == 422
-    assert client.post("/auth/password", json={"current": PASSWORD, "new": "newpass99"}
-                       ).status_code == 204
+    assert (
+        client.post("/auth/password", json={"current": "bad", "new": "newpass99"}).status_code
+        == 422
+    )
+    assert (
+        client.post("/auth/password", json={"current": PASSWORD, "new": "newpass99"}).status_code
+        == 204
+    )
     assert client.get("/members/me").status_code == 401
 
 
@@ -52,8 +59,10 @@ def test_grant_role_api(tree, people, api):
     assert response.json["role"] == "staff"
     assert api(people.organiser).post("/roles", json=body).status_code == 409
     assert api(people.coordinator).post("/roles", json=body).status_code == 403
-    assert api(people.organiser).post("/roles", json={**body, "unit_id": tree.far.id}
-                                      ).status_code == 403
+    assert (
+        api(people.organiser).post("/roles", json={**body, "unit_id": tree.far.id}).status_code
+        == 403
+    )
     assert api(people.admin).post("/roles", json={**body, "role": "king"}).status_code == 422
     assert api(people.admin).post("/roles", json={**body, "member_id": 99999}).status_code == 404
     listed = api(people.organiser).get("/roles").json["items"]

@@ -19,23 +19,24 @@ def test_authenticate_with_right_password(people):
 
 def test_authenticate_unknown_phone_and_wrong_password(people):
     assert services.authenticate("13999999999", PASSWORD, now=NOW).error == "invalid_credentials"
-    assert services.authenticate(people.member.phone, "nope", now=NOW).error == \
-        "invalid_credentials"
+    assert (
+        services.authenticate(people.member.phone, "nope", now=NOW).error == "invalid_credentials"
+    )
     assert people.member.failed_logins == 1
 
 
 def test_five_failures_lock_the_account_for_fifteen_minutes(people):
     for _ in range(4):
-        assert services.authenticate(people.member.phone, "bad", now=NOW).error == \
-            "invalid_credentials"
+        assert (
+            services.authenticate(people.member.phone, "bad", now=NOW).error
+            == "invalid_credentials"
+        )
     assert services.authenticate(people.member.phone, "bad", now=NOW).error == "account_locked"
     # Even the right password is refused while locked ...
     later = NOW + timedelta(minutes=14)
-    assert services.authenticate(people.member.phone, PASSWORD, now=later).error == \
-        "account_locked"
+    assert services.authenticate(people.member.phone, PASSWORD, now=later).error == "account_locked"
     # ... and accepted once the lock has passed.
-    assert services.authenticate(people.member.phone, PASSWORD,
-                                 now=NOW + timedelta(minutes=16)).ok
+    assert services.authenticate(people.member.phone, PASSWORD, now=NOW + timedelta(minutes=16)).ok
 
 
 def test_suspended_member_cannot_sign_in(people):
@@ -99,31 +100,39 @@ def test_scope_paths_are_minimal(tree):
 def test_in_scope_filters_units(tree, people, db):
     from timebank.units.models import Unit
 
-    codes = {u.code for u in db.session.query(Unit).filter(
-        in_scope(Unit.path, people.organiser, Role.ORGANISER))}
+    codes = {
+        u.code
+        for u in db.session.query(Unit).filter(
+            in_scope(Unit.path, people.organiser, Role.ORGANISER)
+        )
+    }
     assert codes == {"T-HG", "T-HG-C1", "T-HG-C2", "T-HG-C1-G1"}
-    assert db.session.query(Unit).filter(
-        in_scope(Unit.path, people.member, Role.STAFF)).count() == 0
+    assert (
+        db.session.query(Unit).filter(in_scope(Unit.path, people.member, Role.STAFF)).count() == 0
+    )
 
 
 def test_admin_grants_any_role_and_organiser_only_up_to_own(tree, people):
     ra = services.grant_role(people.admin, member=people.member, role="admin", unit=tree.town)
     assert ra.role == "admin"
-    services.grant_role(people.organiser, member=people.staff, role="coordinator",
-                        unit=tree.sibling)
+    services.grant_role(
+        people.organiser, member=people.staff, role="coordinator", unit=tree.sibling
+    )
     with pytest.raises(NotAllowed):
         services.grant_role(people.organiser, member=people.staff, role="admin", unit=tree.town)
     with pytest.raises(NotAllowed):  # out of scope
         services.grant_role(people.organiser, member=people.staff, role="staff", unit=tree.far)
     with pytest.raises(NotAllowed):  # coordinators do not grant roles
-        services.grant_role(people.coordinator, member=people.member, role="staff",
-                            unit=tree.community)
+        services.grant_role(
+            people.coordinator, member=people.member, role="staff", unit=tree.community
+        )
 
 
 def test_grant_refuses_duplicates_unknown_roles_and_suspended_members(tree, people):
     with pytest.raises(Conflict):
-        services.grant_role(people.admin, member=people.coordinator, role="coordinator",
-                            unit=tree.community)
+        services.grant_role(
+            people.admin, member=people.coordinator, role="coordinator", unit=tree.community
+        )
     with pytest.raises(ValidationFailed):
         services.grant_role(people.admin, member=people.member, role="king", unit=tree.town)
     suspend_member(people.coordinator, people.member, reason="r")
@@ -143,8 +152,9 @@ def test_revoke_role_needs_rights_and_admin_keeps_own(tree, people, db):
 
 
 def test_create_admin_on_empty_tree_makes_district(db):
-    member, created = services.create_admin(phone="13812345678", password="admin1234",
-                                            name="管理员")
+    member, created = services.create_admin(
+        phone="13812345678", password="admin1234", name="管理员"
+    )
     assert created
     assert member.status == "active"
     assert has_role(member, Role.ADMIN, member.roles[0].unit)

@@ -30,8 +30,9 @@ def test_logout_is_post_only(people, login):
 
 
 def test_remember_me_sets_a_lasting_cookie(people, client):
-    response = client.post("/login", data={"phone": people.member.phone,
-                                           "password": PASSWORD, "remember": "y"})
+    response = client.post(
+        "/login", data={"phone": people.member.phone, "password": PASSWORD, "remember": "y"}
+    )
     cookies = response.headers.getlist("Set-Cookie")
     assert any(c.startswith("remember_token=") and "HttpOnly" in c for c in cookies)
 
@@ -42,8 +43,9 @@ def test_password_change_ends_other_sessions(people, app, login):
     assert other.get("/members/me").status_code == 302  # to the profile: signed in
     assert "/login" not in other.get("/members/me").headers["Location"]
     client = login(people.member)
-    response = client.post("/account/password", data={
-        "current": PASSWORD, "new": "newpass99", "confirm": "newpass99"})
+    response = client.post(
+        "/account/password", data={"current": PASSWORD, "new": "newpass99", "confirm": "newpass99"}
+    )
     assert response.status_code == 302
     assert "/login" not in client.get("/members/me").headers["Location"]  # this one stays
     assert "/login" in other.get("/members/me").headers["Location"]  # the other is out
@@ -51,8 +53,9 @@ def test_password_change_ends_other_sessions(people, app, login):
 
 def test_password_change_errors_at_fields(people, login):
     client = login(people.member)
-    response = client.post("/account/password", data={
-        "current": "wrong", "new": "newpass99", "confirm": "newpass99"})
+    response = client.post(
+        "/account/password", data={"current": "wrong", "new": "newpass99", "confirm": "newpass99"}
+    )
     assert response.status_code == 200 and "is-invalid" in response.get_data(as_text=True)
 
 

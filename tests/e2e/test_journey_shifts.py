@@ -15,12 +15,17 @@ from .test_journey_members import sign_in
 @pytest.fixture
 def people(live, committed):
     tree = factories.make_tree()
-    coordinator = factories.make_member(tree.community, name="社区协调员",
-                                        roles=[(Role.COORDINATOR, tree.community)])
+    coordinator = factories.make_member(
+        tree.community, name="社区协调员", roles=[(Role.COORDINATOR, tree.community)]
+    )
     member = factories.make_member(tree.community, name="党员志愿者")
     checkpoint = factories.make_checkpoint(tree.community, name="北门卡口")
-    seeded = {"community": tree.community.id, "checkpoint": checkpoint.id,
-              "coordinator": coordinator.phone, "member": member.phone}
+    seeded = {
+        "community": tree.community.id,
+        "checkpoint": checkpoint.id,
+        "coordinator": coordinator.phone,
+        "member": member.phone,
+    }
     committed.session.commit()
     committed.session.remove()
     return seeded
@@ -60,8 +65,11 @@ def test_coordinator_publishes_series_member_signs_up(live, people, phone, shot)
     shot(member, "board")
     first.locator('[data-test^="signup-"]').click()
     expect(member.locator(".alert-success")).to_be_visible()
-    expect(member.locator('[data-test="shift-card"]', has_text="北门早班").first.locator(
-        '[data-test="my-status"]')).to_be_visible()
+    expect(
+        member.locator('[data-test="shift-card"]', has_text="北门早班").first.locator(
+            '[data-test="my-status"]'
+        )
+    ).to_be_visible()
     shot(member, "signed-up")
 
     # ... and finds it under "my shifts".

@@ -4,9 +4,15 @@ from timebank.members.models import Member
 
 
 def _registration(tree, **overrides):
-    body = {"name": "张伟", "phone": "13800138000", "password": "abc12345",
-            "community_id": tree.community.id, "is_party_member": True,
-            "skills": ["medical"], "workplace": "南沙医院"}
+    body = {
+        "name": "张伟",
+        "phone": "13800138000",
+        "password": "abc12345",
+        "community_id": tree.community.id,
+        "is_party_member": True,
+        "skills": ["medical"],
+        "workplace": "南沙医院",
+    }
     body.update(overrides)
     return body
 
@@ -82,7 +88,8 @@ def test_me_has_roles_and_balance(people, api):
     assert body["phone"] == people.coordinator.phone
     assert body["balance_minutes"] == 0
     assert [(r["role"], r["unit_id"]) for r in body["roles"]] == [
-        ("coordinator", people.coordinator.community_id)]
+        ("coordinator", people.coordinator.community_id)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -138,28 +145,48 @@ def test_suspend_and_reinstate(people, api):
     assert client.post(f"/members/{people.member.id}/suspend", json={}).status_code == 422
     response = client.post(f"/members/{people.member.id}/suspend", json={"reason": "离开"})
     assert response.status_code == 200 and response.json["status"] == "suspended"
-    assert client.post(f"/members/{people.member.id}/suspend",
-                       json={"reason": "again"}).status_code == 409
+    assert (
+        client.post(f"/members/{people.member.id}/suspend", json={"reason": "again"}).status_code
+        == 409
+    )
     assert client.post(f"/members/{people.member.id}/reinstate").json["status"] == "active"
-    assert api(people.far_coordinator).post(f"/members/{people.member.id}/suspend",
-                                            json={"reason": "x"}).status_code == 403
+    assert (
+        api(people.far_coordinator)
+        .post(f"/members/{people.member.id}/suspend", json={"reason": "x"})
+        .status_code
+        == 403
+    )
 
 
 def test_transfer_flow(tree, people, api):
-    response = api(people.member).post("/members/me/transfers",
-                                       json={"to_community_id": tree.far.id, "note": "搬家"})
+    response = api(people.member).post(
+        "/members/me/transfers", json={"to_community_id": tree.far.id, "note": "搬家"}
+    )
     assert response.status_code == 201
     transfer_id = response.json["id"]
-    assert api(people.member).post("/members/me/transfers", json={
-        "to_community_id": tree.sibling.id}).status_code == 409
+    assert (
+        api(people.member)
+        .post("/members/me/transfers", json={"to_community_id": tree.sibling.id})
+        .status_code
+        == 409
+    )
     waiting = api(people.far_coordinator).get("/transfers").json["items"]
     assert [t["id"] for t in waiting] == [transfer_id]
     assert api(people.coordinator).get("/transfers").json["items"] == []
-    assert api(people.coordinator).post(f"/transfers/{transfer_id}/decide",
-                                        json={"approve": True}).status_code == 403
-    response = api(people.far_coordinator).post(f"/transfers/{transfer_id}/decide",
-                                                json={"approve": True})
+    assert (
+        api(people.coordinator)
+        .post(f"/transfers/{transfer_id}/decide", json={"approve": True})
+        .status_code
+        == 403
+    )
+    response = api(people.far_coordinator).post(
+        f"/transfers/{transfer_id}/decide", json={"approve": True}
+    )
     assert response.status_code == 200 and response.json["status"] == "approved"
     assert api(people.member).get("/members/me").json["community_id"] == tree.far.id
-    assert api(people.far_coordinator).post("/transfers/999/decide",
-                                            json={"approve": True}).status_code == 404
+    assert (
+        api(people.far_coordinator)
+        .post("/transfers/999/decide", json={"approve": True})
+        .status_code
+        == 404
+    )

@@ -10,9 +10,12 @@ def _write(tmp_path, text):
 
 
 def test_import_members_creates_active_members(tree, runner, db, tmp_path):
-    path = _write(tmp_path, "name,phone,community_code,grid_code,is_party_member,skills\n"
-                  f"张三,13600000001,{tree.community.code},{tree.grid.code},是,\"medical,it\"\n"
-                  f"李四,13600000002,{tree.far.code},,false,\n")
+    path = _write(
+        tmp_path,
+        "name,phone,community_code,grid_code,is_party_member,skills\n"
+        f'张三,13600000001,{tree.community.code},{tree.grid.code},是,"medical,it"\n'
+        f"李四,13600000002,{tree.far.code},,false,\n",
+    )
     result = runner.invoke(args=["import-members", path, "--password", "start1234"])
     assert result.exit_code == 0, result.output
     members = {m.phone: m for m in db.session.scalars(sa.select(Member))}
@@ -24,11 +27,14 @@ def test_import_members_creates_active_members(tree, runner, db, tmp_path):
 
 
 def test_import_members_is_all_or_nothing(tree, people, runner, db, tmp_path):
-    path = _write(tmp_path, "name,phone,community_code\n"
-                  f"好人,13600000003,{tree.community.code}\n"
-                  f"重号,{people.member.phone},{tree.community.code}\n"
-                  "无社区,13600000004,NOPE\n"
-                  f"同号,13600000003,{tree.community.code}\n")
+    path = _write(
+        tmp_path,
+        "name,phone,community_code\n"
+        f"好人,13600000003,{tree.community.code}\n"
+        f"重号,{people.member.phone},{tree.community.code}\n"
+        "无社区,13600000004,NOPE\n"
+        f"同号,13600000003,{tree.community.code}\n",
+    )
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Member))
     result = runner.invoke(args=["import-members", path, "--password", "start1234"])
     assert result.exit_code == 1

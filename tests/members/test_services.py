@@ -12,8 +12,13 @@ NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 
 def _register(tree, **overrides):
-    data = dict(name="张伟", phone="138 0013 8000", password="abc12345",
-                community_id=tree.community.id, skills=["medical", "Driving"])
+    data = dict(
+        name="张伟",
+        phone="138 0013 8000",
+        password="abc12345",
+        community_id=tree.community.id,
+        skills=["medical", "Driving"],
+    )
     data.update(overrides)
     return services.register_member(**data, now=NOW)
 
@@ -151,22 +156,39 @@ def test_coordinator_cannot_suspend_out_of_scope(people):
 
 
 def test_member_edits_own_profile_and_others_cannot(people):
-    services.update_profile(people.member, people.member, name="王晓明", is_party_member=False,
-                            skills=["it"], home_lat=None, home_lon=None, workplace="港务")
+    services.update_profile(
+        people.member,
+        people.member,
+        name="王晓明",
+        is_party_member=False,
+        skills=["it"],
+        home_lat=None,
+        home_lon=None,
+        workplace="港务",
+    )
     assert people.member.name == "王晓明"
     assert people.member.skills == ["it"]
     for outsider in (people.staff, people.far_coordinator, people.pending):
         with pytest.raises(NotAllowed):
-            services.update_profile(outsider, people.member, name="x", is_party_member=True,
-                                    skills=[], home_lat=None, home_lon=None, workplace=None)
+            services.update_profile(
+                outsider,
+                people.member,
+                name="x",
+                is_party_member=True,
+                skills=[],
+                home_lat=None,
+                home_lon=None,
+                workplace=None,
+            )
 
 
 def test_transfer_is_approved_by_the_new_community(tree, people, db):
     from timebank.auth.models import Role
 
     new_coordinator = make_member(tree.far, roles=[(Role.COORDINATOR, tree.far)])
-    transfer = services.request_transfer(people.member, to_community_id=tree.far.id,
-                                         note="搬家了", now=NOW)
+    transfer = services.request_transfer(
+        people.member, to_community_id=tree.far.id, note="搬家了", now=NOW
+    )
     with pytest.raises(NotAllowed):
         services.decide_transfer(people.coordinator, transfer, approve=True)
     services.decide_transfer(new_coordinator, transfer, approve=True, now=NOW)
@@ -175,7 +197,8 @@ def test_transfer_is_approved_by_the_new_community(tree, people, db):
     assert (people.member.home_lat, people.member.home_lon) == (tree.far.lat, tree.far.lon)
     history = db.session.query(Transfer).filter_by(member_id=people.member.id).all()
     assert [(t.from_community_id, t.to_community_id) for t in history] == [
-        (tree.community.id, tree.far.id)]
+        (tree.community.id, tree.far.id)
+    ]
 
 
 def test_transfer_rejection_needs_reason_and_keeps_community(tree, people):

@@ -2,9 +2,15 @@ from timebank.members.models import Member, MemberStatus
 
 
 def _form(tree, **overrides):
-    data = {"name": "张伟", "phone": "13800138000", "password": "abc12345",
-            "confirm": "abc12345", "community_id": str(tree.community.id),
-            "is_party_member": "y", "skills": ["medical", "it"]}
+    data = {
+        "name": "张伟",
+        "phone": "13800138000",
+        "password": "abc12345",
+        "confirm": "abc12345",
+        "community_id": str(tree.community.id),
+        "is_party_member": "y",
+        "skills": ["medical", "it"],
+    }
     data.update(overrides)
     return data
 
@@ -25,8 +31,9 @@ def test_register_signs_in_as_pending(tree, client, db):
 
 
 def test_register_errors_show_at_the_field_and_nothing_is_saved(tree, client, db):
-    response = client.post("/register", data=_form(tree, phone="123", password="short",
-                                                   confirm="short"))
+    response = client.post(
+        "/register", data=_form(tree, phone="123", password="short", confirm="short")
+    )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert html.count("is-invalid") >= 2
@@ -105,9 +112,17 @@ def test_staff_cannot_open_edit_page(people, login):
 
 def test_edit_own_profile(people, login, db):
     client = login(people.member)
-    response = client.post(f"/members/{people.member.id}/edit", data={
-        "name": "王晓明", "skills": ["drone"], "workplace": "南沙港", "grid_id": "",
-        "home_lat": "22.81", "home_lon": "113.51"})
+    response = client.post(
+        f"/members/{people.member.id}/edit",
+        data={
+            "name": "王晓明",
+            "skills": ["drone"],
+            "workplace": "南沙港",
+            "grid_id": "",
+            "home_lat": "22.81",
+            "home_lon": "113.51",
+        },
+    )
     assert response.status_code == 302
     member = db.session.get(Member, people.member.id)
     assert (member.name, member.skills, member.home_lat) == ("王晓明", ["drone"], 22.81)
@@ -126,8 +141,12 @@ def test_transfer_pages(tree, people, login, db):
     from timebank.members.models import Transfer
 
     client = login(people.member)
-    assert client.post("/members/me/transfer", data={"to_community_id": str(tree.far.id),
-                                                     "note": "搬家"}).status_code == 302
+    assert (
+        client.post(
+            "/members/me/transfer", data={"to_community_id": str(tree.far.id), "note": "搬家"}
+        ).status_code
+        == 302
+    )
     transfer = db.session.query(Transfer).one()
     html = login(people.far_coordinator).get("/transfers/").get_data(as_text=True)
     assert people.member.name in html

@@ -9,13 +9,16 @@ NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
 def _notify(member, title="通知", minutes=0, **kw):
-    return services.notify(member, "x", title=title, body="正文",
-                           now=NOW + timedelta(minutes=minutes), **kw)
+    return services.notify(
+        member, "x", title=title, body="正文", now=NOW + timedelta(minutes=minutes), **kw
+    )
 
 
 def test_list_newest_first_with_paging_and_unread_filter(people, api, db):
-    made = [_notify(people.member, f"n{i}", i, urgent=i == 2, link="/inbox" if i else None)
-            for i in range(3)]
+    made = [
+        _notify(people.member, f"n{i}", i, urgent=i == 2, link="/inbox" if i else None)
+        for i in range(3)
+    ]
     _notify(people.neighbour, "not mine")
     services.mark_read(people.member, made[0], now=NOW)
     client = api(people.member)
@@ -24,9 +27,16 @@ def test_list_newest_first_with_paging_and_unread_filter(people, api, db):
     assert [n["title"] for n in body["items"]] == ["n2", "n1", "n0"]
     assert (body["total"], body["unread_count"], body["page"]) == (3, 2, 1)
     first = body["items"][0]
-    assert first == {"id": made[2].id, "kind": "x", "title": "n2", "body": "正文",
-                     "link": "/inbox", "urgent": True, "read_at": None,
-                     "created_at": "2026-12-01T08:02:00+00:00"}
+    assert first == {
+        "id": made[2].id,
+        "kind": "x",
+        "title": "n2",
+        "body": "正文",
+        "link": "/inbox",
+        "urgent": True,
+        "read_at": None,
+        "created_at": "2026-12-01T08:02:00+00:00",
+    }
     assert body["items"][2]["read_at"] == "2026-12-01T08:00:00+00:00"
 
     body = client.get("/notifications?unread=true").json
@@ -42,9 +52,14 @@ def test_list_validation_error_has_the_spec_shape(people, api, db):
     assert "per_page" in response.json["error"]["fields"]
 
 
-@pytest.mark.parametrize(("method", "path"), [("GET", "/notifications"),
-                                              ("POST", "/notifications/1/read"),
-                                              ("POST", "/notifications/read-all")])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/notifications"),
+        ("POST", "/notifications/1/read"),
+        ("POST", "/notifications/read-all"),
+    ],
+)
 def test_without_a_token_is_401(api, db, method, path):
     response = api()._call(method, path)
     assert response.status_code == 401

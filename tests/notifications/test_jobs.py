@@ -26,13 +26,19 @@ def _member_with_email(community, address, **kw):
     return member
 
 
-def test_email_arrives_through_a_real_smtp_server_with_chinese_intact(tree, db, smtp_server,
-                                                                      app, monkeypatch):
+def test_email_arrives_through_a_real_smtp_server_with_chinese_intact(
+    tree, db, smtp_server, app, monkeypatch
+):
     monkeypatch.setitem(app.config, "PUBLIC_URL", "https://tb.nansha.example.cn")
     member = _member_with_email(tree.community, "wang@example.cn", name="王小明")
-    services.notify(member, "shift_cancelled", title=_l("%(name)s is approved.", name="王小明"),
-                    body="黄阁卡口 12月2日 08:00–12:00 的班次已取消。\n原因：暴雨预警。",
-                    link="/shifts/12", now=NOW)
+    services.notify(
+        member,
+        "shift_cancelled",
+        title=_l("%(name)s is approved.", name="王小明"),
+        body="黄阁卡口 12月2日 08:00–12:00 的班次已取消。\n原因：暴雨预警。",
+        link="/shifts/12",
+        now=NOW,
+    )
 
     assert deliver_outbox_job(now=NOW) == 1
 
@@ -52,8 +58,13 @@ def test_email_arrives_through_a_real_smtp_server_with_chinese_intact(tree, db, 
 
 def test_english_member_gets_english_mail(tree, db, smtp_server):
     member = _member_with_email(tree.community, "li@example.cn", name="Li Lei", locale="en")
-    services.notify(member, "x", title=_l("%(name)s is approved.", name="Li Lei"),
-                    body=_l("Please sign in."), now=NOW)
+    services.notify(
+        member,
+        "x",
+        title=_l("%(name)s is approved.", name="Li Lei"),
+        body=_l("Please sign in."),
+        now=NOW,
+    )
     deliver_outbox_job(now=NOW)
     [received] = smtp_server.messages
     assert received["Subject"] == "[Nansha Time Bank] Li Lei is approved."
@@ -117,8 +128,9 @@ def test_a_password_is_never_sent_without_starttls(tree, db, smtp_server, app, m
 def test_sms_default_gateway_only_logs(tree, db, app, monkeypatch, caplog):
     monkeypatch.setitem(app.config, "SMTP_HOST", "")
     member = factories.make_member(tree.community, phone="13812345678")
-    services.notify(member, "callout", title="紧急集合", body="请到黄阁卡口报到", sms=True,
-                    urgent=True, now=NOW)
+    services.notify(
+        member, "callout", title="紧急集合", body="请到黄阁卡口报到", sms=True, urgent=True, now=NOW
+    )
     caplog.set_level(logging.INFO, logger="timebank.notifications")
 
     assert deliver_outbox_job(now=NOW) == 1
@@ -151,7 +163,8 @@ def test_sms_gateway_is_chosen_by_setting(tree, db, app, monkeypatch):
 
 
 def test_a_broken_sms_gateway_setting_leaves_sms_waiting_and_mail_flowing(
-        tree, db, app, monkeypatch, smtp_server, caplog):
+    tree, db, app, monkeypatch, smtp_server, caplog
+):
     monkeypatch.setitem(app.config, "SMS_GATEWAY", "no.such.module:Gateway")
     member = _member_with_email(tree.community, "wang@example.cn")
     services.notify(member, "x", title="t", body="b", sms=True, now=NOW)
@@ -170,13 +183,16 @@ def test_the_job_is_registered_with_the_scheduler():
 
 
 @pytest.mark.concurrency
-def test_two_schedulers_at_once_send_every_message_exactly_once(app, committed, smtp_server,
-                                                               caplog):
+def test_two_schedulers_at_once_send_every_message_exactly_once(
+    app, committed, smtp_server, caplog
+):
     tree = factories.make_tree()
-    members = [_member_with_email(tree.community, f"m{i}@example.cn", name=f"成员{i}")
-               for i in range(40)]
-    services.notify_many(members, "shift_cancelled", title="班次取消", body="今天的班次取消了。",
-                         now=NOW)
+    members = [
+        _member_with_email(tree.community, f"m{i}@example.cn", name=f"成员{i}") for i in range(40)
+    ]
+    services.notify_many(
+        members, "shift_cancelled", title="班次取消", body="今天的班次取消了。", now=NOW
+    )
     addresses = [m.email for m in members]
     committed.session.commit()
     committed.session.remove()

@@ -8,30 +8,46 @@ from timebank.members.models import Member
 
 
 def _profile(member, **overrides):
-    data = {"name": member.name, "is_party_member": True, "skills": [], "home_lat": None,
-            "home_lon": None, "workplace": None}
+    data = {
+        "name": member.name,
+        "is_party_member": True,
+        "skills": [],
+        "home_lat": None,
+        "home_lon": None,
+        "workplace": None,
+    }
     data.update(overrides)
     return data
 
 
 def test_register_with_an_email_normalises_it(tree, db):
-    member = services.register_member(name="张伟", phone="13800138000", password="abc12345",
-                                      community_id=tree.community.id,
-                                      email="  Zhang.Wei@Example.CN ")
+    member = services.register_member(
+        name="张伟",
+        phone="13800138000",
+        password="abc12345",
+        community_id=tree.community.id,
+        email="  Zhang.Wei@Example.CN ",
+    )
     assert member.email == "Zhang.Wei@example.cn"
 
 
 def test_register_without_an_email(tree, db):
-    member = services.register_member(name="张伟", phone="13800138000", password="abc12345",
-                                      community_id=tree.community.id, email="")
+    member = services.register_member(
+        name="张伟",
+        phone="13800138000",
+        password="abc12345",
+        community_id=tree.community.id,
+        email="",
+    )
     assert member.email is None
 
 
 @pytest.mark.parametrize("address", ["not-an-address", "a@b", "王@example.cn", "x@@y.cn", 42])
 def test_a_bad_address_is_a_field_error(people, db, address):
     with pytest.raises(ValidationFailed) as info:
-        services.update_profile(people.member, people.member,
-                                **_profile(people.member, email=address))
+        services.update_profile(
+            people.member, people.member, **_profile(people.member, email=address)
+        )
     assert "email" in info.value.fields
 
 
@@ -59,9 +75,14 @@ def test_profile_form_edits_the_email(people, login, db):
 
 
 def test_register_form_takes_an_email(tree, client, db):
-    data = {"name": "张伟", "phone": "13800138000", "password": "abc12345",
-            "confirm": "abc12345", "community_id": str(tree.community.id),
-            "email": "zw@example.cn"}
+    data = {
+        "name": "张伟",
+        "phone": "13800138000",
+        "password": "abc12345",
+        "confirm": "abc12345",
+        "community_id": str(tree.community.id),
+        "email": "zw@example.cn",
+    }
     assert client.post("/register", data=data).status_code == 302
     assert db.session.query(Member).filter_by(phone="13800138000").one().email == "zw@example.cn"
 
@@ -78,8 +99,10 @@ def test_api_patch_email(people, api, db):
     client = api(people.member)
     path = f"/members/{people.member.id}"
     body = {"name": people.member.name, "is_party_member": True, "skills": []}
-    assert client.patch(path, json={**body, "email": "wang@example.cn"}).json["email"] == \
-        "wang@example.cn"
+    assert (
+        client.patch(path, json={**body, "email": "wang@example.cn"}).json["email"]
+        == "wang@example.cn"
+    )
     assert client.patch(path, json=body).json["email"] == "wang@example.cn"  # left out
     assert client.patch(path, json={**body, "email": None}).json["email"] is None
     response = client.patch(path, json={**body, "email": "nope"})

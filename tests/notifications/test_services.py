@@ -53,15 +53,17 @@ def test_plain_strings_are_accepted_too(tree, db):
     assert (notification.title, notification.body) == ("标题", "正文")
 
 
-def test_email_is_queued_in_the_members_language_when_they_have_an_address(tree, db, mail_on,
-                                                                         app, monkeypatch):
+def test_email_is_queued_in_the_members_language_when_they_have_an_address(
+    tree, db, mail_on, app, monkeypatch
+):
     monkeypatch.setitem(app.config, "PUBLIC_URL", "https://tb.example.cn")
     zh = make_member(tree.community, name="王小明")
     zh.email = "wang@example.cn"
     en = make_member(tree.community, name="Li Lei", locale="en")
     en.email = "li@example.cn"
-    services.notify_many([zh, en], "member_approved", title=_approved(), body="Body",
-                         link="/members/me", now=NOW)
+    services.notify_many(
+        [zh, en], "member_approved", title=_approved(), body="Body", link="/members/me", now=NOW
+    )
 
     [mail_zh] = _outbox(db, zh)
     assert mail_zh.channel == "email" and mail_zh.recipient == "wang@example.cn"
@@ -92,11 +94,21 @@ def test_sms_is_queued_only_when_asked(tree, db, app, monkeypatch):
     member = make_member(tree.community)
     services.notify(member, "x", title="通知", body="无短信", now=NOW)
     assert _outbox(db) == []
-    services.notify(member, "callout", title="紧急集合", body="请到 黄阁卡口\n报到",
-                    link="/callouts/3", urgent=True, sms=True, now=NOW)
+    services.notify(
+        member,
+        "callout",
+        title="紧急集合",
+        body="请到 黄阁卡口\n报到",
+        link="/callouts/3",
+        urgent=True,
+        sms=True,
+        now=NOW,
+    )
     [sms] = _outbox(db)
     assert sms.channel == "sms" and sms.recipient == member.phone
-    assert sms.body == "【南沙时间银行】紧急集合：请到 黄阁卡口 报到 https://tb.example.cn/callouts/3"
+    assert (
+        sms.body == "【南沙时间银行】紧急集合：请到 黄阁卡口 报到 https://tb.example.cn/callouts/3"
+    )
     assert len(sms.body) <= services.SMS_MAX
 
 
@@ -117,8 +129,9 @@ def test_a_link_must_be_a_path_of_this_site(tree, db, link):
 
 
 def test_notify_many_renders_once_per_language_and_inserts_in_batches(tree, db, mail_on):
-    members = [make_member(tree.community, locale="en" if i % 3 == 0 else "zh_CN")
-               for i in range(300)]
+    members = [
+        make_member(tree.community, locale="en" if i % 3 == 0 else "zh_CN") for i in range(300)
+    ]
     for i, m in enumerate(members):
         m.email = f"m{i}@example.cn" if i % 2 == 0 else None
     db.session.flush()
@@ -130,9 +143,14 @@ def test_notify_many_renders_once_per_language_and_inserts_in_batches(tree, db, 
     connection = db.session.connection()
     sa.event.listen(connection, "before_cursor_execute", count)
     try:
-        result = services.notify_many(members + members[:5], "shift_cancelled",
-                                      title=_approved(), body=_l("Please sign in."),
-                                      sms=True, now=NOW)
+        result = services.notify_many(
+            members + members[:5],
+            "shift_cancelled",
+            title=_approved(),
+            body=_l("Please sign in."),
+            sms=True,
+            now=NOW,
+        )
     finally:
         sa.event.remove(connection, "before_cursor_execute", count)
     assert [n.member_id for n in result] == [m.id for m in members]  # duplicates dropped
@@ -179,8 +197,10 @@ def test_mark_all_read_touches_only_the_actors_unread(people, db):
 
 
 def test_inbox_is_newest_first_with_paging_and_unread_filter(people, db):
-    made = [services.notify(people.member, "x", title=f"n{i}", body="b",
-                            now=NOW + timedelta(minutes=i)) for i in range(5)]
+    made = [
+        services.notify(people.member, "x", title=f"n{i}", body="b", now=NOW + timedelta(minutes=i))
+        for i in range(5)
+    ]
     services.notify(people.neighbour, "x", title="not mine", body="b", now=NOW)
     services.mark_read(people.member, made[4], now=NOW)
 
@@ -195,10 +215,10 @@ def test_inbox_is_newest_first_with_paging_and_unread_filter(people, db):
 
 def test_urgent_unread_are_listed_for_the_banner(people, db):
     services.notify(people.member, "x", title="plain", body="b", now=NOW)
-    old = services.notify(people.member, "callout", title="old", body="b", urgent=True,
-                          now=NOW)
-    services.notify(people.member, "callout", title="new", body="b", urgent=True,
-                    now=NOW + timedelta(minutes=1))
+    old = services.notify(people.member, "callout", title="old", body="b", urgent=True, now=NOW)
+    services.notify(
+        people.member, "callout", title="new", body="b", urgent=True, now=NOW + timedelta(minutes=1)
+    )
     assert [n.title for n in queries.list_urgent_unread(people.member)] == ["new", "old"]
     services.mark_read(people.member, old, now=NOW)
     assert [n.title for n in queries.list_urgent_unread(people.member)] == ["new"]
@@ -227,7 +247,8 @@ def test_a_message_is_claimed_once_and_only_when_due(tree, db):
 def test_retry_delay_doubles():
     base = timedelta(minutes=1)
     assert [services.retry_delay(n, base) for n in range(1, 6)] == [
-        timedelta(minutes=m) for m in (1, 2, 4, 8, 16)]
+        timedelta(minutes=m) for m in (1, 2, 4, 8, 16)
+    ]
 
 
 def test_notify_inside_a_request_leaves_the_requests_language_alone(app, tree, db):

@@ -10,8 +10,14 @@ NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
 def _notify(member, title="通知", minutes=0, **kw):
-    return services.notify(member, kw.pop("kind", "x"), title=title, body=kw.pop("body", "正文"),
-                           now=NOW + timedelta(minutes=minutes), **kw)
+    return services.notify(
+        member,
+        kw.pop("kind", "x"),
+        title=title,
+        body=kw.pop("body", "正文"),
+        now=NOW + timedelta(minutes=minutes),
+        **kw,
+    )
 
 
 def test_inbox_lists_newest_first_and_highlights_unread(people, login, db):
@@ -54,14 +60,20 @@ def test_no_bell_for_visitors(client, db):
 
 
 def test_urgent_notice_is_a_banner_on_every_page_until_read(people, login, db):
-    urgent = _notify(people.member, "紧急集合：黄阁卡口", urgent=True, link="/inbox",
-                     kind="callout", body="请30分钟内到岗")
+    urgent = _notify(
+        people.member,
+        "紧急集合：黄阁卡口",
+        urgent=True,
+        link="/inbox",
+        kind="callout",
+        body="请30分钟内到岗",
+    )
     _notify(people.member, "普通通知")
     client = login(people.member)
     for path in ("/", f"/members/{people.member.id}", "/inbox", "/password"):
         html = client.get(path).get_data(as_text=True)
         assert html.count('data-test="urgent-notice"') == 1, path
-        banner = html[html.index('data-test="urgent-notice"'):]
+        banner = html[html.index('data-test="urgent-notice"') :]
         banner = banner[: banner.index("</form>")]
         assert "紧急集合：黄阁卡口" in banner and "请30分钟内到岗" in banner
         assert 'href="/inbox"' in banner and "普通通知" not in banner
@@ -92,8 +104,9 @@ def test_open_marks_read_and_goes_to_the_link(people, login, db):
 
 def test_next_must_stay_on_this_site(people, login, db):
     notification = _notify(people.member)
-    response = login(people.member).post(f"/inbox/{notification.id}/read",
-                                         data={"next": "//evil.example/"})
+    response = login(people.member).post(
+        f"/inbox/{notification.id}/read", data={"next": "//evil.example/"}
+    )
     assert response.headers["Location"] == "/inbox"
 
 

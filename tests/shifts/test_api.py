@@ -8,9 +8,16 @@ from timebank.core.clock import utcnow
 
 def _body(tree, **overrides):
     start = (utcnow() + timedelta(days=3)).replace(microsecond=0)
-    body = {"title": "北门卡口", "kind": "checkpoint", "community_id": tree.community.id,
-            "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=4)).isoformat(),
-            "capacity": 2, "skills": [], "walk_ins": False}
+    body = {
+        "title": "北门卡口",
+        "kind": "checkpoint",
+        "community_id": tree.community.id,
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=4)).isoformat(),
+        "capacity": 2,
+        "skills": [],
+        "walk_ins": False,
+    }
     body.update(overrides)
     return body
 
@@ -31,8 +38,10 @@ def test_create_shift_201(tree, people, api):
         ({"capacity": 0}, "capacity"),
         ({"capacity": 10001}, "capacity"),
         ({"kind": "party"}, "kind"),
-        ({"starts_at": "2020-01-01T08:00:00+08:00", "ends_at": "2020-01-01T12:00:00+08:00"},
-         "starts_at"),
+        (
+            {"starts_at": "2020-01-01T08:00:00+08:00", "ends_at": "2020-01-01T12:00:00+08:00"},
+            "starts_at",
+        ),
         ({"starts_at": "2030-01-01T08:00:00"}, "starts_at"),  # no offset
         ({"ends_at": "2000-01-01T00:00:00+00:00"}, "ends_at"),
         ({"capacity": "3"}, "capacity"),
@@ -54,16 +63,34 @@ def test_create_shift_out_of_scope_403(tree, people, api):
 
 def test_series_api(tree, people, api):
     first = (utcnow() + timedelta(days=2)).date().isoformat()
-    response = api(people.coordinator).post("/shifts/series", json={
-        "title": "晨间值守", "kind": "checkpoint", "community_id": tree.community.id,
-        "first_day": first, "start_time": "08:00", "end_time": "12:00", "days": 14,
-        "capacity": 3})
+    response = api(people.coordinator).post(
+        "/shifts/series",
+        json={
+            "title": "晨间值守",
+            "kind": "checkpoint",
+            "community_id": tree.community.id,
+            "first_day": first,
+            "start_time": "08:00",
+            "end_time": "12:00",
+            "days": 14,
+            "capacity": 3,
+        },
+    )
     assert response.status_code == 201, response.json
     assert len(response.json["items"]) == 14
-    too_long = api(people.coordinator).post("/shifts/series", json={
-        "title": "x", "kind": "checkpoint", "community_id": tree.community.id,
-        "first_day": first, "start_time": "08:00", "end_time": "12:00", "days": 400,
-        "capacity": 3})
+    too_long = api(people.coordinator).post(
+        "/shifts/series",
+        json={
+            "title": "x",
+            "kind": "checkpoint",
+            "community_id": tree.community.id,
+            "first_day": first,
+            "start_time": "08:00",
+            "end_time": "12:00",
+            "days": 400,
+            "capacity": 3,
+        },
+    )
     assert too_long.status_code == 422 and "days" in too_long.json["error"]["fields"]
 
 
@@ -76,7 +103,8 @@ def test_list_and_get_shifts(tree, people, api):
     api(people.neighbour).post(f"/shifts/{shift.id}/signups")
     items = client.get(f"/shifts?community_id={tree.community.id}").json["items"]
     assert [(i["id"], i["confirmed_count"], i["waitlist_count"]) for i in items] == [
-        (shift.id, 1, 1)]
+        (shift.id, 1, 1)
+    ]
     assert client.get(f"/shifts/{shift.id}").json["waitlist_count"] == 1
     assert client.get("/shifts/999999").status_code == 404
     assert client.get("/shifts?kind=party").status_code == 422
@@ -116,14 +144,20 @@ def test_roster_is_for_staff_in_scope(tree, people, api):
 
 
 def test_checkpoint_api(tree, people, api):
-    body = {"name": "东门卡口", "community_id": tree.community.id, "lat": 22.836,
-            "lon": 113.526, "radius_m": 150}
+    body = {
+        "name": "东门卡口",
+        "community_id": tree.community.id,
+        "lat": 22.836,
+        "lon": 113.526,
+        "radius_m": 150,
+    }
     response = api(people.coordinator).post("/checkpoints", json=body)
     assert response.status_code == 201 and response.json["radius_m"] == 150
-    assert api(people.far_coordinator).post("/checkpoints", json={**body, "name": "x"}
-                                            ).status_code == 403
-    bad = api(people.coordinator).post("/checkpoints", json={**body, "name": "y",
-                                                             "radius_m": 1})
+    assert (
+        api(people.far_coordinator).post("/checkpoints", json={**body, "name": "x"}).status_code
+        == 403
+    )
+    bad = api(people.coordinator).post("/checkpoints", json={**body, "name": "y", "radius_m": 1})
     assert bad.status_code == 422 and "radius_m" in bad.json["error"]["fields"]
     items = api(people.member).get(f"/checkpoints?community_id={tree.community.id}").json
     assert [c["name"] for c in items["items"]] == ["东门卡口"]

@@ -62,22 +62,26 @@ def test_many_signups_for_the_last_places_never_overbook(app, committed, round_)
     assert outcomes.count("waitlisted") == 30
     db.session.expire_all()
     assert db.session.get(Shift, shift_id).taken == 10
-    confirmed = db.session.scalar(sa.select(sa.func.count()).select_from(Signup).where(
-        Signup.shift_id == shift_id, Signup.status == "confirmed"))
+    confirmed = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Signup)
+        .where(Signup.shift_id == shift_id, Signup.status == "confirmed")
+    )
     assert confirmed == 10
 
 
 def test_one_member_two_overlapping_shifts_at_once(app, committed):
     tree = make_tree()
     start = utcnow() + timedelta(days=2)
-    shifts = [make_shift(tree.community, starts_at=start).id,
-              make_shift(tree.sibling, starts_at=start + timedelta(hours=1)).id]
+    shifts = [
+        make_shift(tree.community, starts_at=start).id,
+        make_shift(tree.sibling, starts_at=start + timedelta(hours=1)).id,
+    ]
     member_id = make_member(tree.community).id
     db.session.commit()
 
     def work(i):
-        return sign_up(db.session.get(Member, member_id), db.session.get(Shift, shifts[i])
-                       ).status
+        return sign_up(db.session.get(Member, member_id), db.session.get(Shift, shifts[i])).status
 
     for _ in range(3):
         outcomes, errors = _run_in_threads(app, 2, work)
@@ -95,8 +99,7 @@ def test_same_member_twice_at_once_signs_up_once(app, committed):
     db.session.commit()
 
     def work(i):
-        return sign_up(db.session.get(Member, member_id), db.session.get(Shift, shift_id)
-                       ).status
+        return sign_up(db.session.get(Member, member_id), db.session.get(Shift, shift_id)).status
 
     outcomes, errors = _run_in_threads(app, 8, work)
     assert errors == []

@@ -14,9 +14,14 @@ START = NOW + timedelta(days=2)
 
 
 def _kinds(db, member):
-    return [n.kind for n in db.session.scalars(
-        sa.select(Notification).where(Notification.member_id == member.id)
-        .order_by(Notification.id))]
+    return [
+        n.kind
+        for n in db.session.scalars(
+            sa.select(Notification)
+            .where(Notification.member_id == member.id)
+            .order_by(Notification.id)
+        )
+    ]
 
 
 def test_reminders_24h_and_1h_each_once(tree, db):

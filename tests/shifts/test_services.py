@@ -13,8 +13,14 @@ START = datetime(2026, 3, 3, 0, 0, tzinfo=UTC)
 
 
 def _create(people, tree, **overrides):
-    data = dict(community_id=tree.community.id, title="金洲卡口值守", kind="checkpoint",
-                starts_at=START, ends_at=START + timedelta(hours=4), capacity=3)
+    data = dict(
+        community_id=tree.community.id,
+        title="金洲卡口值守",
+        kind="checkpoint",
+        starts_at=START,
+        ends_at=START + timedelta(hours=4),
+        capacity=3,
+    )
     data.update(overrides)
     return services.create_shift(people.coordinator, **data, now=NOW)
 
@@ -66,18 +72,39 @@ def test_checkpoint_must_belong_to_the_community(people, tree):
 def test_create_shift_needs_coordinator_in_scope(people, tree):
     for who in ("staff", "member", "far_coordinator"):
         with pytest.raises(NotAllowed):
-            services.create_shift(getattr(people, who), community_id=tree.community.id,
-                                  title="x", kind="checkpoint", starts_at=START,
-                                  ends_at=START + timedelta(hours=1), capacity=1, now=NOW)
-    assert services.create_shift(people.organiser, community_id=tree.community.id, title="x",
-                                 kind="outreach", starts_at=START,
-                                 ends_at=START + timedelta(hours=1), capacity=1, now=NOW)
+            services.create_shift(
+                getattr(people, who),
+                community_id=tree.community.id,
+                title="x",
+                kind="checkpoint",
+                starts_at=START,
+                ends_at=START + timedelta(hours=1),
+                capacity=1,
+                now=NOW,
+            )
+    assert services.create_shift(
+        people.organiser,
+        community_id=tree.community.id,
+        title="x",
+        kind="outreach",
+        starts_at=START,
+        ends_at=START + timedelta(hours=1),
+        capacity=1,
+        now=NOW,
+    )
 
 
 def _series(people, tree, **overrides):
-    data = dict(community_id=tree.community.id, title="早班", kind="checkpoint",
-                first_day=date(2026, 3, 3), start_time=time(8), end_time=time(12), days=14,
-                capacity=4)
+    data = dict(
+        community_id=tree.community.id,
+        title="早班",
+        kind="checkpoint",
+        first_day=date(2026, 3, 3),
+        start_time=time(8),
+        end_time=time(12),
+        days=14,
+        capacity=4,
+    )
     data.update(overrides)
     return services.create_series(people.coordinator, **data, now=NOW)
 
@@ -125,14 +152,17 @@ def test_cancel_needs_reason_and_cancels_signups(people, tree, db):
         services.cancel_shift(people.coordinator, shift, reason="", now=NOW)
     services.cancel_shift(people.coordinator, shift, reason="台风", now=NOW)
     assert shift.status == "cancelled" and shift.cancel_reason == "台风" and shift.taken == 0
-    statuses = {s.member_id: s.status for s in db.session.query(
-        __import__("timebank.shifts.models", fromlist=["Signup"]).Signup)}
+    statuses = {
+        s.member_id: s.status
+        for s in db.session.query(__import__("timebank.shifts.models", fromlist=["Signup"]).Signup)
+    }
     assert statuses == {people.member.id: "cancelled", people.neighbour.id: "cancelled"}
     with pytest.raises(Conflict):
         services.cancel_shift(people.coordinator, shift, reason="again", now=NOW)
     with pytest.raises(NotAllowed):
-        services.cancel_shift(people.far_coordinator, make_shift(tree.community, now=NOW),
-                              reason="x", now=NOW)
+        services.cancel_shift(
+            people.far_coordinator, make_shift(tree.community, now=NOW), reason="x", now=NOW
+        )
 
 
 def test_update_capacity_cannot_drop_below_confirmed(people, tree):
@@ -142,40 +172,56 @@ def test_update_capacity_cannot_drop_below_confirmed(people, tree):
     sign_up(people.member, shift, now=NOW)
     sign_up(people.neighbour, shift, now=NOW)
     with pytest.raises(ValidationFailed) as exc:
-        services.update_shift(people.coordinator, shift, title=shift.title,
-                              starts_at=shift.starts_at, ends_at=shift.ends_at, capacity=1,
-                              now=NOW)
+        services.update_shift(
+            people.coordinator,
+            shift,
+            title=shift.title,
+            starts_at=shift.starts_at,
+            ends_at=shift.ends_at,
+            capacity=1,
+            now=NOW,
+        )
     assert "capacity" in exc.value.fields
 
 
 def test_checkpoints(people, tree):
-    cp = services.create_checkpoint(people.coordinator, community_id=tree.community.id,
-                                    name="北门卡口", lat=22.835, lon=113.525)
+    cp = services.create_checkpoint(
+        people.coordinator, community_id=tree.community.id, name="北门卡口", lat=22.835, lon=113.525
+    )
     assert cp.radius_m == 200
     with pytest.raises(ValidationFailed) as exc:
-        services.create_checkpoint(people.coordinator, community_id=tree.community.id,
-                                   name="北门卡口", lat=22.8, lon=113.5)
+        services.create_checkpoint(
+            people.coordinator, community_id=tree.community.id, name="北门卡口", lat=22.8, lon=113.5
+        )
     assert "name" in exc.value.fields
     with pytest.raises(ValidationFailed) as exc:
-        services.create_checkpoint(people.coordinator, community_id=tree.community.id,
-                                   name="南门", lat=None, lon=None, radius_m=5)
+        services.create_checkpoint(
+            people.coordinator,
+            community_id=tree.community.id,
+            name="南门",
+            lat=None,
+            lon=None,
+            radius_m=5,
+        )
     assert {"lat", "radius_m"} <= set(exc.value.fields)
     with pytest.raises(NotAllowed):
-        services.create_checkpoint(people.far_coordinator, community_id=tree.community.id,
-                                   name="东门", lat=22.8, lon=113.5)
-    services.update_checkpoint(people.coordinator, cp, name="北门", lat=22.8, lon=113.5,
-                               radius_m=300)
+        services.create_checkpoint(
+            people.far_coordinator, community_id=tree.community.id, name="东门", lat=22.8, lon=113.5
+        )
+    services.update_checkpoint(
+        people.coordinator, cp, name="北门", lat=22.8, lon=113.5, radius_m=300
+    )
     assert (cp.name, cp.radius_m) == ("北门", 300)
 
 
 def test_import_checkpoints_all_or_nothing(people, tree, db):
     from timebank.shifts.models import Checkpoint
 
-    rows = [(2, {"community_code": tree.community.code, "name": "甲", "lat": "22.8",
-                 "lon": "113.5"}),
-            (3, {"community_code": "NOPE", "name": "乙", "lat": "22.8", "lon": "113.5"}),
-            (4, {"community_code": tree.community.code, "name": "甲", "lat": "22.8",
-                 "lon": "113.5"})]
+    rows = [
+        (2, {"community_code": tree.community.code, "name": "甲", "lat": "22.8", "lon": "113.5"}),
+        (3, {"community_code": "NOPE", "name": "乙", "lat": "22.8", "lon": "113.5"}),
+        (4, {"community_code": tree.community.code, "name": "甲", "lat": "22.8", "lon": "113.5"}),
+    ]
     with pytest.raises(ValidationFailed) as exc:
         services.import_checkpoints(None, rows)
     assert [w for w, _ in exc.value.errors] == ["line 3", "line 4"]

@@ -60,15 +60,19 @@ def test_no_two_confirmed_overlapping_shifts(tree, people):
 def test_daily_limit_of_twelve_hours_on_one_local_day(tree, people):
     # 08:00-14:00 and 14:00-20:00 Shanghai time: 12 hours, allowed.
     sign_up(people.member, make_shift(tree.community, starts_at=DAY, hours=6), now=NOW)
-    sign_up(people.member, make_shift(tree.community, starts_at=DAY + timedelta(hours=6),
-                                      hours=6), now=NOW)
+    sign_up(
+        people.member,
+        make_shift(tree.community, starts_at=DAY + timedelta(hours=6), hours=6),
+        now=NOW,
+    )
     extra = make_shift(tree.community, starts_at=DAY + timedelta(hours=12), hours=1)
     with pytest.raises(RuleViolation) as exc:
         sign_up(people.member, extra, now=NOW)
     assert exc.value.code == "daily_limit"
     # 23:00 local starts on the same day as the others ... but the next morning does not.
-    next_day = make_shift(tree.community, starts_at=DAY + timedelta(hours=16, minutes=30),
-                          hours=2)  # 00:30 Shanghai, the next day
+    next_day = make_shift(
+        tree.community, starts_at=DAY + timedelta(hours=16, minutes=30), hours=2
+    )  # 00:30 Shanghai, the next day
     assert sign_up(people.member, next_day, now=NOW).status == "confirmed"
 
 
@@ -81,8 +85,11 @@ def test_cancellation_frees_the_place_and_promotes_fifo(tree, people, db):
     assert result.late is False
     assert result.promoted.member_id == people.neighbour.id
     statuses = {s.member_id: s.status for s in db.session.query(Signup)}
-    assert statuses == {people.member.id: "cancelled", people.neighbour.id: "confirmed",
-                        people.staff.id: "waitlisted"}
+    assert statuses == {
+        people.member.id: "cancelled",
+        people.neighbour.id: "confirmed",
+        people.staff.id: "waitlisted",
+    }
     db.session.refresh(shift)
     assert shift.taken == 1
 
@@ -96,8 +103,13 @@ def test_promotion_skips_a_member_who_is_busy_then(tree, people, db):
     sign_up(people.neighbour, make_shift(tree.sibling, starts_at=DAY, hours=2), now=NOW)
     result = cancel_signup(people.member, shift, now=NOW)
     assert result.promoted.member_id == people.staff.id
-    assert db.session.query(Signup).filter_by(member_id=people.neighbour.id,
-                                              shift_id=shift.id).one().status == "waitlisted"
+    assert (
+        db.session.query(Signup)
+        .filter_by(member_id=people.neighbour.id, shift_id=shift.id)
+        .one()
+        .status
+        == "waitlisted"
+    )
 
 
 def test_late_cancellation_is_kept_and_counts(tree, people):

@@ -7,8 +7,9 @@ from timebank.shifts.models import Shift, Signup
 
 def test_board_shows_own_community_first_and_free_places(tree, people, login):
     far = make_shift(tree.far, title="远方值守", starts_at=utcnow() + timedelta(hours=30))
-    home = make_shift(tree.community, title="金洲值守", capacity=3,
-                      starts_at=utcnow() + timedelta(hours=40))
+    home = make_shift(
+        tree.community, title="金洲值守", capacity=3, starts_at=utcnow() + timedelta(hours=40)
+    )
     html = login(people.member).get("/shifts/").get_data(as_text=True)
     assert html.index(home.title) < html.index(far.title)
     assert 'data-test="free-places"' in html
@@ -16,15 +17,15 @@ def test_board_shows_own_community_first_and_free_places(tree, people, login):
 
 def test_board_filters(tree, people, login):
     make_shift(tree.community, title="外展宣传", kind="outreach")
-    make_shift(tree.community, title="卡口值守", kind="checkpoint")
+    make_shift(tree.community, title="北门测温岗", kind="checkpoint")
     make_shift(tree.community, title="无人机巡查", skills=["drone"])
     client = login(people.member)
     html = client.get("/shifts/?kind=outreach").get_data(as_text=True)
-    assert "外展宣传" in html and "卡口值守" not in html
+    assert "外展宣传" in html and "北门测温岗" not in html
     html = client.get("/shifts/?mine=y").get_data(as_text=True)
-    assert "卡口值守" in html and "无人机巡查" not in html
+    assert "北门测温岗" in html and "无人机巡查" not in html
     later = (local(utcnow()) + timedelta(days=10)).date().isoformat()
-    assert "卡口值守" not in client.get(f"/shifts/?day={later}").get_data(as_text=True)
+    assert "北门测温岗" not in client.get(f"/shifts/?day={later}").get_data(as_text=True)
 
 
 def test_sign_up_and_cancel_from_the_pages(tree, people, login, db):
@@ -50,10 +51,21 @@ def test_sign_up_refusal_is_flashed(tree, people, login):
 def test_publish_series_from_the_form(tree, people, login, db):
     cp = make_checkpoint(tree.community)
     first = (local(utcnow()) + timedelta(days=1)).date().isoformat()
-    response = login(people.coordinator).post("/shifts/new", data={
-        "title": "早班", "kind": "checkpoint", "community_id": str(tree.community.id),
-        "checkpoint_id": str(cp.id), "first_day": first, "start_time": "08:00",
-        "end_time": "12:00", "days": "7", "capacity": "3", "counts_as_service": "y"})
+    response = login(people.coordinator).post(
+        "/shifts/new",
+        data={
+            "title": "早班",
+            "kind": "checkpoint",
+            "community_id": str(tree.community.id),
+            "checkpoint_id": str(cp.id),
+            "first_day": first,
+            "start_time": "08:00",
+            "end_time": "12:00",
+            "days": "7",
+            "capacity": "3",
+            "counts_as_service": "y",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     assert db.session.query(Shift).count() == 7
 
@@ -61,15 +73,30 @@ def test_publish_series_from_the_form(tree, people, login, db):
 def test_publish_form_errors_at_fields(tree, people, login, db):
     client = login(people.coordinator)
     first = (local(utcnow()) + timedelta(days=1)).date().isoformat()
-    data = {"title": "早班", "kind": "checkpoint", "community_id": str(tree.community.id),
-            "first_day": first, "start_time": "12:00", "end_time": "08:00", "days": "1",
-            "capacity": "0"}
+    data = {
+        "title": "早班",
+        "kind": "checkpoint",
+        "community_id": str(tree.community.id),
+        "first_day": first,
+        "start_time": "12:00",
+        "end_time": "08:00",
+        "days": "1",
+        "capacity": "0",
+    }
     response = client.post("/shifts/new", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.count("is-invalid") >= 2
     past = (local(utcnow()) - timedelta(days=1)).date().isoformat()
-    response = client.post("/shifts/new", data={**data, "first_day": past, "start_time": "08:00",
-                                                "end_time": "12:00", "capacity": "2"})
+    response = client.post(
+        "/shifts/new",
+        data={
+            **data,
+            "first_day": past,
+            "start_time": "08:00",
+            "end_time": "12:00",
+            "capacity": "2",
+        },
+    )
     assert response.status_code == 200 and "is-invalid" in response.get_data(as_text=True)
     assert db.session.query(Shift).count() == 0
 
@@ -91,15 +118,25 @@ def test_checkpoint_pages(tree, people, login, db):
     from timebank.shifts.models import Checkpoint
 
     client = login(people.coordinator)
-    response = client.post("/checkpoints/new", data={
-        "community_id": str(tree.community.id), "name": "西门卡口", "lat": "22.835",
-        "lon": "113.52", "radius_m": "150"})
+    response = client.post(
+        "/checkpoints/new",
+        data={
+            "community_id": str(tree.community.id),
+            "name": "西门卡口",
+            "lat": "22.835",
+            "lon": "113.52",
+            "radius_m": "150",
+        },
+    )
     assert response.status_code == 302
     cp = db.session.query(Checkpoint).one()
-    assert "西门卡口" in client.get(f"/checkpoints/?community_id={tree.community.id}"
-                                 ).get_data(as_text=True)
-    response = client.post(f"/checkpoints/{cp.id}/edit", data={
-        "name": "西门卡口", "lat": "22.835", "lon": "113.52", "radius_m": "5"})
+    assert "西门卡口" in client.get(f"/checkpoints/?community_id={tree.community.id}").get_data(
+        as_text=True
+    )
+    response = client.post(
+        f"/checkpoints/{cp.id}/edit",
+        data={"name": "西门卡口", "lat": "22.835", "lon": "113.52", "radius_m": "5"},
+    )
     assert response.status_code == 200 and "is-invalid" in response.get_data(as_text=True)
     assert login(people.far_coordinator).get(f"/checkpoints/{cp.id}/edit").status_code == 403
 

@@ -15,8 +15,9 @@ NS-HG-C1-G1,第1网格,,grid,NS-HG-C1,,
 
 
 def _import(text, actor=None):
-    return services.import_units(actor, read_csv(text.encode("utf-8-sig"), ("code", "name",
-                                                                           "level")))
+    return services.import_units(
+        actor, read_csv(text.encode("utf-8-sig"), ("code", "name", "level"))
+    )
 
 
 def test_import_builds_the_tree_with_paths(db):
@@ -24,8 +25,12 @@ def test_import_builds_the_tree_with_paths(db):
     grid = find_unit_by_code("NS-HG-C1-G1")
     assert [u.code for u in ancestors(grid)] == ["NS", "NS-HG", "NS-HG-C1"]
     assert grid.path == "/" + "/".join(str(i) for i in grid.ancestor_ids) + "/"
-    assert count_by_level(find_unit_by_code("NS")) == {"district": 1, "town": 1,
-                                                      "community": 1, "grid": 1}
+    assert count_by_level(find_unit_by_code("NS")) == {
+        "district": 1,
+        "town": 1,
+        "community": 1,
+        "grid": 1,
+    }
 
 
 def test_import_accepts_children_before_parents(db):
@@ -43,10 +48,10 @@ def test_import_updates_known_codes(db):
 
 def test_import_is_all_or_nothing_and_reports_every_bad_line(db):
     bad = TOWNS_CSV + (
-        "X1,坏单位,,planet,NS,,\n"           # line 6: unknown level
-        "NS-HG,重复,,town,NS,,\n"             # line 7: repeated code
-        "X2,,,town,NS,99,113\n"               # line 8: no name, lat out of range
-        "X3,孤儿,,community,NOPE,,\n"         # line 9: unknown parent (second pass)
+        "X1,坏单位,,planet,NS,,\n"  # line 6: unknown level
+        "NS-HG,重复,,town,NS,,\n"  # line 7: repeated code
+        "X2,,,town,NS,99,113\n"  # line 8: no name, lat out of range
+        "X3,孤儿,,community,NOPE,,\n"  # line 9: unknown parent (second pass)
     )
     with pytest.raises(ValidationFailed) as exc:
         _import(bad)
@@ -80,8 +85,15 @@ def test_read_csv_needs_columns_and_utf8():
 
 
 def test_create_and_update_unit_by_admin(tree, people):
-    unit = services.create_unit(people.admin, code="T-HG-C3", name="新社区",
-                                level="community", parent_id=tree.town.id, lat=22.8, lon=113.5)
+    unit = services.create_unit(
+        people.admin,
+        code="T-HG-C3",
+        name="新社区",
+        level="community",
+        parent_id=tree.town.id,
+        lat=22.8,
+        lon=113.5,
+    )
     assert unit.path == tree.town.path + f"{unit.id}/"
     services.update_unit(people.admin, unit, name="新新社区", name_en="New", lat=None, lon=None)
     assert (unit.name, unit.name_en, unit.lat) == ("新新社区", "New", None)
@@ -91,20 +103,23 @@ def test_create_and_update_unit_by_admin(tree, people):
 def test_unit_changes_need_admin_in_scope(tree, people):
     for actor in (people.organiser, people.coordinator, people.member):
         with pytest.raises(NotAllowed):
-            services.create_unit(actor, code="Z1", name="z", level="community",
-                                 parent_id=tree.town.id)
+            services.create_unit(
+                actor, code="Z1", name="z", level="community", parent_id=tree.town.id
+            )
         with pytest.raises(NotAllowed):
             services.update_unit(actor, tree.community, name="z")
 
 
 def test_create_unit_level_must_follow_parent(tree, people):
     with pytest.raises(ValidationFailed) as exc:
-        services.create_unit(people.admin, code="Z2", name="z", level="town",
-                             parent_id=tree.town.id)
+        services.create_unit(
+            people.admin, code="Z2", name="z", level="town", parent_id=tree.town.id
+        )
     assert "parent_id" in exc.value.fields
     with pytest.raises(ValidationFailed) as exc:
-        services.create_unit(people.admin, code="Z3", name="z", level="district",
-                             parent_id=tree.town.id)
+        services.create_unit(
+            people.admin, code="Z3", name="z", level="district", parent_id=tree.town.id
+        )
     assert "parent_id" in exc.value.fields
 
 

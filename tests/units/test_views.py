@@ -21,20 +21,21 @@ def test_coordinators_and_members_have_no_tree_pages(people, login):
 
 def test_admin_edits_a_unit_with_errors_at_fields(tree, people, login, db):
     client = login(people.admin)
-    response = client.post(f"/units/{tree.community.id}/edit",
-                           data={"code": "T-HG-C2", "name": "x"})  # code of the sibling
+    response = client.post(
+        f"/units/{tree.community.id}/edit", data={"code": "T-HG-C2", "name": "x"}
+    )  # code of the sibling
     assert response.status_code == 200 and "is-invalid" in response.get_data(as_text=True)
-    response = client.post(f"/units/{tree.community.id}/edit",
-                           data={"code": "T-HG-C1", "name": "金洲新区", "lat": "22.9",
-                                 "lon": "113.6"})
+    response = client.post(
+        f"/units/{tree.community.id}/edit",
+        data={"code": "T-HG-C1", "name": "金洲新区", "lat": "22.9", "lon": "113.6"},
+    )
     assert response.status_code == 302
     assert db.session.get(Unit, tree.community.id).name == "金洲新区"
 
 
 def test_admin_adds_a_child_unit(tree, people, login, db):
     client = login(people.admin)
-    response = client.post(f"/units/{tree.town.id}/new", data={"code": "T-HG-C9",
-                                                              "name": "新社区"})
+    response = client.post(f"/units/{tree.town.id}/new", data={"code": "T-HG-C9", "name": "新社区"})
     assert response.status_code == 302
     unit = db.session.query(Unit).filter_by(code="T-HG-C9").one()
     assert unit.level == "community" and unit.parent_id == tree.town.id
@@ -43,14 +44,20 @@ def test_admin_adds_a_child_unit(tree, people, login, db):
 def test_import_page_all_or_nothing(tree, people, login, db):
     client = login(people.admin)
     bad = "code,name,level,parent_code\nT-HG-C7,甲,community,T-HG\nT-HG-C8,,community,T-HG\n"
-    response = client.post("/units/import", data={
-        "file": (io.BytesIO(bad.encode()), "units.csv")}, content_type="multipart/form-data")
+    response = client.post(
+        "/units/import",
+        data={"file": (io.BytesIO(bad.encode()), "units.csv")},
+        content_type="multipart/form-data",
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "line 3" in html
     assert db.session.query(Unit).filter_by(code="T-HG-C7").count() == 0
     good = "code,name,level,parent_code\nT-HG-C7,甲,community,T-HG\n"
-    response = client.post("/units/import", data={
-        "file": (io.BytesIO(good.encode()), "units.csv")}, content_type="multipart/form-data")
+    response = client.post(
+        "/units/import",
+        data={"file": (io.BytesIO(good.encode()), "units.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     assert db.session.query(Unit).filter_by(code="T-HG-C7").count() == 1
     assert login(people.organiser).get("/units/import").status_code == 403

@@ -24,11 +24,16 @@ def list_entries(actor, *, action: str | None = None, page: int = 1, per_page: i
     total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
     rows = db.session.scalars(
         q.options(joinedload(AuditEntry.actor), joinedload(AuditEntry.unit))
-        .order_by(AuditEntry.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page)
+        .order_by(AuditEntry.id.desc())
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
     )
     return list(rows), total
 
 
 def _is_root_admin(actor) -> bool:
-    return any(ra.role_enum == Role.ADMIN and ra.unit.parent_id is None for ra in actor.roles) \
-        if has_role(actor, Role.ADMIN) else False
+    return (
+        any(ra.role_enum == Role.ADMIN and ra.unit.parent_id is None for ra in actor.roles)
+        if has_role(actor, Role.ADMIN)
+        else False
+    )

@@ -31,7 +31,5 @@ def record(
     )
     db.session.add(entry)
     db.session.flush()
-    log.info(
-        "audit %s by %s on %s %s", action, entry.actor_id, entry.target_type, entry.target_id
-    )
+    log.info("audit %s by %s on %s %s", action, entry.actor_id, entry.target_type, entry.target_id)
     return entry

@@ -25,5 +25,7 @@ def create_admin_command(phone, password, name):
     if created:
         click.echo(f"Admin {member.name} ({member.phone}) created with id {member.id}.")
     else:
-        click.echo(f"A member with phone {member.phone} exists already (id {member.id}); "
-                   "nothing was created.")
+        click.echo(
+            f"A member with phone {member.phone} exists already (id {member.id}); "
+            "nothing was created."
+        )

@@ -14,8 +14,11 @@ TOKEN_RETENTION = timedelta(days=30)
 def purge_tokens_job(now) -> int:
     """Delete tokens that expired or were revoked more than TOKEN_RETENTION ago."""
     cutoff = now - TOKEN_RETENTION
-    result = db.session.execute(sa.delete(ApiToken).where(
-        sa.or_(ApiToken.expires_at < cutoff, ApiToken.revoked_at < cutoff)))
+    result = db.session.execute(
+        sa.delete(ApiToken).where(
+            sa.or_(ApiToken.expires_at < cutoff, ApiToken.revoked_at < cutoff)
+        )
+    )
     return result.rowcount
 
 

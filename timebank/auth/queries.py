@@ -19,10 +19,12 @@ def get_assignment(assignment_id: int) -> RoleAssignment:
 
 def list_assignments(actor) -> list[RoleAssignment]:
     """Role assignments on units in the actor's organiser scope."""
-    return list(db.session.scalars(
-        sa.select(RoleAssignment)
-        .join(Unit, Unit.id == RoleAssignment.unit_id)
-        .where(in_scope(Unit.path, actor, Role.ORGANISER))
-        .options(joinedload(RoleAssignment.member), joinedload(RoleAssignment.unit))
-        .order_by(Unit.path, RoleAssignment.role)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(RoleAssignment)
+            .join(Unit, Unit.id == RoleAssignment.unit_id)
+            .where(in_scope(Unit.path, actor, Role.ORGANISER))
+            .options(joinedload(RoleAssignment.member), joinedload(RoleAssignment.unit))
+            .order_by(Unit.path, RoleAssignment.role)
+        )
+    )

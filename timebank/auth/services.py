@@ -89,9 +89,13 @@ def issue_token(member: Member, *, ttl_days: int, now: datetime | None = None):
     """A new bearer token for `member`: returns (raw token, ApiToken). Only the hash is kept."""
     now = now or utcnow()
     raw = new_token()
-    token = ApiToken(member_id=member.id, token_hash=token_digest(raw), created_at=now,
-                     expires_at=now + timedelta(days=ttl_days),
-                     session_version=member.session_version)
+    token = ApiToken(
+        member_id=member.id,
+        token_hash=token_digest(raw),
+        created_at=now,
+        expires_at=now + timedelta(days=ttl_days),
+        session_version=member.session_version,
+    )
     db.session.add(token)
     db.session.flush()
     return raw, token
@@ -100,9 +104,7 @@ def issue_token(member: Member, *, ttl_days: int, now: datetime | None = None):
 def member_for_token(raw: str, *, now: datetime | None = None):
     """(member, token) for a valid, unexpired, unrevoked bearer token, else (None, None)."""
     now = now or utcnow()
-    token = db.session.scalar(
-        sa.select(ApiToken).where(ApiToken.token_hash == token_digest(raw))
-    )
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_digest(raw)))
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None, None
     member = token.member
@@ -143,8 +145,9 @@ def sign_out_everywhere(member: Member) -> None:
     db.session.flush()
 
 
-def grant_role(actor, *, member: Member, role, unit: Unit,
-               now: datetime | None = None) -> RoleAssignment:
+def grant_role(
+    actor, *, member: Member, role, unit: Unit, now: datetime | None = None
+) -> RoleAssignment:
     """Give `member` a role on `unit`.
 
     Admins may grant any role anywhere in scope; organisers may grant roles up to their own
@@ -159,17 +162,32 @@ def grant_role(actor, *, member: Member, role, unit: Unit,
         raise NotAllowed()
     if member.status == MemberStatus.SUSPENDED:
         raise Conflict("member_suspended", _l("A suspended member cannot be given a role."))
-    exists = db.session.scalar(sa.select(RoleAssignment).where(
-        RoleAssignment.member_id == member.id, RoleAssignment.role == role,
-        RoleAssignment.unit_id == unit.id))
+    exists = db.session.scalar(
+        sa.select(RoleAssignment).where(
+            RoleAssignment.member_id == member.id,
+            RoleAssignment.role == role,
+            RoleAssignment.unit_id == unit.id,
+        )
+    )
     if exists is not None:
         raise Conflict("role_exists", _l("This member already has this role here."))
-    ra = RoleAssignment(member_id=member.id, role=role, unit_id=unit.id,
-                        granted_by_id=actor.id, created_at=now or utcnow())
+    ra = RoleAssignment(
+        member_id=member.id,
+        role=role,
+        unit_id=unit.id,
+        granted_by_id=actor.id,
+        created_at=now or utcnow(),
+    )
     db.session.add(ra)
     db.session.flush()
-    record(actor, "role.grant", member, unit_id=unit.id, now=now,
-           details={"role": str(role), "unit": unit.code})
+    record(
+        actor,
+        "role.grant",
+        member,
+        unit_id=unit.id,
+        now=now,
+        details={"role": str(role), "unit": unit.code},
+    )
     return ra
 
 
@@ -181,8 +199,14 @@ def revoke_role(actor, ra: RoleAssignment, *, now: datetime | None = None) -> No
         raise NotAllowed()
     if ra.member_id == actor.id and role == Role.ADMIN:
         raise Conflict("own_admin_role", _l("You cannot remove your own admin role."))
-    record(actor, "role.revoke", ra.member, unit_id=ra.unit_id, now=now,
-           details={"role": ra.role, "unit": ra.unit.code})
+    record(
+        actor,
+        "role.revoke",
+        ra.member,
+        unit_id=ra.unit_id,
+        now=now,
+        details={"role": ra.role, "unit": ra.unit.code},
+    )
     db.session.delete(ra)
     db.session.flush()
 
@@ -213,19 +237,36 @@ def create_admin(*, phone, password, name, now: datetime | None = None) -> tuple
     if district is None:
         from ..units.services import create_unit
 
-        district = create_unit(None, code="NS", name="南沙区", name_en="Nansha District",
-                               level=Level.DISTRICT, lat=22.801, lon=113.525)
+        district = create_unit(
+            None,
+            code="NS",
+            name="南沙区",
+            name_en="Nansha District",
+            level=Level.DISTRICT,
+            lat=22.801,
+            lon=113.525,
+        )
     community = db.session.scalar(
         sa.select(Unit).where(Unit.level == Level.COMMUNITY).order_by(Unit.id)
     )
-    member = Member(name=name, phone=number, password_hash=hash_password(password),
-                    is_party_member=True, skills=[], status=MemberStatus.ACTIVE,
-                    community_id=(community or district).id, approved_at=now, created_at=now,
-                    home_lat=district.lat, home_lon=district.lon)
+    member = Member(
+        name=name,
+        phone=number,
+        password_hash=hash_password(password),
+        is_party_member=True,
+        skills=[],
+        status=MemberStatus.ACTIVE,
+        community_id=(community or district).id,
+        approved_at=now,
+        created_at=now,
+        home_lat=district.lat,
+        home_lon=district.lon,
+    )
     db.session.add(member)
     db.session.flush()
-    db.session.add(RoleAssignment(member_id=member.id, role=Role.ADMIN, unit_id=district.id,
-                                  created_at=now))
+    db.session.add(
+        RoleAssignment(member_id=member.id, role=Role.ADMIN, unit_id=district.id, created_at=now)
+    )
     db.session.flush()
     record(None, "admin.create", member, unit_id=district.id, now=now)
     return member, True

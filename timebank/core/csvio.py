@@ -22,14 +22,19 @@ def read_csv(data: bytes | str, required: tuple[str, ...]) -> list[tuple[int, di
     missing = [c for c in required if c not in header]
     if missing:
         raise ValidationFailed(
-            [("file", _l("Missing columns: %(names)s.", names=", ".join(missing)))])
+            [("file", _l("Missing columns: %(names)s.", names=", ".join(missing)))]
+        )
     reader.fieldnames = header
     rows = []
     for row in reader:
         if not any((v or "").strip() for k, v in row.items() if k is not None):
             continue  # blank line
-        rows.append((reader.line_num, {k: (v if v is not None else "") for k, v in row.items()
-                                       if k is not None}))
+        rows.append(
+            (
+                reader.line_num,
+                {k: (v if v is not None else "") for k, v in row.items() if k is not None},
+            )
+        )
     if not rows:
         raise ValidationFailed([("file", _l("The file has no rows."))])
     return rows

@@ -47,8 +47,11 @@ def current_locale() -> str:
 def init_i18n(app) -> None:
     from ..extensions import babel
 
-    babel.init_app(app, locale_selector=select_locale,
-                   timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"],
+    )
 
     @app.template_filter("dt")
     def _dt(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:

@@ -23,8 +23,10 @@ def seed_demo_command(members, seed):
     if seed_demo(members=members, seed=seed):
         db.session.commit()
         _analyze()
-        click.echo(f"Demo data seeded: 1 district, 9 towns, 158 communities, 1069 grids, "
-                   f"{members} members, 526 checkpoints, two weeks of shifts.")
+        click.echo(
+            f"Demo data seeded: 1 district, 9 towns, 158 communities, 1069 grids, "
+            f"{members} members, 526 checkpoints, two weeks of shifts."
+        )
     else:
         click.echo("Units exist already: demo data not seeded again.")
     click.echo(f"Demo logins (password {DEMO_PASSWORD}):")

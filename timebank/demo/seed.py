@@ -50,8 +50,11 @@ DEMO_ACCOUNTS = [
 
 
 def _town_rows() -> list[tuple[int, dict]]:
-    text = resources.files("timebank.demo").joinpath("data/nansha_towns.csv").read_text(
-        encoding="utf-8")
+    text = (
+        resources.files("timebank.demo")
+        .joinpath("data/nansha_towns.csv")
+        .read_text(encoding="utf-8")
+    )
     reader = csv.DictReader(text.splitlines())
     return [(reader.line_num, row) for row in reader]
 
@@ -63,8 +66,9 @@ def _jitter(rng, lat, lon, spread):
 def seed_units(rng: random.Random) -> None:
     """The district and towns from the CSV, then generated communities and grids."""
     import_units(None, _town_rows())
-    towns = list(db.session.scalars(
-        sa.select(Unit).where(Unit.level == Level.TOWN).order_by(Unit.id)))
+    towns = list(
+        db.session.scalars(sa.select(Unit).where(Unit.level == Level.TOWN).order_by(Unit.id))
+    )
     grids_per = [6] * sum(COMMUNITIES_PER_TOWN)
     for i in rng.sample(range(len(grids_per)), GRIDS_TOTAL - 6 * len(grids_per)):
         grids_per[i] += 1
@@ -74,13 +78,35 @@ def seed_units(rng: random.Random) -> None:
         for c in range(1, count + 1):
             lat, lon = _jitter(rng, town.lat, town.lon, 0.012)
             code = f"{town.code}-C{c:02d}"
-            rows.append((line, dict(code=code, name=community_name(rng, used), level="community",
-                                    parent_code=town.code, lat=lat, lon=lon)))
+            rows.append(
+                (
+                    line,
+                    dict(
+                        code=code,
+                        name=community_name(rng, used),
+                        level="community",
+                        parent_code=town.code,
+                        lat=lat,
+                        lon=lon,
+                    ),
+                )
+            )
             line += 1
             for g in range(1, grids_per[k] + 1):
                 glat, glon = _jitter(rng, lat, lon, 0.002)
-                rows.append((line, dict(code=f"{code}-G{g}", name=f"第{g}网格", level="grid",
-                                        parent_code=code, lat=glat, lon=glon)))
+                rows.append(
+                    (
+                        line,
+                        dict(
+                            code=f"{code}-G{g}",
+                            name=f"第{g}网格",
+                            level="grid",
+                            parent_code=code,
+                            lat=glat,
+                            lon=glon,
+                        ),
+                    )
+                )
                 line += 1
             k += 1
     import_units(None, rows)
@@ -88,26 +114,40 @@ def seed_units(rng: random.Random) -> None:
 
 def seed_members(rng: random.Random, count: int, password_hash: str) -> None:
     """`count` generated members spread over every community, mostly active."""
-    communities = list(db.session.execute(
-        sa.select(Unit.id, Unit.lat, Unit.lon).where(Unit.level == Level.COMMUNITY)))
+    communities = list(
+        db.session.execute(
+            sa.select(Unit.id, Unit.lat, Unit.lon).where(Unit.level == Level.COMMUNITY)
+        )
+    )
     now = utcnow()
     skills = list(SKILLS)
     rows = []
     for i in range(count):
         cid, lat, lon = rng.choice(communities)
         hlat, hlon = _jitter(rng, lat, lon, 0.006)
-        status = rng.choices([MemberStatus.ACTIVE, MemberStatus.PENDING,
-                              MemberStatus.SUSPENDED], [90, 8, 2])[0]
+        status = rng.choices(
+            [MemberStatus.ACTIVE, MemberStatus.PENDING, MemberStatus.SUSPENDED], [90, 8, 2]
+        )[0]
         created = now - timedelta(days=rng.randint(1, 700))
-        rows.append(dict(
-            name=person_name(rng), phone=f"139{i:08d}", password_hash=password_hash,
-            is_party_member=rng.random() < 0.9,
-            skills=sorted(rng.sample(skills, rng.choice((0, 1, 1, 2, 3)))),
-            home_lat=hlat, home_lon=hlon, workplace=rng.choice(WORKPLACES),
-            community_id=cid, status=status, locale="zh_CN", session_version=1,
-            failed_logins=0, created_at=created,
-            approved_at=created + timedelta(days=1) if status != MemberStatus.PENDING else None,
-        ))
+        rows.append(
+            dict(
+                name=person_name(rng),
+                phone=f"139{i:08d}",
+                password_hash=password_hash,
+                is_party_member=rng.random() < 0.9,
+                skills=sorted(rng.sample(skills, rng.choice((0, 1, 1, 2, 3)))),
+                home_lat=hlat,
+                home_lon=hlon,
+                workplace=rng.choice(WORKPLACES),
+                community_id=cid,
+                status=status,
+                locale="zh_CN",
+                session_version=1,
+                failed_logins=0,
+                created_at=created,
+                approved_at=created + timedelta(days=1) if status != MemberStatus.PENDING else None,
+            )
+        )
         if len(rows) == 5000:
             db.session.execute(sa.insert(Member), rows)
             rows = []
@@ -124,17 +164,30 @@ def seed_accounts(password_hash: str) -> list[DemoAccount]:
     now = utcnow()
     for account in DEMO_ACCOUNTS:
         member = Member(
-            name=account.name, phone=account.phone, password_hash=password_hash,
-            is_party_member=True, skills=["medical"] if account.role is None else [],
-            home_lat=community.lat, home_lon=community.lon, workplace="南沙区政务服务中心",
-            community_id=community.id, status=account.status, created_at=now,
+            name=account.name,
+            phone=account.phone,
+            password_hash=password_hash,
+            is_party_member=True,
+            skills=["medical"] if account.role is None else [],
+            home_lat=community.lat,
+            home_lon=community.lon,
+            workplace="南沙区政务服务中心",
+            community_id=community.id,
+            status=account.status,
+            created_at=now,
             approved_at=now if account.status == MemberStatus.ACTIVE else None,
         )
         db.session.add(member)
         db.session.flush()
         if account.role is not None:
-            db.session.add(RoleAssignment(member_id=member.id, role=account.role,
-                                          unit_id=unit_of[account.unit].id, created_at=now))
+            db.session.add(
+                RoleAssignment(
+                    member_id=member.id,
+                    role=account.role,
+                    unit_id=unit_of[account.unit].id,
+                    created_at=now,
+                )
+            )
     db.session.flush()
     return DEMO_ACCOUNTS
 

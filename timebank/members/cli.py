@@ -11,8 +11,12 @@ from .imports import COLUMNS, import_members
 
 @click.command("import-members")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--password", "default_password", default=None,
-              help="Initial password for rows without a password column value.")
+@click.option(
+    "--password",
+    "default_password",
+    default=None,
+    help="Initial password for rows without a password column value.",
+)
 @with_appcontext
 def import_members_command(file, default_password):
     """Import active members from CSV, all or nothing.

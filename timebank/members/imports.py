@@ -20,14 +20,25 @@ from .services import _profile_fields
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("name", "phone", "community_code", "grid_code", "is_party_member", "skills",
-           "workplace", "home_lat", "home_lon", "password")
+COLUMNS = (
+    "name",
+    "phone",
+    "community_code",
+    "grid_code",
+    "is_party_member",
+    "skills",
+    "workplace",
+    "home_lat",
+    "home_lon",
+    "password",
+)
 TRUE = {"1", "true", "yes", "y", "是", "党员"}
 FALSE = {"0", "false", "no", "n", "否", ""}
 
 
-def import_members(actor, rows, *, default_password: str | None = None,
-                   now: datetime | None = None) -> int:
+def import_members(
+    actor, rows, *, default_password: str | None = None, now: datetime | None = None
+) -> int:
     """Create active members from `(line, row)` pairs; every bad row is reported.
 
     Imported members are approved at once (an administrator vouches for the list). Rows
@@ -36,8 +47,12 @@ def import_members(actor, rows, *, default_password: str | None = None,
     if actor is not None and not has_role(actor, Role.ADMIN):
         raise NotAllowed()
     now = now or utcnow()
-    units = {u.code: u for u in db.session.scalars(
-        sa.select(Unit).where(Unit.level.in_([Level.COMMUNITY, Level.GRID])))}
+    units = {
+        u.code: u
+        for u in db.session.scalars(
+            sa.select(Unit).where(Unit.level.in_([Level.COMMUNITY, Level.GRID]))
+        )
+    }
     taken = set(db.session.scalars(sa.select(Member.phone)))
     errors: list = []
     prepared = []
@@ -59,8 +74,14 @@ def import_members(actor, rows, *, default_password: str | None = None,
 
 def _prepare(row, errors, units, taken, default_password, hashes) -> dict | None:
     name, skills, home_lat, home_lon, workplace = _profile_fields(
-        errors, name=row.get("name"), skills=row.get("skills"), home_lat=row.get("home_lat"),
-        home_lon=row.get("home_lon"), workplace=row.get("workplace"), locale="zh_CN")
+        errors,
+        name=row.get("name"),
+        skills=row.get("skills"),
+        home_lat=row.get("home_lat"),
+        home_lon=row.get("home_lon"),
+        workplace=row.get("workplace"),
+        locale="zh_CN",
+    )
     phone, err = normalise_phone(row.get("phone"))
     if err:
         errors.append(("phone", err))
@@ -87,10 +108,17 @@ def _prepare(row, errors, units, taken, default_password, hashes) -> dict | None
     if password not in hashes:
         hashes[password] = hash_password(password)
     return dict(
-        name=name, phone=phone, password_hash=hashes[password],
-        is_party_member=party in TRUE, skills=skills,
+        name=name,
+        phone=phone,
+        password_hash=hashes[password],
+        is_party_member=party in TRUE,
+        skills=skills,
         home_lat=home_lat if home_lat is not None else community.lat,
         home_lon=home_lon if home_lon is not None else community.lon,
-        workplace=workplace, community_id=community.id, grid_id=grid.id if grid else None,
-        locale="zh_CN", session_version=1, failed_logins=0,
+        workplace=workplace,
+        community_id=community.id,
+        grid_id=grid.id if grid else None,
+        locale="zh_CN",
+        session_version=1,
+        failed_logins=0,
     )

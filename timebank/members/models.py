@@ -36,13 +36,9 @@ class TransferStatus(StrEnum):
 class Member(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "members"
     __table_args__ = (
-        sa.CheckConstraint(
-            "status IN ('pending', 'active', 'suspended')", name="status_known"
-        ),
+        sa.CheckConstraint("status IN ('pending', 'active', 'suspended')", name="status_known"),
         sa.CheckConstraint("home_lat IS NULL OR (home_lat BETWEEN -90 AND 90)", name="lat_range"),
-        sa.CheckConstraint(
-            "home_lon IS NULL OR (home_lon BETWEEN -180 AND 180)", name="lon_range"
-        ),
+        sa.CheckConstraint("home_lon IS NULL OR (home_lon BETWEEN -180 AND 180)", name="lon_range"),
         sa.Index("ix_members_community_status", "community_id", "status"),
         sa.Index("ix_members_home", "home_lat", "home_lon"),
     )

@@ -44,8 +44,12 @@ def _member_scope_query(actor, *, status=None, community_id=None, search=None):
         q = q.where(Member.community_id == community_id)
     if search:
         text = search.strip()
-        q = q.where(sa.or_(Member.name.contains(text, autoescape=True),
-                           Member.phone.contains(text, autoescape=True)))
+        q = q.where(
+            sa.or_(
+                Member.name.contains(text, autoescape=True),
+                Member.phone.contains(text, autoescape=True),
+            )
+        )
     return q
 
 
@@ -80,28 +84,38 @@ def get_transfer(transfer_id: int) -> Transfer:
 def list_pending_transfers(actor) -> list[Transfer]:
     """Transfer requests waiting for a coordinator of the receiving community."""
     community = sa.orm.aliased(Unit)
-    return list(db.session.scalars(
-        sa.select(Transfer)
-        .join(community, community.id == Transfer.to_community_id)
-        .where(Transfer.status == TransferStatus.PENDING,
-               in_scope(community.path, actor, Role.COORDINATOR))
-        .options(joinedload(Transfer.member), joinedload(Transfer.from_community))
-        .order_by(Transfer.created_at)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Transfer)
+            .join(community, community.id == Transfer.to_community_id)
+            .where(
+                Transfer.status == TransferStatus.PENDING,
+                in_scope(community.path, actor, Role.COORDINATOR),
+            )
+            .options(joinedload(Transfer.member), joinedload(Transfer.from_community))
+            .order_by(Transfer.created_at)
+        )
+    )
 
 
 def list_transfers_of(member: Member) -> list[Transfer]:
     """A member's transfer history, newest first."""
-    return list(db.session.scalars(
-        sa.select(Transfer).where(Transfer.member_id == member.id)
-        .options(joinedload(Transfer.from_community), joinedload(Transfer.to_community))
-        .order_by(Transfer.created_at.desc(), Transfer.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(Transfer)
+            .where(Transfer.member_id == member.id)
+            .options(joinedload(Transfer.from_community), joinedload(Transfer.to_community))
+            .order_by(Transfer.created_at.desc(), Transfer.id.desc())
+        )
+    )
 
 
 def find_pending_transfer(member: Member) -> Transfer | None:
-    return db.session.scalar(sa.select(Transfer).where(
-        Transfer.member_id == member.id, Transfer.status == TransferStatus.PENDING))
+    return db.session.scalar(
+        sa.select(Transfer).where(
+            Transfer.member_id == member.id, Transfer.status == TransferStatus.PENDING
+        )
+    )
 
 
 def balance_minutes(member: Member) -> int:

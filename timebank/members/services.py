@@ -44,8 +44,10 @@ def _grid(errors, grid_id, community: Unit | None) -> Unit | None:
     if grid_id in (None, "", 0):
         return None
     unit = _unit(grid_id)
-    if unit is None or unit.level != Level.GRID or (
-        community is not None and unit.parent_id != community.id
+    if (
+        unit is None
+        or unit.level != Level.GRID
+        or (community is not None and unit.parent_id != community.id)
     ):
         errors.append(("grid_id", _l("Choose a grid of your community.")))
         return None
@@ -116,8 +118,13 @@ def register_member(
     """
     errors: list = []
     name, skills, home_lat, home_lon, workplace = _profile_fields(
-        errors, name=name, skills=skills, home_lat=home_lat, home_lon=home_lon,
-        workplace=workplace, locale=locale,
+        errors,
+        name=name,
+        skills=skills,
+        home_lat=home_lat,
+        home_lon=home_lon,
+        workplace=workplace,
+        locale=locale,
     )
     phone, err = normalise_phone(phone)
     if err:
@@ -132,15 +139,24 @@ def register_member(
         errors.append(("is_party_member", _l("Must be true or false.")))
     check(errors)
     if phone_taken(phone):
-        raise Conflict("phone_taken", _l("This phone number is already registered."),
-                       field="phone")
+        raise Conflict("phone_taken", _l("This phone number is already registered."), field="phone")
     if home_lat is None:
         home_lat, home_lon = community.lat, community.lon
     member = Member(
-        name=name, phone=phone, password_hash=hash_password(password),
-        is_party_member=is_party_member, skills=skills, home_lat=home_lat, home_lon=home_lon,
-        workplace=workplace, community_id=community.id, grid_id=grid.id if grid else None,
-        status=MemberStatus.PENDING, locale=locale, email=email, created_at=now or utcnow(),
+        name=name,
+        phone=phone,
+        password_hash=hash_password(password),
+        is_party_member=is_party_member,
+        skills=skills,
+        home_lat=home_lat,
+        home_lon=home_lon,
+        workplace=workplace,
+        community_id=community.id,
+        grid_id=grid.id if grid else None,
+        status=MemberStatus.PENDING,
+        locale=locale,
+        email=email,
+        created_at=now or utcnow(),
     )
     db.session.add(member)
     try:
@@ -148,8 +164,9 @@ def register_member(
             db.session.flush()
     except sa.exc.IntegrityError:
         # Another request registered the same phone between our check and insert.
-        raise Conflict("phone_taken", _l("This phone number is already registered."),
-                       field="phone") from None
+        raise Conflict(
+            "phone_taken", _l("This phone number is already registered."), field="phone"
+        ) from None
     log.info("member %s registered in community %s", member.id, community.id)
     return member
 
@@ -184,8 +201,14 @@ def suspend_member(actor, member: Member, *, reason, now: datetime | None = None
     member.suspended_reason = reason
     member.session_version += 1
     db.session.flush()
-    record(actor, "member.suspend", member, unit_id=member.community_id, now=now,
-           details={"reason": reason, "before": before})
+    record(
+        actor,
+        "member.suspend",
+        member,
+        unit_id=member.community_id,
+        now=now,
+        details={"reason": reason, "before": before},
+    )
     return member
 
 
@@ -203,8 +226,18 @@ def reinstate_member(actor, member: Member, *, now: datetime | None = None) -> M
 
 
 def update_profile(
-    actor, member: Member, *, name, is_party_member, skills, home_lat, home_lon, workplace,
-    grid_id=None, locale=None, email=None,
+    actor,
+    member: Member,
+    *,
+    name,
+    is_party_member,
+    skills,
+    home_lat,
+    home_lon,
+    workplace,
+    grid_id=None,
+    locale=None,
+    email=None,
 ) -> Member:
     """The member (or a coordinator in scope) edits name, skills, home location and more.
 
@@ -214,8 +247,13 @@ def update_profile(
     locale = locale or member.locale
     errors: list = []
     name, skills, home_lat, home_lon, workplace = _profile_fields(
-        errors, name=name, skills=skills, home_lat=home_lat, home_lon=home_lon,
-        workplace=workplace, locale=locale,
+        errors,
+        name=name,
+        skills=skills,
+        home_lat=home_lat,
+        home_lon=home_lon,
+        workplace=workplace,
+        locale=locale,
     )
     grid = _grid(errors, grid_id, member.community)
     new_email = _email(errors, email) if email is not None else member.email
@@ -241,8 +279,9 @@ def set_locale(member: Member, locale: str) -> None:
         db.session.flush()
 
 
-def request_transfer(member: Member, *, to_community_id, note=None,
-                     now: datetime | None = None) -> Transfer:
+def request_transfer(
+    member: Member, *, to_community_id, note=None, now: datetime | None = None
+) -> Transfer:
     """Ask to report to another community; its coordinator decides."""
     errors: list = []
     community = _community(errors, to_community_id, field="to_community_id")
@@ -254,15 +293,23 @@ def request_transfer(member: Member, *, to_community_id, note=None,
     check(errors)
     if member.status == MemberStatus.SUSPENDED:
         raise NotAllowed()
-    transfer = Transfer(member_id=member.id, from_community_id=member.community_id,
-                        to_community_id=community.id, note=note, created_at=now or utcnow())
+    transfer = Transfer(
+        member_id=member.id,
+        from_community_id=member.community_id,
+        to_community_id=community.id,
+        note=note,
+        created_at=now or utcnow(),
+    )
     db.session.add(transfer)
     try:
         with db.session.begin_nested():
             db.session.flush()
     except sa.exc.IntegrityError:
-        raise Conflict("transfer_pending", _l("You already have a transfer request waiting."),
-                       field="to_community_id") from None
+        raise Conflict(
+            "transfer_pending",
+            _l("You already have a transfer request waiting."),
+            field="to_community_id",
+        ) from None
     return transfer
 
 
@@ -276,8 +323,9 @@ def withdraw_transfer(member: Member, transfer: Transfer) -> Transfer:
     return transfer
 
 
-def decide_transfer(actor, transfer: Transfer, *, approve: bool, reason=None,
-                    now: datetime | None = None) -> Transfer:
+def decide_transfer(
+    actor, transfer: Transfer, *, approve: bool, reason=None, now: datetime | None = None
+) -> Transfer:
     """A coordinator of the receiving community approves (the member moves) or rejects."""
     ensure_role(actor, Role.COORDINATOR, transfer.to_community)
     reason, err = optional_text(reason, 255)
@@ -299,8 +347,17 @@ def decide_transfer(actor, transfer: Transfer, *, approve: bool, reason=None,
             member.home_lat, member.home_lon = transfer.to_community.lat, transfer.to_community.lon
     db.session.flush()
     db.session.expire(member, ["community"])
-    record(actor, "transfer.approve" if approve else "transfer.reject", transfer,
-           unit_id=transfer.to_community_id, now=now,
-           details={"member_id": member.id, "from": transfer.from_community_id,
-                    "to": transfer.to_community_id, "reason": reason})
+    record(
+        actor,
+        "transfer.approve" if approve else "transfer.reject",
+        transfer,
+        unit_id=transfer.to_community_id,
+        now=now,
+        details={
+            "member_id": member.id,
+            "from": transfer.from_community_id,
+            "to": transfer.to_community_id,
+            "reason": reason,
+        },
+    )
     return transfer

@@ -58,18 +58,30 @@ class EmailChannel:
 
     name = "email"
 
-    def __init__(self, *, host: str, port: int = 25, user: str = "", password: str = "",
-                 sender: str = "timebank@localhost", timeout: float = 10):
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int = 25,
+        user: str = "",
+        password: str = "",
+        sender: str = "timebank@localhost",
+        timeout: float = 10,
+    ):
         self.host, self.port, self.user, self.password = host, port, user, password
         self.sender, self.timeout = sender, timeout
         self._smtp: smtplib.SMTP | None = None
 
     @classmethod
     def from_config(cls, config: Mapping) -> "EmailChannel":
-        return cls(host=config.get("SMTP_HOST", ""), port=int(config.get("SMTP_PORT", 25)),
-                   user=config.get("SMTP_USER", ""), password=config.get("SMTP_PASSWORD", ""),
-                   sender=config.get("SMTP_FROM", "timebank@localhost"),
-                   timeout=config.get("SMTP_TIMEOUT_S", 10))
+        return cls(
+            host=config.get("SMTP_HOST", ""),
+            port=int(config.get("SMTP_PORT", 25)),
+            user=config.get("SMTP_USER", ""),
+            password=config.get("SMTP_PASSWORD", ""),
+            sender=config.get("SMTP_FROM", "timebank@localhost"),
+            timeout=config.get("SMTP_TIMEOUT_S", 10),
+        )
 
     def build(self, message) -> EmailMessage:
         email = EmailMessage()
@@ -102,16 +114,19 @@ class EmailChannel:
         if not self.host:
             raise ChannelError("SMTP_HOST is not set")
         if self.port == SMTPS_PORT:
-            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
-                                    context=ssl.create_default_context())
+            smtp = smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+            )
         else:
             smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         try:
             smtp.ehlo()
             if not isinstance(smtp, smtplib.SMTP_SSL) and self.user:
                 if not smtp.has_extn("starttls"):
-                    raise ChannelError("the mail server does not offer STARTTLS: "
-                                       "not sending the password in clear text")
+                    raise ChannelError(
+                        "the mail server does not offer STARTTLS: "
+                        "not sending the password in clear text"
+                    )
                 smtp.starttls(context=ssl.create_default_context())
                 smtp.ehlo()
             if self.user:
@@ -171,4 +186,3 @@ class SmsChannel:
         close = getattr(self.gateway, "close", None)
         if callable(close):
             close()
-

@@ -41,8 +41,10 @@ def deliver_outbox_job(now: datetime, *, channels: dict[str, Channel] | None = N
         attempted = 0
         for message_id in ids:
             if time.monotonic() - started > TIME_BUDGET_S:
-                log.info("outbox: time budget spent; %s message(s) left for the next run",
-                         len(ids) - attempted)
+                log.info(
+                    "outbox: time budget spent; %s message(s) left for the next run",
+                    len(ids) - attempted,
+                )
                 break
             attempted += _deliver(message_id, channels, now=now)
         return attempted
@@ -59,8 +61,9 @@ def _build_channels() -> dict[str, Channel]:
     try:
         channels["sms"] = SmsChannel.from_config(config)
     except Exception:  # noqa: BLE001 - a bad import path must not stop e-mail delivery
-        log.exception("outbox: cannot load SMS_GATEWAY %r; SMS messages wait",
-                      config.get("SMS_GATEWAY"))
+        log.exception(
+            "outbox: cannot load SMS_GATEWAY %r; SMS messages wait", config.get("SMS_GATEWAY")
+        )
     return channels
 
 
@@ -73,22 +76,43 @@ def _deliver(message_id: int, channels: dict[str, Channel], *, now: datetime) ->
     config = current_app.config
     max_attempts = config["OUTBOX_MAX_ATTEMPTS"]
     to = mask_address(delivery.recipient)
-    log.info("outbox %s: sending %s to %s, attempt %s of %s", delivery.id, delivery.channel,
-             to, delivery.attempts, max_attempts)
+    log.info(
+        "outbox %s: sending %s to %s, attempt %s of %s",
+        delivery.id,
+        delivery.channel,
+        to,
+        delivery.attempts,
+        max_attempts,
+    )
     try:
         channels[delivery.channel].send(delivery)
     except Exception as exc:  # noqa: BLE001 - every failure is kept and retried
         error = f"{type(exc).__name__}: {exc}"
         retry_at = services.record_failure(
-            delivery, error, now=now, max_attempts=max_attempts,
-            backoff=timedelta(seconds=config["OUTBOX_BACKOFF_S"]))
+            delivery,
+            error,
+            now=now,
+            max_attempts=max_attempts,
+            backoff=timedelta(seconds=config["OUTBOX_BACKOFF_S"]),
+        )
         db.session.commit()
         if retry_at is None:
-            log.error("outbox %s: %s to %s failed for good after %s attempts: %s",
-                      delivery.id, delivery.channel, to, delivery.attempts, error)
+            log.error(
+                "outbox %s: %s to %s failed for good after %s attempts: %s",
+                delivery.id,
+                delivery.channel,
+                to,
+                delivery.attempts,
+                error,
+            )
         else:
-            log.warning("outbox %s: attempt %s failed (%s); next attempt at %s",
-                        delivery.id, delivery.attempts, error, retry_at.isoformat())
+            log.warning(
+                "outbox %s: attempt %s failed (%s); next attempt at %s",
+                delivery.id,
+                delivery.attempts,
+                error,
+                retry_at.isoformat(),
+            )
         return 1
     services.record_sent(delivery, now=now)
     db.session.commit()

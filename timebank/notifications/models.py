@@ -49,8 +49,9 @@ class OutboxMessage(TimestampMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    notification_id: Mapped[int | None] = mapped_column(sa.ForeignKey("notifications.id"),
-                                                        index=True)
+    notification_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("notifications.id"), index=True
+    )
     channel: Mapped[str] = mapped_column(sa.String(10))
     #: E-mail address or phone number.
     recipient: Mapped[str] = mapped_column(sa.String(255))

@@ -27,8 +27,9 @@ def _inbox(member: Member, unread_only: bool):
     return q
 
 
-def list_notifications(member: Member, *, unread_only: bool = False, page: int = 1,
-                       per_page: int = 20) -> tuple[list[Notification], int]:
+def list_notifications(
+    member: Member, *, unread_only: bool = False, page: int = 1, per_page: int = 20
+) -> tuple[list[Notification], int]:
     """One page of the member's notifications, newest first, and how many there are."""
     q = _inbox(member, unread_only)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
@@ -50,21 +51,27 @@ def count_unread(member: Member) -> int:
 
 def list_urgent_unread(member: Member, limit: int = URGENT_SHOWN) -> list[Notification]:
     """The member's unread urgent notices, newest first (the red banner on every page)."""
-    return list(db.session.scalars(
-        _inbox(member, unread_only=True)
-        .where(Notification.is_urgent.is_(True))
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            _inbox(member, unread_only=True)
+            .where(Notification.is_urgent.is_(True))
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def list_due_message_ids(now: datetime, *, channels, limit: int = 100) -> list[int]:
     """Pending outbox messages due at `now` on the given channels, oldest due first."""
-    return list(db.session.scalars(
-        sa.select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING,
-               OutboxMessage.next_attempt_at <= now,
-               OutboxMessage.channel.in_(list(channels)))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.next_attempt_at <= now,
+                OutboxMessage.channel.in_(list(channels)),
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+    )

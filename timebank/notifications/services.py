@@ -45,8 +45,17 @@ class Rendered:
     sms: str
 
 
-def notify(member: Member, kind: str, *, title, body, link: str | None = None,
-           urgent: bool = False, sms: bool = False, now: datetime | None = None) -> Notification:
+def notify(
+    member: Member,
+    kind: str,
+    *,
+    title,
+    body,
+    link: str | None = None,
+    urgent: bool = False,
+    sms: bool = False,
+    now: datetime | None = None,
+) -> Notification:
     """Put a notification in the member's inbox, rendered in the member's language, and queue
     it for delivery: by e-mail when the member has an address, and by SMS when `sms` is true.
 
@@ -55,13 +64,22 @@ def notify(member: Member, kind: str, *, title, body, link: str | None = None,
     one member and English to another. `link` is a path inside the app ("/shifts/12").
     Works in an app context without a request. Flushes; the caller commits.
     """
-    return notify_many([member], kind, title=title, body=body, link=link, urgent=urgent,
-                       sms=sms, now=now)[0]
+    return notify_many(
+        [member], kind, title=title, body=body, link=link, urgent=urgent, sms=sms, now=now
+    )[0]
 
 
-def notify_many(members: Iterable[Member], kind: str, *, title, body, link: str | None = None,
-                urgent: bool = False, sms: bool = False,
-                now: datetime | None = None) -> list[Notification]:
+def notify_many(
+    members: Iterable[Member],
+    kind: str,
+    *,
+    title,
+    body,
+    link: str | None = None,
+    urgent: bool = False,
+    sms: bool = False,
+    now: datetime | None = None,
+) -> list[Notification]:
     """`notify` for many members at once (e.g. everyone on a cancelled shift).
 
     Texts are rendered once per language, and the rows are inserted in batches (one
@@ -77,8 +95,15 @@ def notify_many(members: Iterable[Member], kind: str, *, title, body, link: str 
     url = _absolute(link)
     texts = _render_all(members, title, body, url)
     notifications = [
-        Notification(member=m, kind=kind, title=texts[m.id][0].title,
-                     body=texts[m.id][0].body, link=link, is_urgent=urgent, created_at=now)
+        Notification(
+            member=m,
+            kind=kind,
+            title=texts[m.id][0].title,
+            body=texts[m.id][0].body,
+            link=link,
+            is_urgent=urgent,
+            created_at=now,
+        )
         for m in members
     ]
     db.session.add_all(notifications)
@@ -88,19 +113,32 @@ def notify_many(members: Iterable[Member], kind: str, *, title, body, link: str 
     for member, notification in zip(members, notifications, strict=True):
         rendered, email_body = texts[member.id]
         if email_body is not None:
-            messages.append(_message(notification, "email", member.email, rendered.subject,
-                                     email_body, now))
+            messages.append(
+                _message(notification, "email", member.email, rendered.subject, email_body, now)
+            )
         if sms:
-            messages.append(_message(notification, "sms", member.phone, rendered.title,
-                                     rendered.sms, now))
+            messages.append(
+                _message(notification, "sms", member.phone, rendered.title, rendered.sms, now)
+            )
     if messages:  # one executemany: nothing needs to be read back
         db.session.execute(sa.insert(OutboxMessage), messages)
     if len(notifications) == 1:
-        log.info("notification %s (%s) for member %s; %s message(s) queued",
-                 notifications[0].id, kind, members[0].id, len(messages))
+        log.info(
+            "notification %s (%s) for member %s; %s message(s) queued",
+            notifications[0].id,
+            kind,
+            members[0].id,
+            len(messages),
+        )
     else:
-        log.info("notifications %s..%s (%s) for %s members; %s message(s) queued",
-                 notifications[0].id, notifications[-1].id, kind, len(members), len(messages))
+        log.info(
+            "notifications %s..%s (%s) for %s members; %s message(s) queued",
+            notifications[0].id,
+            notifications[-1].id,
+            kind,
+            len(members),
+            len(messages),
+        )
     return notifications
 
 
@@ -108,8 +146,7 @@ def _check(kind: str, link: str | None) -> None:
     """Arguments come from code, not from people: a wrong one is a bug, said loudly."""
     if not kind or len(kind) > 40:
         raise ValueError(f"notification kind must be 1 to 40 characters: {kind!r}")
-    if link is not None and (not link.startswith("/") or link.startswith("//")
-                             or len(link) > 255):
+    if link is not None and (not link.startswith("/") or link.startswith("//") or len(link) > 255):
         raise ValueError(f"notification link must be a path inside the app: {link!r}")
 
 
@@ -136,8 +173,9 @@ def _render_all(members, title, body, url) -> dict[int, tuple[Rendered, str | No
             for member in group:
                 email_body = None
                 if template is not None and member.email:
-                    email_body = template.render(name=member.name, title=rendered.title,
-                                                 body=rendered.body, url=url)
+                    email_body = template.render(
+                        name=member.name, title=rendered.title, body=rendered.body, url=url
+                    )
                 out[member.id] = (rendered, email_body)
     return out
 
@@ -146,8 +184,14 @@ def _render(title, body, url) -> Rendered:
     title_text = _clip(str(title).strip(), TITLE_MAX)
     body_text = str(body).strip()
     subject = _clip(_("[Nansha Time Bank] %(title)s", title=title_text), TITLE_MAX)
-    sms = _clip(_("[Nansha Time Bank] %(title)s: %(body)s", title=title_text,
-                  body=" ".join(body_text.split())), SMS_MAX - (len(url) + 1 if url else 0))
+    sms = _clip(
+        _(
+            "[Nansha Time Bank] %(title)s: %(body)s",
+            title=title_text,
+            body=" ".join(body_text.split()),
+        ),
+        SMS_MAX - (len(url) + 1 if url else 0),
+    )
     if url:
         sms = f"{sms} {url}"
     return Rendered(title=title_text, body=body_text, subject=subject, sms=sms)
@@ -159,16 +203,25 @@ def _clip(text: str, limit: int) -> str:
 
 def _message(notification, channel, recipient, subject, body, now) -> dict:
     """The row of one outbox message."""
-    return {"notification_id": notification.id, "channel": channel, "recipient": recipient,
-            "subject": subject, "body": body, "status": OutboxStatus.PENDING, "attempts": 0,
-            "next_attempt_at": now, "created_at": now}
+    return {
+        "notification_id": notification.id,
+        "channel": channel,
+        "recipient": recipient,
+        "subject": subject,
+        "body": body,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
 
 
 # The inbox --------------------------------------------------------------------------------
 
 
-def mark_read(actor: Member, notification: Notification, *,
-              now: datetime | None = None) -> Notification:
+def mark_read(
+    actor: Member, notification: Notification, *, now: datetime | None = None
+) -> Notification:
     """Mark one of the actor's own notifications read (again is harmless).
 
     Another member's notification is NotFound, so its existence does not leak.
@@ -218,12 +271,20 @@ def claim_message(message_id: int, *, now: datetime) -> Delivery | None:
     """
     row = db.session.execute(
         sa.update(OutboxMessage)
-        .where(OutboxMessage.id == message_id,
-               OutboxMessage.status == OutboxStatus.PENDING,
-               OutboxMessage.next_attempt_at <= now)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= now,
+        )
         .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + CLAIM_HOLD)
-        .returning(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.recipient,
-                   OutboxMessage.subject, OutboxMessage.body, OutboxMessage.attempts)
+        .returning(
+            OutboxMessage.id,
+            OutboxMessage.channel,
+            OutboxMessage.recipient,
+            OutboxMessage.subject,
+            OutboxMessage.body,
+            OutboxMessage.attempts,
+        )
     ).first()
     return Delivery(*row) if row is not None else None
 
@@ -241,8 +302,9 @@ def retry_delay(attempts: int, base: timedelta) -> timedelta:
     return base * 2 ** max(attempts - 1, 0)
 
 
-def record_failure(delivery: Delivery, error: str, *, now: datetime, max_attempts: int,
-                   backoff: timedelta) -> datetime | None:
+def record_failure(
+    delivery: Delivery, error: str, *, now: datetime, max_attempts: int, backoff: timedelta
+) -> datetime | None:
     """Keep the error and schedule the next attempt; after `max_attempts` the message is
     `failed`. Returns when it will be tried again, or None when it has failed for good."""
     values = {"last_error": error[:500]}

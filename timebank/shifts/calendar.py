@@ -40,11 +40,15 @@ def build_ics(member: Member, *, host: str, now: datetime | None = None) -> byte
     """The member's confirmed and waitlisted shifts from HISTORY ago on, as iCalendar."""
     now = now or utcnow()
     rows = db.session.execute(
-        sa.select(Signup, Shift).join(Shift, Shift.id == Signup.shift_id)
-        .where(Signup.member_id == member.id,
-               Signup.status.in_([SignupStatus.CONFIRMED, SignupStatus.WAITLISTED]),
-               Shift.ends_at > now - HISTORY)
-        .order_by(Shift.starts_at)).all()
+        sa.select(Signup, Shift)
+        .join(Shift, Shift.id == Signup.shift_id)
+        .where(
+            Signup.member_id == member.id,
+            Signup.status.in_([SignupStatus.CONFIRMED, SignupStatus.WAITLISTED]),
+            Shift.ends_at > now - HISTORY,
+        )
+        .order_by(Shift.starts_at)
+    ).all()
     cal = Calendar()
     cal.add("prodid", "-//Nansha Party Member Time Bank//timebank//ZH")
     cal.add("version", "2.0")
@@ -63,8 +67,10 @@ def build_ics(member: Member, *, host: str, now: datetime | None = None) -> byte
         if shift.checkpoint:
             event.add("geo", (shift.checkpoint.lat, shift.checkpoint.lon))
         event.add("description", shift.description or "")
-        event.add("status", "CANCELLED" if shift.is_cancelled else
-                  ("TENTATIVE" if waiting else "CONFIRMED"))
+        event.add(
+            "status",
+            "CANCELLED" if shift.is_cancelled else ("TENTATIVE" if waiting else "CONFIRMED"),
+        )
         event.add("url", f"https://{host}/shifts/{shift.id}")
         cal.add_component(event)
     return cal.to_ical()

@@ -27,26 +27,48 @@ def send_reminders_job(now) -> int:
     for column_name, lead, kind, sms in REMINDERS:
         column = getattr(Signup, column_name)
         due = db.session.scalars(
-            sa.select(Signup).join(Shift, Shift.id == Signup.shift_id)
-            .where(Signup.status == SignupStatus.CONFIRMED, column.is_(None),
-                   Shift.status == ShiftStatus.PUBLISHED,
-                   Shift.starts_at > now, Shift.starts_at <= now + lead)
-            .limit(500)).all()
+            sa.select(Signup)
+            .join(Shift, Shift.id == Signup.shift_id)
+            .where(
+                Signup.status == SignupStatus.CONFIRMED,
+                column.is_(None),
+                Shift.status == ShiftStatus.PUBLISHED,
+                Shift.starts_at > now,
+                Shift.starts_at <= now + lead,
+            )
+            .limit(500)
+        ).all()
         for signup in due:
-            claimed = db.session.execute(
-                sa.update(Signup).where(Signup.id == signup.id, column.is_(None))
-                .values({column_name: now})).rowcount == 1
+            claimed = (
+                db.session.execute(
+                    sa.update(Signup)
+                    .where(Signup.id == signup.id, column.is_(None))
+                    .values({column_name: now})
+                ).rowcount
+                == 1
+            )
             shift = signup.shift
             if not claimed or signup.confirmed_at > shift.starts_at - lead:
                 continue  # another scheduler sent it, or confirmed after the reminder time
-            title = (_l("Tomorrow: %(title)s", title=shift.title) if kind == "reminder_24h"
-                     else _l("In one hour: %(title)s", title=shift.title))
-            notify(signup.member, kind, title=title,
-                   body=_l("Your shift %(title)s runs %(when)s at %(place)s.",
-                           title=shift.title, when=_when(shift),
-                           place=shift.checkpoint.name if shift.checkpoint
-                           else shift.community.name),
-                   link=f"/shifts/{shift.id}", sms=sms, now=now)
+            title = (
+                _l("Tomorrow: %(title)s", title=shift.title)
+                if kind == "reminder_24h"
+                else _l("In one hour: %(title)s", title=shift.title)
+            )
+            notify(
+                signup.member,
+                kind,
+                title=title,
+                body=_l(
+                    "Your shift %(title)s runs %(when)s at %(place)s.",
+                    title=shift.title,
+                    when=_when(shift),
+                    place=shift.checkpoint.name if shift.checkpoint else shift.community.name,
+                ),
+                link=f"/shifts/{shift.id}",
+                sms=sms,
+                now=now,
+            )
             sent += 1
     return sent
 

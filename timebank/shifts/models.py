@@ -18,8 +18,9 @@ class Checkpoint(TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("community_id", "name"),
         sa.CheckConstraint("radius_m BETWEEN 10 AND 5000", name="radius_range"),
-        sa.CheckConstraint("lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180",
-                           name="position_range"),
+        sa.CheckConstraint(
+            "lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180", name="position_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,8 +80,7 @@ class Shift(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
-    checkpoint_id: Mapped[int | None] = mapped_column(sa.ForeignKey("checkpoints.id"),
-                                                      index=True)
+    checkpoint_id: Mapped[int | None] = mapped_column(sa.ForeignKey("checkpoints.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(16))
     title: Mapped[str] = mapped_column(sa.String(120))
     description: Mapped[str | None] = mapped_column(sa.Text)

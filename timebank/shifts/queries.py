@@ -49,15 +49,23 @@ def waitlist_counts(shift_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         sa.select(Signup.shift_id, sa.func.count())
         .where(Signup.shift_id.in_(shift_ids), Signup.status == SignupStatus.WAITLISTED)
-        .group_by(Signup.shift_id))
+        .group_by(Signup.shift_id)
+    )
     return dict(rows.all())
 
 
-def list_shifts(*, community_id: int | None = None, kind: str | None = None,
-                starts_from: datetime | None = None, starts_before: datetime | None = None,
-                include_cancelled: bool = False, skills: list[str] | None = None,
-                first_community_id: int | None = None, limit: int = 200,
-                offset: int = 0) -> list[BoardRow]:
+def list_shifts(
+    *,
+    community_id: int | None = None,
+    kind: str | None = None,
+    starts_from: datetime | None = None,
+    starts_before: datetime | None = None,
+    include_cancelled: bool = False,
+    skills: list[str] | None = None,
+    first_community_id: int | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[BoardRow]:
     """Shifts starting in [starts_from, starts_before), soonest first; `first_community_id`
     puts that community's shifts first. With `skills`, only shifts whose required skills
     are all among them (filtered in Python: required skills are short lists)."""
@@ -84,25 +92,33 @@ def list_shifts(*, community_id: int | None = None, kind: str | None = None,
 
 
 def find_signup(member_id: int, shift_id: int) -> Signup | None:
-    return db.session.scalar(sa.select(Signup).where(Signup.member_id == member_id,
-                                                     Signup.shift_id == shift_id))
+    return db.session.scalar(
+        sa.select(Signup).where(Signup.member_id == member_id, Signup.shift_id == shift_id)
+    )
 
 
 def signups_by_shift(member_id: int, shift_ids: list[int]) -> dict[int, Signup]:
     if not shift_ids:
         return {}
-    rows = db.session.scalars(sa.select(Signup).where(Signup.member_id == member_id,
-                                                      Signup.shift_id.in_(shift_ids)))
+    rows = db.session.scalars(
+        sa.select(Signup).where(Signup.member_id == member_id, Signup.shift_id.in_(shift_ids))
+    )
     return {s.shift_id: s for s in rows}
 
 
-def list_member_signups(member_id: int, *, upcoming: bool, now: datetime,
-                        limit: int = 100) -> list[Signup]:
+def list_member_signups(
+    member_id: int, *, upcoming: bool, now: datetime, limit: int = 100
+) -> list[Signup]:
     """A member's sign-ups: upcoming (not ended, soonest first) or past (latest first)."""
-    q = (sa.select(Signup).join(Shift, Shift.id == Signup.shift_id)
-         .where(Signup.member_id == member_id)
-         .options(joinedload(Signup.shift).joinedload(Shift.community),
-                  joinedload(Signup.shift).joinedload(Shift.checkpoint)))
+    q = (
+        sa.select(Signup)
+        .join(Shift, Shift.id == Signup.shift_id)
+        .where(Signup.member_id == member_id)
+        .options(
+            joinedload(Signup.shift).joinedload(Shift.community),
+            joinedload(Signup.shift).joinedload(Shift.checkpoint),
+        )
+    )
     if upcoming:
         q = q.where(Shift.ends_at > now).order_by(Shift.starts_at)
     else:
@@ -112,14 +128,20 @@ def list_member_signups(member_id: int, *, upcoming: bool, now: datetime,
 
 def roster(shift: Shift) -> list[Signup]:
     """Confirmed (and no-show) members first, then the waitlist in order."""
-    order = sa.case((Signup.status == SignupStatus.CONFIRMED, 0),
-                    (Signup.status == SignupStatus.NO_SHOW, 1),
-                    (Signup.status == SignupStatus.WAITLISTED, 2), else_=3)
-    return list(db.session.scalars(
-        sa.select(Signup).where(Signup.shift_id == shift.id,
-                                Signup.status != SignupStatus.CANCELLED)
-        .options(joinedload(Signup.member))
-        .order_by(order, Signup.queued_at, Signup.id)))
+    order = sa.case(
+        (Signup.status == SignupStatus.CONFIRMED, 0),
+        (Signup.status == SignupStatus.NO_SHOW, 1),
+        (Signup.status == SignupStatus.WAITLISTED, 2),
+        else_=3,
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Signup)
+            .where(Signup.shift_id == shift.id, Signup.status != SignupStatus.CANCELLED)
+            .options(joinedload(Signup.member))
+            .order_by(order, Signup.queued_at, Signup.id)
+        )
+    )
 
 
 @dataclass
@@ -136,7 +158,8 @@ def reliability(member: Member) -> Reliability:
             sa.func.count().filter(Signup.status == SignupStatus.CONFIRMED),
             sa.func.count().filter(Signup.is_late_cancel.is_(True)),
             sa.func.count().filter(Signup.status == SignupStatus.NO_SHOW),
-        ).where(Signup.member_id == member.id)).one()
+        ).where(Signup.member_id == member.id)
+    ).one()
     return Reliability(*row)
 
 
@@ -145,6 +168,16 @@ def roster_rows(shift: Shift) -> list[dict]:
 
     Attendance columns are empty until members are checked in.
     """
-    return [{"member_id": s.member_id, "name": s.member.name, "phone": s.member.phone,
-             "status": s.status, "queued_at": s.queued_at, "checked_in_at": None,
-             "checked_out_at": None, "credited_minutes": None} for s in roster(shift)]
+    return [
+        {
+            "member_id": s.member_id,
+            "name": s.member.name,
+            "phone": s.member.phone,
+            "status": s.status,
+            "queued_at": s.queued_at,
+            "checked_in_at": None,
+            "checked_out_at": None,
+            "credited_minutes": None,
+        }
+        for s in roster(shift)
+    ]

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 # --- checkpoints ---------------------------------------------------------------------------
 
+
 def _checkpoint_fields(errors, *, name, lat, lon, radius_m):
     name, err = required_text(name, 120)
     if err:
@@ -40,8 +41,9 @@ def _checkpoint_fields(errors, *, name, lat, lon, radius_m):
 
 
 def _name_taken(community_id, name, exclude_id=None) -> bool:
-    q = sa.select(Checkpoint.id).where(Checkpoint.community_id == community_id,
-                                       Checkpoint.name == name)
+    q = sa.select(Checkpoint.id).where(
+        Checkpoint.community_id == community_id, Checkpoint.name == name
+    )
     if exclude_id:
         q = q.where(Checkpoint.id != exclude_id)
     return db.session.scalar(q) is not None
@@ -51,8 +53,9 @@ def create_checkpoint(actor, *, community_id, name, lat, lon, radius_m=200) -> C
     """Add a checkpoint to a community (coordinators in scope)."""
     errors: list = []
     unit = v.community(errors, community_id)
-    name, lat, lon, radius_m = _checkpoint_fields(errors, name=name, lat=lat, lon=lon,
-                                                  radius_m=radius_m)
+    name, lat, lon, radius_m = _checkpoint_fields(
+        errors, name=name, lat=lat, lon=lon, radius_m=radius_m
+    )
     check(errors)
     ensure_role(actor, Role.COORDINATOR, unit)
     if _name_taken(unit.id, name):
@@ -64,12 +67,14 @@ def create_checkpoint(actor, *, community_id, name, lat, lon, radius_m=200) -> C
     return cp
 
 
-def update_checkpoint(actor, cp: Checkpoint, *, name, lat, lon, radius_m,
-                      is_active=True) -> Checkpoint:
+def update_checkpoint(
+    actor, cp: Checkpoint, *, name, lat, lon, radius_m, is_active=True
+) -> Checkpoint:
     ensure_role(actor, Role.COORDINATOR, cp.community)
     errors: list = []
-    name, lat, lon, radius_m = _checkpoint_fields(errors, name=name, lat=lat, lon=lon,
-                                                  radius_m=radius_m)
+    name, lat, lon, radius_m = _checkpoint_fields(
+        errors, name=name, lat=lat, lon=lon, radius_m=radius_m
+    )
     check(errors)
     if _name_taken(cp.community_id, name, exclude_id=cp.id):
         check([("name", _l("This community has a checkpoint of this name."))])
@@ -94,15 +99,20 @@ def import_checkpoints(actor, rows) -> int:
         elif actor is not None and not _covers(actor, unit):
             row_errors.append(("community_code", _l("Not in your area.")))
         name, lat, lon, radius_m = _checkpoint_fields(
-            row_errors, name=row.get("name"), lat=row.get("lat"), lon=row.get("lon"),
-            radius_m=row.get("radius_m"))
+            row_errors,
+            name=row.get("name"),
+            lat=row.get("lat"),
+            lon=row.get("lon"),
+            radius_m=row.get("radius_m"),
+        )
         if unit is not None and name and ((unit.id, name) in seen or _name_taken(unit.id, name)):
             row_errors.append(("name", _l("This community has a checkpoint of this name.")))
         errors += [(f"line {line}", f"{field}: {reason}") for field, reason in row_errors]
         if not row_errors:
             seen.add((unit.id, name))
-            prepared.append(Checkpoint(community_id=unit.id, name=name, lat=lat, lon=lon,
-                                       radius_m=radius_m))
+            prepared.append(
+                Checkpoint(community_id=unit.id, name=name, lat=lat, lon=lon, radius_m=radius_m)
+            )
     check(errors)
     db.session.add_all(prepared)
     db.session.flush()
@@ -118,8 +128,20 @@ def _covers(actor, unit) -> bool:
 
 # --- shifts --------------------------------------------------------------------------------
 
-def _shift_fields(errors, *, community_id, checkpoint_id, title, kind, capacity, skills,
-                  description, walk_ins, counts_as_service):
+
+def _shift_fields(
+    errors,
+    *,
+    community_id,
+    checkpoint_id,
+    title,
+    kind,
+    capacity,
+    skills,
+    description,
+    walk_ins,
+    counts_as_service,
+):
     unit = v.community(errors, community_id)
     cp = v.checkpoint(errors, checkpoint_id, unit)
     kind = v.kind(errors, kind)
@@ -129,27 +151,56 @@ def _shift_fields(errors, *, community_id, checkpoint_id, title, kind, capacity,
     walk_ins = v.flag(errors, "walk_ins", walk_ins, False)
     default_counts = kind != ShiftKind.LECTURE
     counts_as_service = v.flag(errors, "counts_as_service", counts_as_service, default_counts)
-    return dict(community_id=unit.id if unit else None, checkpoint_id=cp.id if cp else None,
-                title=title, kind=str(kind) if kind else None, capacity=capacity,
-                skills=skills, description=description, walk_ins=walk_ins,
-                counts_as_service=counts_as_service), unit
+    return dict(
+        community_id=unit.id if unit else None,
+        checkpoint_id=cp.id if cp else None,
+        title=title,
+        kind=str(kind) if kind else None,
+        capacity=capacity,
+        skills=skills,
+        description=description,
+        walk_ins=walk_ins,
+        counts_as_service=counts_as_service,
+    ), unit
 
 
-def create_shift(actor, *, community_id, title, kind, starts_at, ends_at, capacity,
-                 checkpoint_id=None, skills=None, description=None, walk_ins=None,
-                 counts_as_service=None, now: datetime | None = None) -> Shift:
+def create_shift(
+    actor,
+    *,
+    community_id,
+    title,
+    kind,
+    starts_at,
+    ends_at,
+    capacity,
+    checkpoint_id=None,
+    skills=None,
+    description=None,
+    walk_ins=None,
+    counts_as_service=None,
+    now: datetime | None = None,
+) -> Shift:
     """Publish one shift in a community (coordinators in scope). Nothing in the past."""
     now = now or utcnow()
     errors: list = []
-    fields, unit = _shift_fields(errors, community_id=community_id, checkpoint_id=checkpoint_id,
-                                 title=title, kind=kind, capacity=capacity, skills=skills,
-                                 description=description, walk_ins=walk_ins,
-                                 counts_as_service=counts_as_service)
+    fields, unit = _shift_fields(
+        errors,
+        community_id=community_id,
+        checkpoint_id=checkpoint_id,
+        title=title,
+        kind=kind,
+        capacity=capacity,
+        skills=skills,
+        description=description,
+        walk_ins=walk_ins,
+        counts_as_service=counts_as_service,
+    )
     v.times(errors, starts_at, ends_at, now)
     check(errors)
     ensure_role(actor, Role.COORDINATOR, unit)
-    shift = Shift(**fields, starts_at=starts_at, ends_at=ends_at, created_by_id=_id(actor),
-                  created_at=now)
+    shift = Shift(
+        **fields, starts_at=starts_at, ends_at=ends_at, created_by_id=_id(actor), created_at=now
+    )
     db.session.add(shift)
     db.session.flush()
     record(actor, "shift.create", shift, unit_id=unit.id, now=now)
@@ -171,20 +222,43 @@ def series_dates(first_day: date, days: int, weekdays: list[int] | None) -> list
     return out
 
 
-def create_series(actor, *, community_id, title, kind, first_day, start_time, end_time, days,
-                  capacity, weekdays=None, checkpoint_id=None, skills=None, description=None,
-                  walk_ins=None, counts_as_service=None,
-                  now: datetime | None = None) -> list[Shift]:
+def create_series(
+    actor,
+    *,
+    community_id,
+    title,
+    kind,
+    first_day,
+    start_time,
+    end_time,
+    days,
+    capacity,
+    weekdays=None,
+    checkpoint_id=None,
+    skills=None,
+    description=None,
+    walk_ins=None,
+    counts_as_service=None,
+    now: datetime | None = None,
+) -> list[Shift]:
     """Publish a series in one step, e.g. every day 08:00–12:00 for 14 days.
 
     Times are local (Asia/Shanghai). All shifts are created or none.
     """
     now = now or utcnow()
     errors: list = []
-    fields, unit = _shift_fields(errors, community_id=community_id, checkpoint_id=checkpoint_id,
-                                 title=title, kind=kind, capacity=capacity, skills=skills,
-                                 description=description, walk_ins=walk_ins,
-                                 counts_as_service=counts_as_service)
+    fields, unit = _shift_fields(
+        errors,
+        community_id=community_id,
+        checkpoint_id=checkpoint_id,
+        title=title,
+        kind=kind,
+        capacity=capacity,
+        skills=skills,
+        description=description,
+        walk_ins=walk_ins,
+        counts_as_service=counts_as_service,
+    )
     dates = _series_days(errors, first_day, days, weekdays)
     if not isinstance(start_time, time) or not isinstance(end_time, time):
         errors.append(("start_time", _l("Give a start and an end time.")))
@@ -197,13 +271,27 @@ def create_series(actor, *, community_id, title, kind, first_day, start_time, en
     check(errors)
     ensure_role(actor, Role.COORDINATOR, unit)
     key = uuid.uuid4().hex
-    shifts = [Shift(**fields, series_key=key, created_by_id=_id(actor), created_at=now,
-                    starts_at=datetime.combine(day, start_time, LOCAL_TZ),
-                    ends_at=datetime.combine(day, end_time, LOCAL_TZ)) for day in dates]
+    shifts = [
+        Shift(
+            **fields,
+            series_key=key,
+            created_by_id=_id(actor),
+            created_at=now,
+            starts_at=datetime.combine(day, start_time, LOCAL_TZ),
+            ends_at=datetime.combine(day, end_time, LOCAL_TZ),
+        )
+        for day in dates
+    ]
     db.session.add_all(shifts)
     db.session.flush()
-    record(actor, "shift.create_series", shifts[0], unit_id=unit.id, now=now,
-           details={"series_key": key, "count": len(shifts)})
+    record(
+        actor,
+        "shift.create_series",
+        shifts[0],
+        unit_id=unit.id,
+        now=now,
+        details={"series_key": key, "count": len(shifts)},
+    )
     return shifts
 
 
@@ -224,9 +312,20 @@ def _series_days(errors, first_day, days, weekdays) -> list[date]:
     return dates
 
 
-def update_shift(actor, shift: Shift, *, title, starts_at, ends_at, capacity, description=None,
-                 skills=None, walk_ins=None, checkpoint_id=None,
-                 now: datetime | None = None) -> Shift:
+def update_shift(
+    actor,
+    shift: Shift,
+    *,
+    title,
+    starts_at,
+    ends_at,
+    capacity,
+    description=None,
+    skills=None,
+    walk_ins=None,
+    checkpoint_id=None,
+    now: datetime | None = None,
+) -> Shift:
     """Edit a shift. Members who signed up are told when the time changes; a larger capacity
     promotes waitlisted members; capacity cannot drop below the confirmed count."""
     from .signups import promote_waitlisted
@@ -244,8 +343,12 @@ def update_shift(actor, shift: Shift, *, title, starts_at, ends_at, capacity, de
     time_changed = (starts_at, ends_at) != (shift.starts_at, shift.ends_at)
     v.times(errors, starts_at, ends_at, now if time_changed else None)
     if capacity is not None and capacity < shift.taken:
-        errors.append(("capacity", _l("%(n)s members are confirmed: the capacity cannot be "
-                                      "lower.", n=shift.taken)))
+        errors.append(
+            (
+                "capacity",
+                _l("%(n)s members are confirmed: the capacity cannot be lower.", n=shift.taken),
+            )
+        )
     check(errors)
     shift.title, shift.description, shift.skills = title, description, skills
     shift.checkpoint_id, shift.walk_ins = (cp.id if cp else None), walk_ins
@@ -253,14 +356,23 @@ def update_shift(actor, shift: Shift, *, title, starts_at, ends_at, capacity, de
     shift.capacity, shift.starts_at, shift.ends_at = capacity, starts_at, ends_at
     db.session.flush()
     if time_changed:
-        _tell_signed_up(shift, "shift_changed", _l("Shift time changed: %(title)s",
-                                                   title=shift.title),
-                        _l("%(title)s now runs %(when)s.", title=shift.title,
-                           when=_when(shift)), now)
+        _tell_signed_up(
+            shift,
+            "shift_changed",
+            _l("Shift time changed: %(title)s", title=shift.title),
+            _l("%(title)s now runs %(when)s.", title=shift.title, when=_when(shift)),
+            now,
+        )
     if grew:
         promote_waitlisted(shift, now=now)
-    record(actor, "shift.update", shift, unit_id=shift.community_id, now=now,
-           details={"time_changed": time_changed})
+    record(
+        actor,
+        "shift.update",
+        shift,
+        unit_id=shift.community_id,
+        now=now,
+        details={"time_changed": time_changed},
+    )
     return shift
 
 
@@ -276,27 +388,52 @@ def cancel_shift(actor, shift: Shift, *, reason, now: datetime | None = None) ->
     shift.status, shift.cancel_reason, shift.cancelled_at = ShiftStatus.CANCELLED, reason, now
     db.session.execute(
         sa.update(Signup)
-        .where(Signup.shift_id == shift.id,
-               Signup.status.in_([SignupStatus.CONFIRMED, SignupStatus.WAITLISTED]))
+        .where(
+            Signup.shift_id == shift.id,
+            Signup.status.in_([SignupStatus.CONFIRMED, SignupStatus.WAITLISTED]),
+        )
         .values(status=SignupStatus.CANCELLED, cancelled_at=now)
     )
     db.session.execute(sa.update(Shift).where(Shift.id == shift.id).values(taken=0))
     db.session.refresh(shift)
-    _notify(affected, "shift_cancelled", _l("Shift cancelled: %(title)s", title=shift.title),
-            _l("%(title)s on %(when)s is cancelled. Reason: %(reason)s", title=shift.title,
-               when=_when(shift), reason=reason), shift, now, sms=True)
-    record(actor, "shift.cancel", shift, unit_id=shift.community_id, now=now,
-           details={"reason": reason, "signed_up": len(affected)})
+    _notify(
+        affected,
+        "shift_cancelled",
+        _l("Shift cancelled: %(title)s", title=shift.title),
+        _l(
+            "%(title)s on %(when)s is cancelled. Reason: %(reason)s",
+            title=shift.title,
+            when=_when(shift),
+            reason=reason,
+        ),
+        shift,
+        now,
+        sms=True,
+    )
+    record(
+        actor,
+        "shift.cancel",
+        shift,
+        unit_id=shift.community_id,
+        now=now,
+        details={"reason": reason, "signed_up": len(affected)},
+    )
     return shift
 
 
 def _signed_up(shift: Shift) -> list:
     from ..members.models import Member
 
-    return list(db.session.scalars(
-        sa.select(Member).join(Signup, Signup.member_id == Member.id)
-        .where(Signup.shift_id == shift.id,
-               Signup.status.in_([SignupStatus.CONFIRMED, SignupStatus.WAITLISTED]))))
+    return list(
+        db.session.scalars(
+            sa.select(Member)
+            .join(Signup, Signup.member_id == Member.id)
+            .where(
+                Signup.shift_id == shift.id,
+                Signup.status.in_([SignupStatus.CONFIRMED, SignupStatus.WAITLISTED]),
+            )
+        )
+    )
 
 
 def _tell_signed_up(shift, kind, title, body, now):
@@ -307,8 +444,9 @@ def _notify(members, kind, title, body, shift, now, sms=False):
     from ..notifications.services import notify_many
 
     if members:
-        notify_many(members, kind, title=title, body=body, link=f"/shifts/{shift.id}",
-                    sms=sms, now=now)
+        notify_many(
+            members, kind, title=title, body=body, link=f"/shifts/{shift.id}", sms=sms, now=now
+        )
 
 
 def _when(shift: Shift) -> str:

@@ -39,8 +39,11 @@ class SignupResult:
 
 def _lock_shift(shift_id: int) -> Shift:
     return db.session.scalars(
-        sa.select(Shift).where(Shift.id == shift_id).with_for_update()
-        .execution_options(populate_existing=True)).one()
+        sa.select(Shift)
+        .where(Shift.id == shift_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def _lock_member(member_id: int) -> None:
@@ -57,8 +60,9 @@ def _claim_place(shift_id: int) -> bool:
 
 
 def _release_place(shift_id: int) -> None:
-    db.session.execute(sa.update(Shift).where(Shift.id == shift_id, Shift.taken > 0)
-                       .values(taken=Shift.taken - 1))
+    db.session.execute(
+        sa.update(Shift).where(Shift.id == shift_id, Shift.taken > 0).values(taken=Shift.taken - 1)
+    )
 
 
 def conflict_with(member_id: int, shift: Shift) -> str | None:
@@ -67,10 +71,14 @@ def conflict_with(member_id: int, shift: Shift) -> str | None:
     rows = db.session.execute(
         sa.select(Shift.starts_at, Shift.ends_at)
         .join(Signup, Signup.shift_id == Shift.id)
-        .where(Signup.member_id == member_id, Signup.status == SignupStatus.CONFIRMED,
-               Shift.status == "published", Shift.id != shift.id,
-               Shift.starts_at < shift.ends_at + timedelta(days=1),
-               Shift.ends_at > shift.starts_at - timedelta(days=1))
+        .where(
+            Signup.member_id == member_id,
+            Signup.status == SignupStatus.CONFIRMED,
+            Shift.status == "published",
+            Shift.id != shift.id,
+            Shift.starts_at < shift.ends_at + timedelta(days=1),
+            Shift.ends_at > shift.starts_at - timedelta(days=1),
+        )
     ).all()
     day = local(shift.starts_at).date()
     minutes = shift.minutes
@@ -87,8 +95,13 @@ def conflict_with(member_id: int, shift: Shift) -> str | None:
 def _refuse(code: str):
     if code == "overlapping_shift":
         raise Conflict(code, _l("You are confirmed on another shift at this time."))
-    raise RuleViolation(code, _l("This would put you over %(hours)s hours of shifts on one "
-                                 "day.", hours=setting("MAX_DAILY_MIN") // 60))
+    raise RuleViolation(
+        code,
+        _l(
+            "This would put you over %(hours)s hours of shifts on one day.",
+            hours=setting("MAX_DAILY_MIN") // 60,
+        ),
+    )
 
 
 def sign_up(member: Member, shift: Shift, *, now: datetime | None = None) -> SignupResult:
@@ -99,8 +112,7 @@ def sign_up(member: Member, shift: Shift, *, now: datetime | None = None) -> Sig
     """
     now = now or utcnow()
     if member.status != MemberStatus.ACTIVE:
-        raise NotAllowed("member_not_active",
-                         _l("Only approved members can sign up for shifts."))
+        raise NotAllowed("member_not_active", _l("Only approved members can sign up for shifts."))
     shift = _lock_shift(shift.id)
     if shift.is_cancelled:
         raise RuleViolation("shift_cancelled", _l("This shift is cancelled."))
@@ -110,12 +122,17 @@ def sign_up(member: Member, shift: Shift, *, now: datetime | None = None) -> Sig
     if missing:
         from ..members.skills import skill_label
 
-        raise RuleViolation("missing_skills", _l(
-            "This shift needs skills you have not listed: %(skills)s.",
-            skills="、".join(skill_label(s) for s in missing)))
+        raise RuleViolation(
+            "missing_skills",
+            _l(
+                "This shift needs skills you have not listed: %(skills)s.",
+                skills="、".join(skill_label(s) for s in missing),
+            ),
+        )
     _lock_member(member.id)
-    signup = db.session.scalar(sa.select(Signup).where(Signup.shift_id == shift.id,
-                                                       Signup.member_id == member.id))
+    signup = db.session.scalar(
+        sa.select(Signup).where(Signup.shift_id == shift.id, Signup.member_id == member.id)
+    )
     if signup is not None and signup.status in ACTIVE:
         raise Conflict("already_signed_up", _l("You are signed up for this shift already."))
     problem = conflict_with(member.id, shift)
@@ -139,10 +156,17 @@ def waitlist_position(signup: Signup) -> int | None:
     if signup.status != SignupStatus.WAITLISTED:
         return None
     ahead = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Signup).where(
-            Signup.shift_id == signup.shift_id, Signup.status == SignupStatus.WAITLISTED,
-            sa.or_(Signup.queued_at < signup.queued_at,
-                   sa.and_(Signup.queued_at == signup.queued_at, Signup.id < signup.id))))
+        sa.select(sa.func.count())
+        .select_from(Signup)
+        .where(
+            Signup.shift_id == signup.shift_id,
+            Signup.status == SignupStatus.WAITLISTED,
+            sa.or_(
+                Signup.queued_at < signup.queued_at,
+                sa.and_(Signup.queued_at == signup.queued_at, Signup.id < signup.id),
+            ),
+        )
+    )
     return ahead + 1
 
 
@@ -159,8 +183,10 @@ def cancel_signup(member: Member, shift: Shift, *, now: datetime | None = None) 
     now = now or utcnow()
     shift = _lock_shift(shift.id)
     signup = db.session.scalar(
-        sa.select(Signup).where(Signup.shift_id == shift.id, Signup.member_id == member.id)
-        .execution_options(populate_existing=True))
+        sa.select(Signup)
+        .where(Signup.shift_id == shift.id, Signup.member_id == member.id)
+        .execution_options(populate_existing=True)
+    )
     if signup is None or signup.status not in ACTIVE:
         from ..core.errors import NotFound
 
@@ -168,8 +194,7 @@ def cancel_signup(member: Member, shift: Shift, *, now: datetime | None = None) 
     if shift.starts_at <= now:
         raise RuleViolation("shift_started", _l("This shift has started already."))
     was_confirmed = signup.status == SignupStatus.CONFIRMED
-    late = was_confirmed and now > shift.starts_at - timedelta(
-        minutes=setting("CANCEL_CUTOFF_MIN"))
+    late = was_confirmed and now > shift.starts_at - timedelta(minutes=setting("CANCEL_CUTOFF_MIN"))
     signup.status, signup.cancelled_at, signup.is_late_cancel = SignupStatus.CANCELLED, now, late
     db.session.flush()
     promoted = None
@@ -187,21 +212,27 @@ def promote_waitlisted(shift: Shift, *, now: datetime | None = None) -> list[Sig
     now = now or utcnow()
     shift = _lock_shift(shift.id)
     promoted: list[Signup] = []
-    queue = list(db.session.scalars(
-        sa.select(Signup).where(Signup.shift_id == shift.id,
-                                Signup.status == SignupStatus.WAITLISTED)
-        .order_by(Signup.queued_at, Signup.id)))
+    queue = list(
+        db.session.scalars(
+            sa.select(Signup)
+            .where(Signup.shift_id == shift.id, Signup.status == SignupStatus.WAITLISTED)
+            .order_by(Signup.queued_at, Signup.id)
+        )
+    )
     for candidate in queue:
         _lock_member(candidate.member_id)
         if conflict_with(candidate.member_id, shift):
             continue
         if not _claim_place(shift.id):
             break
-        claimed = db.session.execute(
-            sa.update(Signup).where(Signup.id == candidate.id,
-                                    Signup.status == SignupStatus.WAITLISTED)
-            .values(status=SignupStatus.CONFIRMED, confirmed_at=now)
-        ).rowcount == 1
+        claimed = (
+            db.session.execute(
+                sa.update(Signup)
+                .where(Signup.id == candidate.id, Signup.status == SignupStatus.WAITLISTED)
+                .values(status=SignupStatus.CONFIRMED, confirmed_at=now)
+            ).rowcount
+            == 1
+        )
         if not claimed:
             _release_place(shift.id)
             continue
@@ -215,8 +246,16 @@ def _tell_promoted(signup: Signup, shift: Shift, now):
     from ..notifications.services import notify
     from .services import _when
 
-    notify(signup.member, "signup_promoted",
-           title=_l("You have a place: %(title)s", title=shift.title),
-           body=_l("A place became free and you are now confirmed for %(title)s on %(when)s.",
-                   title=shift.title, when=_when(shift)),
-           link=f"/shifts/{shift.id}", sms=True, now=now)
+    notify(
+        signup.member,
+        "signup_promoted",
+        title=_l("You have a place: %(title)s", title=shift.title),
+        body=_l(
+            "A place became free and you are now confirmed for %(title)s on %(when)s.",
+            title=shift.title,
+            when=_when(shift),
+        ),
+        link=f"/shifts/{shift.id}",
+        sms=True,
+        now=now,
+    )

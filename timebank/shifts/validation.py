@@ -60,8 +60,15 @@ def capacity(errors, value) -> int | None:
     return value
 
 
-def times(errors, starts_at, ends_at, now: datetime | None, *, start_field="starts_at",
-          end_field="ends_at"):
+def times(
+    errors,
+    starts_at,
+    ends_at,
+    now: datetime | None,
+    *,
+    start_field="starts_at",
+    end_field="ends_at",
+):
     """Aware datetimes, ends after starts, at most 24 h long, not starting in the past."""
     ok = True
     for field, value in ((start_field, starts_at), (end_field, ends_at)):

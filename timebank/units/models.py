@@ -59,9 +59,7 @@ class Unit(TimestampMixin, db.Model):
     lon: Mapped[float | None]
 
     parent: Mapped["Unit | None"] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list["Unit"]] = relationship(
-        back_populates="parent", order_by="Unit.code"
-    )
+    children: Mapped[list["Unit"]] = relationship(back_populates="parent", order_by="Unit.code")
 
     @property
     def level_enum(self) -> Level:

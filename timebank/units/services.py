@@ -44,8 +44,14 @@ def _check_level(errors, level, parent: Unit | None):
         errors.append(("parent_id", _l("This level needs a parent unit.")))
     elif LEVEL_ORDER.index(Level(parent.level)) != level.depth - 1:
         errors.append(
-            ("parent_id", _l("A %(level)s must sit directly under a %(parent)s.",
-                             level=level.label, parent=LEVEL_ORDER[level.depth - 1].label))
+            (
+                "parent_id",
+                _l(
+                    "A %(level)s must sit directly under a %(parent)s.",
+                    level=level.label,
+                    parent=LEVEL_ORDER[level.depth - 1].label,
+                ),
+            )
         )
     return level
 
@@ -81,15 +87,24 @@ def create_unit(actor, *, code, name, level, parent_id=None, name_en=None, lat=N
     lvl = _check_level(errors, level, parent) if parent_id is None or parent else None
     check(errors)
     _ensure_can_create(actor, parent)
-    unit = _insert(code=code, name=name, name_en=name_en, level=lvl, parent=parent, lat=lat,
-                   lon=lon)
+    unit = _insert(
+        code=code, name=name, name_en=name_en, level=lvl, parent=parent, lat=lat, lon=lon
+    )
     record(actor, "unit.create", unit, unit_id=unit.id, details={"code": code})
     return unit
 
 
 def _insert(*, code, name, name_en, level, parent, lat, lon) -> Unit:
-    unit = Unit(code=code, name=name, name_en=name_en, level=str(level),
-                parent_id=parent.id if parent else None, lat=lat, lon=lon, path="")
+    unit = Unit(
+        code=code,
+        name=name,
+        name_en=name_en,
+        level=str(level),
+        parent_id=parent.id if parent else None,
+        lat=lat,
+        lon=lon,
+        path="",
+    )
     db.session.add(unit)
     db.session.flush()
     unit.path = (parent.path if parent else "/") + f"{unit.id}/"
@@ -139,8 +154,11 @@ def import_units(actor, rows) -> dict:
         else:
             seen[code] = line
         name, name_en, lat, lon = _check_fields(
-            row_errors, name=row.get("name"), name_en=row.get("name_en"),
-            lat=row.get("lat"), lon=row.get("lon"),
+            row_errors,
+            name=row.get("name"),
+            name_en=row.get("name_en"),
+            lat=row.get("lat"),
+            lon=row.get("lon"),
         )
         level = (row.get("level") or "").strip()
         if level not in {lv.value for lv in Level}:
@@ -148,16 +166,22 @@ def import_units(actor, rows) -> dict:
         parent_code = (row.get("parent_code") or "").strip() or None
         for field, reason in row_errors:
             errors.append((f"line {line}", f"{field}: {reason}"))
-        parsed.append((line, code, dict(name=name, name_en=name_en, level=level, lat=lat,
-                                        lon=lon), parent_code))
+        parsed.append(
+            (
+                line,
+                code,
+                dict(name=name, name_en=name_en, level=level, lat=lat, lon=lon),
+                parent_code,
+            )
+        )
     check(errors)
 
     in_file = {code: (line, values, parent_code) for line, code, values, parent_code in parsed}
-    existing = {
-        u.code: u for u in db.session.scalars(
-            sa.select(Unit).where(Unit.code.in_(list(in_file)))
-        )
-    } if in_file else {}
+    existing = (
+        {u.code: u for u in db.session.scalars(sa.select(Unit).where(Unit.code.in_(list(in_file))))}
+        if in_file
+        else {}
+    )
 
     def level_of(code):
         if code in in_file:
@@ -175,18 +199,33 @@ def import_units(actor, rows) -> dict:
         else:
             parent_level = level_of(parent_code)
             if parent_level is None:
-                errors.append((f"line {line}", _l("Unknown parent code %(code)s.",
-                                                  code=parent_code)))
+                errors.append(
+                    (f"line {line}", _l("Unknown parent code %(code)s.", code=parent_code))
+                )
             elif Level(parent_level).depth != lvl.depth - 1:
-                errors.append((f"line {line}", _l("A %(level)s must sit directly under a "
-                                                  "%(parent)s.", level=lvl.label,
-                                                  parent=LEVEL_ORDER[lvl.depth - 1].label)))
+                errors.append(
+                    (
+                        f"line {line}",
+                        _l(
+                            "A %(level)s must sit directly under a %(parent)s.",
+                            level=lvl.label,
+                            parent=LEVEL_ORDER[lvl.depth - 1].label,
+                        ),
+                    )
+                )
         unit = existing.get(code)
         if unit is not None:
             old_parent = unit.parent.code if unit.parent else None
             if unit.level != values["level"] or old_parent != parent_code:
-                errors.append((f"line {line}", _l("Unit %(code)s exists with another level or "
-                                                  "parent; move it by hand.", code=code)))
+                errors.append(
+                    (
+                        f"line {line}",
+                        _l(
+                            "Unit %(code)s exists with another level or parent; move it by hand.",
+                            code=code,
+                        ),
+                    )
+                )
     check(errors)
 
     created = updated = 0
@@ -205,11 +244,17 @@ def import_units(actor, rows) -> dict:
             parent = None
             if parent_code:
                 parent = by_code.get(parent_code) or find_unit_by_code(parent_code)
-            by_code[code] = _insert(code=code, name=values["name"], name_en=values["name_en"], level=lvl,
-                    parent=parent, lat=values["lat"], lon=values["lon"])
+            by_code[code] = _insert(
+                code=code,
+                name=values["name"],
+                name_en=values["name_en"],
+                level=lvl,
+                parent=parent,
+                lat=values["lat"],
+                lon=values["lon"],
+            )
             created += 1
     db.session.flush()
     record(actor, "units.import", None, details={"created": created, "updated": updated})
     log.info("imported units: %s created, %s updated", created, updated)
     return {"created": created, "updated": updated}
-

@@ -8,9 +8,11 @@ from ..forms_util import options
 
 
 class GrantRoleForm(FlaskForm):
-    phone = StringField(_l("Member's mobile number"), validators=[DataRequired(),
-                                                                  Length(max=20)],
-                        render_kw={"inputmode": "tel"})
+    phone = StringField(
+        _l("Member's mobile number"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"inputmode": "tel"},
+    )
     role = SelectField(_l("Role"), choices=options((r.value, r.label) for r in ROLE_ORDER))
     unit_id = SelectField(_l("Unit"), coerce=int, validate_choice=False)
     submit = SubmitField(_l("Grant role"))

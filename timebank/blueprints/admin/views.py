@@ -25,11 +25,12 @@ def roles():
     """Who holds which role where; grant a role."""
     ensure_role(current_user, Role.ORGANISER)
     form = GrantRoleForm()
-    form.role.choices = options((r.value, r.label) for r in ROLE_ORDER
-                                if has_role(current_user, r))
-    form.unit_id.choices = options((u.id, f"{u.code} {u.name}") for u in
-                                   list_units_in_scope(current_user, Role.ORGANISER)
-                                   if u.level != "grid")
+    form.role.choices = options((r.value, r.label) for r in ROLE_ORDER if has_role(current_user, r))
+    form.unit_id.choices = options(
+        (u.id, f"{u.code} {u.name}")
+        for u in list_units_in_scope(current_user, Role.ORGANISER)
+        if u.level != "grid"
+    )
     if form.validate_on_submit():
         try:
             _grant(form)
@@ -40,9 +41,12 @@ def roles():
             db.session.commit()
             flash(_("Role granted."), "success")
             return redirect(url_for("admin.roles"))
-    return render_template("admin/roles.html", form=form,
-                           assignments=queries.list_assignments(current_user),
-                           action_form=EmptyForm())
+    return render_template(
+        "admin/roles.html",
+        form=form,
+        assignments=queries.list_assignments(current_user),
+        action_form=EmptyForm(),
+    )
 
 
 def _grant(form):
@@ -52,8 +56,9 @@ def _grant(form):
         raise ValidationFailed([("phone", _("No member with this number."))])
     from ...units.queries import get_unit
 
-    services.grant_role(current_user, member=member, role=form.role.data,
-                        unit=get_unit(form.unit_id.data))
+    services.grant_role(
+        current_user, member=member, role=form.role.data, unit=get_unit(form.unit_id.data)
+    )
 
 
 @bp.route("/roles/<int:assignment_id>/revoke", methods=["POST"])
@@ -75,5 +80,6 @@ def audit():
     form = AuditFilterForm(request.args)
     page = request.args.get("page", 1, type=int)
     entries, total = list_entries(current_user, action=form.action.data, page=page)
-    return render_template("admin/audit.html", entries=entries, total=total, page=page,
-                           per_page=50, form=form)
+    return render_template(
+        "admin/audit.html", entries=entries, total=total, page=page, per_page=50, form=form
+    )

@@ -52,8 +52,9 @@ def auth_required(bp, *statuses: int):
 
         wrapper = bp.doc(security=[{"bearerAuth": []}])(wrapper)
         for status in (401, *statuses):
-            wrapper = bp.alt_response(status, schema="ErrorSchema",
-                                      description=ERRORS.get(status, ""))(wrapper)
+            wrapper = bp.alt_response(
+                status, schema="ErrorSchema", description=ERRORS.get(status, "")
+            )(wrapper)
         return wrapper
 
     return decorator
@@ -64,8 +65,9 @@ def documents_errors(bp, *statuses: int):
 
     def decorator(fn):
         for status in statuses:
-            fn = bp.alt_response(status, schema="ErrorSchema",
-                                 description=ERRORS.get(status, ""))(fn)
+            fn = bp.alt_response(status, schema="ErrorSchema", description=ERRORS.get(status, ""))(
+                fn
+            )
         return fn
 
     return decorator

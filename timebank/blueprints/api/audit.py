@@ -9,8 +9,12 @@ from ...auth.models import Role
 from ...auth.permissions import ensure_role
 from .access import auth_required
 
-bp = Blueprint("api_audit", __name__, url_prefix="/api/v1/audit",
-               description="Who did what privileged thing, when, to what.")
+bp = Blueprint(
+    "api_audit",
+    __name__,
+    url_prefix="/api/v1/audit",
+    description="Who did what privileged thing, when, to what.",
+)
 
 
 class AuditArgs(Schema):

@@ -9,8 +9,12 @@ from ...extensions import db, limiter
 from .access import auth_required, documents_errors
 from .schemas.auth import PasswordInput, TokenInput, TokenSchema
 
-bp = Blueprint("api_auth", __name__, url_prefix="/api/v1/auth",
-               description="Sign in with a phone number and password; bearer tokens.")
+bp = Blueprint(
+    "api_auth",
+    __name__,
+    url_prefix="/api/v1/auth",
+    description="Sign in with a phone number and password; bearer tokens.",
+)
 
 
 class InvalidCredentials(DomainError):
@@ -38,8 +42,9 @@ def create_token(data):
     db.session.commit()  # failed attempts are counted even when refused
     if not result.ok:
         raise InvalidCredentials(result.error, result.message)
-    raw, token = services.issue_token(result.member,
-                                      ttl_days=current_app.config["API_TOKEN_TTL_DAYS"])
+    raw, token = services.issue_token(
+        result.member, ttl_days=current_app.config["API_TOKEN_TTL_DAYS"]
+    )
     db.session.commit()
     return {"token": raw, "member_id": result.member.id, "expires_at": token.expires_at}
 

@@ -23,22 +23,31 @@ from .schemas.members import (
     TransferSchema,
 )
 
-bp = Blueprint("api_members", __name__, url_prefix="/api/v1",
-               description="Members reporting to communities.")
+bp = Blueprint(
+    "api_members", __name__, url_prefix="/api/v1", description="Members reporting to communities."
+)
 
 
 def profile(member, viewer) -> dict:
     """A member as `viewer` may see them (SPEC 3.6: phone masked unless allowed)."""
     return {
-        "id": member.id, "name": member.name,
+        "id": member.id,
+        "name": member.name,
         "phone": member.phone if can_see_phone(viewer, member) else mask_phone(member.phone),
-        "is_party_member": member.is_party_member, "skills": member.skills,
-        "home_lat": member.home_lat, "home_lon": member.home_lon,
-        "workplace": member.workplace, "community_id": member.community_id,
+        "is_party_member": member.is_party_member,
+        "skills": member.skills,
+        "home_lat": member.home_lat,
+        "home_lon": member.home_lon,
+        "workplace": member.workplace,
+        "community_id": member.community_id,
         "email": member.email if can_see_phone(viewer, member) else None,
-        "community_name": member.community.name, "grid_id": member.grid_id,
-        "status": member.status, "locale": member.locale, "created_at": member.created_at,
-        "approved_at": member.approved_at, "roles": member.roles,
+        "community_name": member.community.name,
+        "grid_id": member.grid_id,
+        "status": member.status,
+        "locale": member.locale,
+        "created_at": member.created_at,
+        "approved_at": member.approved_at,
+        "roles": member.roles,
         "balance_minutes": queries.balance_minutes(member),
     }
 
@@ -63,10 +72,14 @@ def list_members(args):
     """Members in the coordinator's scope, newest first."""
     ensure_role(g.actor, Role.COORDINATOR)
     members, total = queries.list_members(
-        g.actor, status=args.get("status"), community_id=args.get("community_id"),
-        search=args.get("q"), page=args["page"], per_page=args["per_page"])
-    return {"items": [profile(m, g.actor) for m in members], "total": total,
-            "page": args["page"]}
+        g.actor,
+        status=args.get("status"),
+        community_id=args.get("community_id"),
+        search=args.get("q"),
+        page=args["page"],
+        per_page=args["per_page"],
+    )
+    return {"items": [profile(m, g.actor) for m in members], "total": total, "page": args["page"]}
 
 
 @bp.route("/members/me", methods=["GET"])

@@ -14,8 +14,12 @@ from .schemas.notifications import (
     ReadAllSchema,
 )
 
-bp = Blueprint("api_notifications", __name__, url_prefix="/api/v1/notifications",
-               description="The signed-in member's inbox: notifications newest first.")
+bp = Blueprint(
+    "api_notifications",
+    __name__,
+    url_prefix="/api/v1/notifications",
+    description="The signed-in member's inbox: notifications newest first.",
+)
 
 
 @bp.route("", methods=["GET"])
@@ -24,10 +28,16 @@ bp = Blueprint("api_notifications", __name__, url_prefix="/api/v1/notifications"
 @bp.response(200, NotificationListSchema)
 def list_notifications(args):
     """The member's notifications, newest first (`unread=true` for unread ones only)."""
-    items, total = queries.list_notifications(g.actor, unread_only=args["unread"],
-                                              page=args["page"], per_page=args["per_page"])
-    return {"items": items, "total": total, "unread_count": queries.count_unread(g.actor),
-            "page": args["page"], "per_page": args["per_page"]}
+    items, total = queries.list_notifications(
+        g.actor, unread_only=args["unread"], page=args["page"], per_page=args["per_page"]
+    )
+    return {
+        "items": items,
+        "total": total,
+        "unread_count": queries.count_unread(g.actor),
+        "page": args["page"],
+        "per_page": args["per_page"],
+    }
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])

@@ -12,8 +12,12 @@ from ...units.queries import get_unit
 from .access import auth_required
 from .schemas.auth import RoleInput, RoleListSchema, RoleSchema
 
-bp = Blueprint("api_roles", __name__, url_prefix="/api/v1/roles",
-               description="Roles on units: a role covers its unit's whole subtree.")
+bp = Blueprint(
+    "api_roles",
+    __name__,
+    url_prefix="/api/v1/roles",
+    description="Roles on units: a role covers its unit's whole subtree.",
+)
 
 
 @bp.route("", methods=["POST"])

@@ -29,17 +29,42 @@ from .schemas.shifts import (
     SignupResultSchema,
 )
 
-bp = Blueprint("api_shifts", __name__, url_prefix="/api/v1",
-               description="Checkpoints, shifts, sign-ups with a waitlist, rosters.")
+bp = Blueprint(
+    "api_shifts",
+    __name__,
+    url_prefix="/api/v1",
+    description="Checkpoints, shifts, sign-ups with a waitlist, rosters.",
+)
 
 
 def shift_out(shift, waitlist_count=None) -> dict:
     if waitlist_count is None:
         waitlist_count = queries.waitlist_counts([shift.id]).get(shift.id, 0)
-    return {**{c: getattr(shift, c) for c in (
-        "id", "title", "kind", "community_id", "checkpoint_id", "starts_at", "ends_at",
-        "capacity", "taken", "skills", "description", "walk_ins", "counts_as_service", "status",
-        "cancel_reason", "series_key", "community")}, "waitlist_count": waitlist_count}
+    return {
+        **{
+            c: getattr(shift, c)
+            for c in (
+                "id",
+                "title",
+                "kind",
+                "community_id",
+                "checkpoint_id",
+                "starts_at",
+                "ends_at",
+                "capacity",
+                "taken",
+                "skills",
+                "description",
+                "walk_ins",
+                "counts_as_service",
+                "status",
+                "cancel_reason",
+                "series_key",
+                "community",
+            )
+        },
+        "waitlist_count": waitlist_count,
+    }
 
 
 @bp.route("/checkpoints", methods=["POST"])
@@ -91,9 +116,13 @@ def create_series(data):
 @bp.response(200, ShiftListSchema)
 def list_shifts(args):
     """Shifts by community, kind and start time, with confirmed and waitlist counts."""
-    rows = queries.list_shifts(community_id=args.get("community_id"), kind=args.get("kind"),
-                               starts_from=args.get("from_"), starts_before=args.get("to"),
-                               limit=args["limit"])
+    rows = queries.list_shifts(
+        community_id=args.get("community_id"),
+        kind=args.get("kind"),
+        starts_from=args.get("from_"),
+        starts_before=args.get("to"),
+        limit=args["limit"],
+    )
     return {"items": [shift_out(r.shift, r.waitlist_count) for r in rows]}
 
 
@@ -137,8 +166,12 @@ def sign_up(shift_id):
     shift = queries.get_shift(shift_id)
     result = signups.sign_up(g.actor, shift)
     db.session.commit()
-    return {"id": result.signup.id, "shift_id": shift.id, "status": result.status,
-            "position": result.position}
+    return {
+        "id": result.signup.id,
+        "shift_id": shift.id,
+        "status": result.status,
+        "position": result.position,
+    }
 
 
 @bp.route("/shifts/<int:shift_id>/signups/me", methods=["DELETE"])
@@ -149,8 +182,11 @@ def cancel_signup(shift_id):
     shift = queries.get_shift(shift_id)
     result = signups.cancel_signup(g.actor, shift)
     db.session.commit()
-    return {"status": result.signup.status, "late": result.late,
-            "promoted_member_id": result.promoted.member_id if result.promoted else None}
+    return {
+        "status": result.signup.status,
+        "late": result.late,
+        "promoted_member_id": result.promoted.member_id if result.promoted else None,
+    }
 
 
 @bp.route("/shifts/<int:shift_id>/roster", methods=["GET"])
@@ -170,5 +206,14 @@ def roster(shift_id):
 def my_signups(args):
     """The signed-in member's shifts, upcoming (or past with past=true)."""
     rows = queries.list_member_signups(g.actor.id, upcoming=not args["past"], now=utcnow())
-    return {"items": [{"id": s.id, "status": s.status, "is_late_cancel": s.is_late_cancel,
-                       "shift": shift_out(s.shift, 0)} for s in rows]}
+    return {
+        "items": [
+            {
+                "id": s.id,
+                "status": s.status,
+                "is_late_cancel": s.is_late_cancel,
+                "shift": shift_out(s.shift, 0),
+            }
+            for s in rows
+        ]
+    }

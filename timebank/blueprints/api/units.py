@@ -14,8 +14,12 @@ from .schemas.units import (
     UnitUpdateInput,
 )
 
-bp = Blueprint("api_units", __name__, url_prefix="/api/v1/units",
-               description="The organisation tree: district > town > community > grid.")
+bp = Blueprint(
+    "api_units",
+    __name__,
+    url_prefix="/api/v1/units",
+    description="The organisation tree: district > town > community > grid.",
+)
 
 
 @bp.route("", methods=["GET"])
@@ -24,8 +28,7 @@ bp = Blueprint("api_units", __name__, url_prefix="/api/v1/units",
 @bp.response(200, UnitListSchema)
 def list_units(args):
     """List units, by level and parent."""
-    return {"items": queries.list_units(level=args.get("level"),
-                                        parent_id=args.get("parent_id"))}
+    return {"items": queries.list_units(level=args.get("level"), parent_id=args.get("parent_id"))}
 
 
 @bp.route("", methods=["POST"])

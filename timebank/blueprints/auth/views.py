@@ -15,8 +15,12 @@ from .forms import LoginForm, PasswordForm
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") \
-            and not urlsplit(target).netloc:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("main.index")
 
@@ -83,5 +87,6 @@ def password():
             login_user(member)  # a fresh session id with the new session version
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("members.me"))
-    return render_template("auth/password.html", form=form,
-                           min_length=current_app.config.get("MIN_PASSWORD_LENGTH", 8))
+    return render_template(
+        "auth/password.html", form=form, min_length=current_app.config.get("MIN_PASSWORD_LENGTH", 8)
+    )

@@ -46,7 +46,10 @@ def wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def error_response(status: int, code: str, message, fields: dict | None = None):
@@ -55,8 +58,7 @@ def error_response(status: int, code: str, message, fields: dict | None = None):
         if fields:
             body["error"]["fields"] = fields
         return jsonify(body), status
-    return render_template("errors/error.html", status=status, message=message,
-                           code=code), status
+    return render_template("errors/error.html", status=status, message=message, code=code), status
 
 
 def _flatten(messages, prefix="") -> dict[str, list[str]]:
@@ -104,9 +106,14 @@ def handle_domain_error(exc: DomainError):
 
 
 def handle_csrf_error(exc: CSRFError):
-    return error_response(400, "csrf_failed",
-                          _l("The form has expired or was not sent from this site. "
-                             "Please reload the page and try again."))
+    return error_response(
+        400,
+        "csrf_failed",
+        _l(
+            "The form has expired or was not sent from this site. "
+            "Please reload the page and try again."
+        ),
+    )
 
 
 def handle_db_unavailable(exc: DBAPIError):

@@ -31,16 +31,17 @@ class NavItem:
 def nav_items(actor) -> list[NavItem]:
     if not actor.is_authenticated:
         return []
-    items = [NavItem(_l("Home"), "main.index", "house"),
-             NavItem(_l("Shifts"), "shifts.board", "calendar3"),
-             NavItem(_l("My shifts"), "shifts.mine", "calendar-check"),
-             NavItem(_l("My profile"), "members.me", "person")]
+    items = [
+        NavItem(_l("Home"), "main.index", "house"),
+        NavItem(_l("Shifts"), "shifts.board", "calendar3"),
+        NavItem(_l("My shifts"), "shifts.mine", "calendar-check"),
+        NavItem(_l("My profile"), "members.me", "person"),
+    ]
     if has_role(actor, Role.COORDINATOR):
         items += [
             NavItem(_l("Checkpoints"), "shifts.checkpoints", "geo-alt"),
             NavItem(_l("Members"), "members.list", "people"),
-            NavItem(_l("Approvals"), "members.pending", "person-check",
-                    badge=count_pending(actor)),
+            NavItem(_l("Approvals"), "members.pending", "person-check", badge=count_pending(actor)),
             NavItem(_l("Transfers"), "members.transfers", "arrow-left-right"),
         ]
     if has_role(actor, Role.ORGANISER):

@@ -30,38 +30,57 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def _skills_field():
-    return MultiCheckboxField(_l("Skills"), choices=options(SKILLS.items()),
-                              validate_choice=True)
+    return MultiCheckboxField(_l("Skills"), choices=options(SKILLS.items()), validate_choice=True)
 
 
 class _ProfileFields(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)],
-                       render_kw={"autocomplete": "name"})
+    name = StringField(
+        _l("Name"), validators=[DataRequired(), Length(max=60)], render_kw={"autocomplete": "name"}
+    )
     is_party_member = BooleanField(_l("I am a Communist Party member"), default=True)
     skills = _skills_field()
     workplace = StringField(_l("Workplace"), validators=[Optional(), Length(max=120)])
-    email = StringField(_l("E-mail (optional)"), validators=[Optional(), Length(max=255)],
-                        render_kw={"autocomplete": "email", "inputmode": "email"})
-    home_lat = DecimalField(_l("Home latitude"), places=None,
-                            validators=[Optional(), NumberRange(-90, 90)],
-                            render_kw={"inputmode": "decimal", "step": "any"})
-    home_lon = DecimalField(_l("Home longitude"), places=None,
-                            validators=[Optional(), NumberRange(-180, 180)],
-                            render_kw={"inputmode": "decimal", "step": "any"})
+    email = StringField(
+        _l("E-mail (optional)"),
+        validators=[Optional(), Length(max=255)],
+        render_kw={"autocomplete": "email", "inputmode": "email"},
+    )
+    home_lat = DecimalField(
+        _l("Home latitude"),
+        places=None,
+        validators=[Optional(), NumberRange(-90, 90)],
+        render_kw={"inputmode": "decimal", "step": "any"},
+    )
+    home_lon = DecimalField(
+        _l("Home longitude"),
+        places=None,
+        validators=[Optional(), NumberRange(-180, 180)],
+        render_kw={"inputmode": "decimal", "step": "any"},
+    )
 
 
 class RegisterForm(_ProfileFields):
-    phone = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=20)],
-                        render_kw={"autocomplete": "tel", "inputmode": "tel"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)],
-                             render_kw={"autocomplete": "new-password"})
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
-    community_id = SelectField(_l("Community you report to"), coerce=int_or_none,
-                               validators=[DataRequired()], validate_choice=False)
+    community_id = SelectField(
+        _l("Community you report to"),
+        coerce=int_or_none,
+        validators=[DataRequired()],
+        validate_choice=False,
+    )
     submit = SubmitField(_l("Register"))
 
 
@@ -71,8 +90,9 @@ class ProfileForm(_ProfileFields):
 
 
 class TransferForm(FlaskForm):
-    to_community_id = SelectField(_l("New community"), coerce=int_or_none,
-                                  validators=[DataRequired()], validate_choice=False)
+    to_community_id = SelectField(
+        _l("New community"), coerce=int_or_none, validators=[DataRequired()], validate_choice=False
+    )
     note = TextAreaField(_l("Note for the coordinator"), validators=[Optional(), Length(max=255)])
     submit = SubmitField(_l("Ask to transfer"))
 
@@ -83,8 +103,9 @@ class ReasonForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    reason = StringField(_l("Reason (required to reject)"), validators=[Optional(),
-                                                                       Length(max=255)])
+    reason = StringField(
+        _l("Reason (required to reject)"), validators=[Optional(), Length(max=255)]
+    )
     approve = SubmitField(_l("Approve"))
     reject = SubmitField(_l("Reject"))
 

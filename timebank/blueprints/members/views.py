@@ -35,7 +35,8 @@ from .forms import (
 def _community_select() -> list:
     """Communities grouped by town (optgroups), after an empty first choice."""
     return [SelectChoice("", _("Choose…"))] + [
-        SelectChoice(uid, name, optgroup=town) for uid, name, town in community_choices()]
+        SelectChoice(uid, name, optgroup=town) for uid, name, town in community_choices()
+    ]
 
 
 def _float(value):
@@ -51,11 +52,17 @@ def register():
     if form.validate_on_submit():
         try:
             member = services.register_member(
-                name=form.name.data, phone=form.phone.data, password=form.password.data,
+                name=form.name.data,
+                phone=form.phone.data,
+                password=form.password.data,
                 community_id=form.community_id.data,
-                is_party_member=form.is_party_member.data, skills=form.skills.data,
-                home_lat=_float(form.home_lat.data), home_lon=_float(form.home_lon.data),
-                workplace=form.workplace.data, email=form.email.data, locale=_current_lang(),
+                is_party_member=form.is_party_member.data,
+                skills=form.skills.data,
+                home_lat=_float(form.home_lat.data),
+                home_lon=_float(form.home_lon.data),
+                workplace=form.workplace.data,
+                email=form.email.data,
+                locale=_current_lang(),
             )
         except DomainError as exc:
             db.session.rollback()
@@ -63,8 +70,9 @@ def register():
         else:
             db.session.commit()
             login_user(member)
-            flash(_("Registered. A coordinator of your community will approve you soon."),
-                  "success")
+            flash(
+                _("Registered. A coordinator of your community will approve you soon."), "success"
+            )
             return redirect(url_for("main.index"))
     return render_template("members/register.html", form=form)
 
@@ -89,12 +97,15 @@ def detail(member_id: int):
     member = queries.get_member(member_id)
     ensure_can_view_member(current_user, member)
     return render_template(
-        "members/detail.html", member=member,
+        "members/detail.html",
+        member=member,
         show_phone=can_see_phone(current_user, member),
         can_manage=can_manage_member(current_user, member),
         is_self=member.id == current_user.id,
         transfers=queries.list_transfers_of(member),
-        roles=member.roles, action_form=EmptyForm(), reason_form=ReasonForm(),
+        roles=member.roles,
+        action_form=EmptyForm(),
+        reason_form=ReasonForm(),
     )
 
 
@@ -107,14 +118,20 @@ def edit(member_id: int):
     form = ProfileForm(obj=member)
     form.grid_id.choices = options(
         [("", _("No grid"))]
-        + [(u.id, u.name) for u in list_units(level="grid", parent_id=member.community_id)])
+        + [(u.id, u.name) for u in list_units(level="grid", parent_id=member.community_id)]
+    )
     if form.validate_on_submit():
         try:
             services.update_profile(
-                current_user, member, name=form.name.data,
-                is_party_member=form.is_party_member.data, skills=form.skills.data,
-                home_lat=_float(form.home_lat.data), home_lon=_float(form.home_lon.data),
-                workplace=form.workplace.data, grid_id=form.grid_id.data,
+                current_user,
+                member,
+                name=form.name.data,
+                is_party_member=form.is_party_member.data,
+                skills=form.skills.data,
+                home_lat=_float(form.home_lat.data),
+                home_lon=_float(form.home_lon.data),
+                workplace=form.workplace.data,
+                grid_id=form.grid_id.data,
                 email=form.email.data or "",
             )
         except DomainError as exc:
@@ -139,11 +156,15 @@ def list_members():
     page = request.args.get("page", 1, type=int)
     status = form.status.data if form.status.data in {s.value for s in MemberStatus} else None
     members, total = queries.list_members(
-        current_user, status=status, community_id=form.community_id.data,
-        search=form.q.data, page=page,
+        current_user,
+        status=status,
+        community_id=form.community_id.data,
+        search=form.q.data,
+        page=page,
     )
-    return render_template("members/list.html", members=members, total=total, page=page,
-                           per_page=50, form=form)
+    return render_template(
+        "members/list.html", members=members, total=total, page=page, per_page=50, form=form
+    )
 
 
 @bp.route("/members/pending")
@@ -151,10 +172,10 @@ def list_members():
 def pending():
     """Members who reported in and wait for approval."""
     ensure_role(current_user, Role.COORDINATOR)
-    members, total = queries.list_members(current_user, status=MemberStatus.PENDING,
-                                          per_page=200)
-    return render_template("members/pending.html", members=members, total=total,
-                           action_form=EmptyForm())
+    members, total = queries.list_members(current_user, status=MemberStatus.PENDING, per_page=200)
+    return render_template(
+        "members/pending.html", members=members, total=total, action_form=EmptyForm()
+    )
 
 
 @bp.route("/members/<int:member_id>/approve", methods=["POST"])
@@ -164,8 +185,10 @@ def approve(member_id: int):
     member = queries.get_member(member_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    perform(lambda: services.approve_member(current_user, member),
-            _("%(name)s is approved.", name=member.name))
+    perform(
+        lambda: services.approve_member(current_user, member),
+        _("%(name)s is approved.", name=member.name),
+    )
     return redirect(request.referrer or url_for("members.pending"))
 
 
@@ -178,8 +201,10 @@ def suspend(member_id: int):
     if not form.validate_on_submit():
         flash(_("Give a reason to suspend a member."), "danger")
     else:
-        perform(lambda: services.suspend_member(current_user, member, reason=form.reason.data),
-                _("%(name)s is suspended.", name=member.name))
+        perform(
+            lambda: services.suspend_member(current_user, member, reason=form.reason.data),
+            _("%(name)s is suspended.", name=member.name),
+        )
     return redirect(url_for("members.detail", member_id=member.id))
 
 
@@ -190,8 +215,10 @@ def reinstate(member_id: int):
     member = queries.get_member(member_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    perform(lambda: services.reinstate_member(current_user, member),
-            _("%(name)s is reinstated.", name=member.name))
+    perform(
+        lambda: services.reinstate_member(current_user, member),
+        _("%(name)s is reinstated.", name=member.name),
+    )
     return redirect(url_for("members.detail", member_id=member.id))
 
 
@@ -204,8 +231,9 @@ def transfer():
     pending_transfer = queries.find_pending_transfer(current_user)
     if form.validate_on_submit():
         try:
-            services.request_transfer(current_user, to_community_id=form.to_community_id.data,
-                                      note=form.note.data)
+            services.request_transfer(
+                current_user, to_community_id=form.to_community_id.data, note=form.note.data
+            )
         except DomainError as exc:
             db.session.rollback()
             apply_errors(form, exc)
@@ -213,8 +241,9 @@ def transfer():
             db.session.commit()
             flash(_("Your request was sent to the new community's coordinator."), "success")
             return redirect(url_for("members.me"))
-    return render_template("members/transfer.html", form=form, pending=pending_transfer,
-                           action_form=EmptyForm())
+    return render_template(
+        "members/transfer.html", form=form, pending=pending_transfer, action_form=EmptyForm()
+    )
 
 
 @bp.route("/transfers/<int:transfer_id>/withdraw", methods=["POST"])
@@ -224,8 +253,10 @@ def withdraw_transfer(transfer_id: int):
     transfer_ = queries.get_transfer(transfer_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    perform(lambda: services.withdraw_transfer(current_user, transfer_),
-            _("Your transfer request is withdrawn."))
+    perform(
+        lambda: services.withdraw_transfer(current_user, transfer_),
+        _("Your transfer request is withdrawn."),
+    )
     return redirect(url_for("members.me"))
 
 
@@ -234,9 +265,11 @@ def withdraw_transfer(transfer_id: int):
 def transfers():
     """Transfer requests into the coordinator's communities."""
     ensure_role(current_user, Role.COORDINATOR)
-    return render_template("members/transfers.html",
-                           transfers=queries.list_pending_transfers(current_user),
-                           form=DecisionForm())
+    return render_template(
+        "members/transfers.html",
+        transfers=queries.list_pending_transfers(current_user),
+        form=DecisionForm(),
+    )
 
 
 @bp.route("/transfers/<int:transfer_id>/decide", methods=["POST"])
@@ -247,10 +280,12 @@ def decide_transfer(transfer_id: int):
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)
-    perform(lambda: services.decide_transfer(current_user, transfer_,
-                                             approve=bool(form.approve.data),
-                                             reason=form.reason.data),
-            _("Decision saved."))
+    perform(
+        lambda: services.decide_transfer(
+            current_user, transfer_, approve=bool(form.approve.data), reason=form.reason.data
+        ),
+        _("Decision saved."),
+    )
     return redirect(url_for("members.transfers"))
 
 

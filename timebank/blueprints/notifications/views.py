@@ -39,10 +39,18 @@ def inbox():
     """The signed-in member's notifications, newest first; unread ones stand out."""
     unread_only = request.args.get("unread") == "1"
     page = max(request.args.get("page", 1, type=int), 1)
-    items, total = queries.list_notifications(current_user, unread_only=unread_only,
-                                              page=page, per_page=PER_PAGE)
-    return render_template("notifications/list.html", items=items, total=total, page=page,
-                           per_page=PER_PAGE, unread_only=unread_only, form=NextForm())
+    items, total = queries.list_notifications(
+        current_user, unread_only=unread_only, page=page, per_page=PER_PAGE
+    )
+    return render_template(
+        "notifications/list.html",
+        items=items,
+        total=total,
+        page=page,
+        per_page=PER_PAGE,
+        unread_only=unread_only,
+        form=NextForm(),
+    )
 
 
 @bp.route("/inbox/<int:notification_id>/read", methods=["POST"])
@@ -75,8 +83,14 @@ def read_all():
     count = services.mark_all_read(current_user, now=utcnow())
     db.session.commit()
     if count:
-        flash(ngettext("%(num)s notification marked as read.",
-                       "%(num)s notifications marked as read.", count), "success")
+        flash(
+            ngettext(
+                "%(num)s notification marked as read.",
+                "%(num)s notifications marked as read.",
+                count,
+            ),
+            "success",
+        )
     return redirect(_back(url_for("notifications.list")))
 
 
@@ -86,8 +100,10 @@ def _inject_inbox():
     if not current_user or not current_user.is_authenticated:
         return {"inbox_unread": 0, "urgent_notices": []}
     try:
-        return {"inbox_unread": queries.count_unread(current_user),
-                "urgent_notices": queries.list_urgent_unread(current_user)}
+        return {
+            "inbox_unread": queries.count_unread(current_user),
+            "urgent_notices": queries.list_urgent_unread(current_user),
+        }
     except SQLAlchemyError:  # an error page must still render when the database is away
         db.session.rollback()
         log.warning("inbox: cannot count notifications", exc_info=True)

@@ -17,8 +17,15 @@ from ...shifts.models import KIND_LABELS
 from ..forms_util import options
 from ..members.forms import MultiCheckboxField, int_or_none
 
-WEEKDAYS = [(0, _l("Mon")), (1, _l("Tue")), (2, _l("Wed")), (3, _l("Thu")), (4, _l("Fri")),
-            (5, _l("Sat")), (6, _l("Sun"))]
+WEEKDAYS = [
+    (0, _l("Mon")),
+    (1, _l("Tue")),
+    (2, _l("Wed")),
+    (3, _l("Thu")),
+    (4, _l("Fri")),
+    (5, _l("Sat")),
+    (6, _l("Sun")),
+]
 
 
 def kind_options():
@@ -35,14 +42,15 @@ class ShiftForm(FlaskForm):
     first_day = DateField(_l("Date (first day)"), validators=[DataRequired()])
     start_time = TimeField(_l("Starts"), validators=[DataRequired()])
     end_time = TimeField(_l("Ends"), validators=[DataRequired()])
-    days = IntegerField(_l("Repeat for how many days"), default=1,
-                        validators=[InputRequired()])
-    weekdays = MultiCheckboxField(_l("Only on these weekdays (none = every day)"),
-                                  choices=options(WEEKDAYS), coerce=int)
+    days = IntegerField(_l("Repeat for how many days"), default=1, validators=[InputRequired()])
+    weekdays = MultiCheckboxField(
+        _l("Only on these weekdays (none = every day)"), choices=options(WEEKDAYS), coerce=int
+    )
     capacity = IntegerField(_l("Places"), default=4, validators=[InputRequired()])
     skills = MultiCheckboxField(_l("Required skills"))
-    walk_ins = BooleanField(_l("Walk-ins welcome (members without a sign-up, while places "
-                               "are free)"))
+    walk_ins = BooleanField(
+        _l("Walk-ins welcome (members without a sign-up, while places are free)")
+    )
     counts_as_service = BooleanField(_l("Hours count as volunteer service"), default=True)
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Publish"))
@@ -62,8 +70,9 @@ class EditShiftForm(FlaskForm):
 
 
 class CancelShiftForm(FlaskForm):
-    reason = StringField(_l("Reason (members are told)"), validators=[DataRequired(),
-                                                                     Length(max=255)])
+    reason = StringField(
+        _l("Reason (members are told)"), validators=[DataRequired(), Length(max=255)]
+    )
     submit = SubmitField(_l("Cancel this shift"))
 
 
@@ -80,11 +89,18 @@ class BoardFilterForm(FlaskForm):
 class CheckpointForm(FlaskForm):
     community_id = SelectField(_l("Community"), coerce=int_or_none, validate_choice=False)
     name = StringField(_l("Checkpoint name"), validators=[DataRequired(), Length(max=120)])
-    lat = DecimalField(_l("Latitude"), places=None, validators=[Optional()],
-                       render_kw={"inputmode": "decimal", "step": "any"})
-    lon = DecimalField(_l("Longitude"), places=None, validators=[Optional()],
-                       render_kw={"inputmode": "decimal", "step": "any"})
-    radius_m = IntegerField(_l("Geofence radius (metres)"), default=200,
-                            validators=[Optional()])
+    lat = DecimalField(
+        _l("Latitude"),
+        places=None,
+        validators=[Optional()],
+        render_kw={"inputmode": "decimal", "step": "any"},
+    )
+    lon = DecimalField(
+        _l("Longitude"),
+        places=None,
+        validators=[Optional()],
+        render_kw={"inputmode": "decimal", "step": "any"},
+    )
+    radius_m = IntegerField(_l("Geofence radius (metres)"), default=200, validators=[Optional()])
     is_active = BooleanField(_l("In use"), default=True)
     submit = SubmitField(_l("Save"))

@@ -29,9 +29,10 @@ def _my_communities():
 def _checkpoint_choices(communities) -> list[SelectChoice]:
     choices = [SelectChoice("", _("No checkpoint"))]
     for unit in communities:
-        choices += [SelectChoice(cp.id, cp.name, optgroup=unit.name,
-                                 render_kw={"data-community": unit.id})
-                    for cp in queries.list_checkpoints(unit.id, active_only=True)]
+        choices += [
+            SelectChoice(cp.id, cp.name, optgroup=unit.name, render_kw={"data-community": unit.id})
+            for cp in queries.list_checkpoints(unit.id, active_only=True)
+        ]
     return choices
 
 
@@ -59,24 +60,36 @@ def new():
 
 
 def _publish(form) -> list:
-    common = dict(community_id=form.community_id.data, title=form.title.data,
-                  kind=form.kind.data, capacity=form.capacity.data,
-                  checkpoint_id=form.checkpoint_id.data, skills=form.skills.data,
-                  description=form.description.data, walk_ins=form.walk_ins.data,
-                  counts_as_service=form.counts_as_service.data)
+    common = dict(
+        community_id=form.community_id.data,
+        title=form.title.data,
+        kind=form.kind.data,
+        capacity=form.capacity.data,
+        checkpoint_id=form.checkpoint_id.data,
+        skills=form.skills.data,
+        description=form.description.data,
+        walk_ins=form.walk_ins.data,
+        counts_as_service=form.counts_as_service.data,
+    )
     if form.days.data == 1 and not form.weekdays.data:
         starts_at = datetime.combine(form.first_day.data, form.start_time.data, LOCAL_TZ)
         ends_at = datetime.combine(form.first_day.data, form.end_time.data, LOCAL_TZ)
         try:
-            return [services.create_shift(current_user, starts_at=starts_at, ends_at=ends_at,
-                                          **common)]
+            return [
+                services.create_shift(current_user, starts_at=starts_at, ends_at=ends_at, **common)
+            ]
         except DomainError as exc:
             _rename(exc, {"starts_at": "start_time", "ends_at": "end_time"})
             raise
-    return services.create_series(current_user, first_day=form.first_day.data,
-                                  start_time=form.start_time.data,
-                                  end_time=form.end_time.data, days=form.days.data,
-                                  weekdays=form.weekdays.data, **common)
+    return services.create_series(
+        current_user,
+        first_day=form.first_day.data,
+        start_time=form.start_time.data,
+        end_time=form.end_time.data,
+        days=form.days.data,
+        weekdays=form.weekdays.data,
+        **common,
+    )
 
 
 def _rename(exc, mapping):
@@ -92,19 +105,25 @@ def edit(shift_id: int):
     shift = queries.get_shift(shift_id)
     ensure_role(current_user, Role.COORDINATOR, shift.community)
     start, end = local(shift.starts_at), local(shift.ends_at)
-    form = EditShiftForm(obj=shift, data={"day": start.date(), "start_time": start.time(),
-                                          "end_time": end.time()})
+    form = EditShiftForm(
+        obj=shift, data={"day": start.date(), "start_time": start.time(), "end_time": end.time()}
+    )
     form.checkpoint_id.choices = _checkpoint_choices([shift.community])
     form.skills.choices = options(SKILLS.items())
     if form.validate_on_submit():
         try:
             services.update_shift(
-                current_user, shift, title=form.title.data,
+                current_user,
+                shift,
+                title=form.title.data,
                 starts_at=datetime.combine(form.day.data, form.start_time.data, LOCAL_TZ),
                 ends_at=datetime.combine(form.day.data, form.end_time.data, LOCAL_TZ),
-                capacity=form.capacity.data, description=form.description.data,
-                skills=form.skills.data, walk_ins=form.walk_ins.data,
-                checkpoint_id=form.checkpoint_id.data)
+                capacity=form.capacity.data,
+                description=form.description.data,
+                skills=form.skills.data,
+                walk_ins=form.walk_ins.data,
+                checkpoint_id=form.checkpoint_id.data,
+            )
         except DomainError as exc:
             db.session.rollback()
             _rename(exc, {"starts_at": "start_time", "ends_at": "end_time"})
@@ -113,8 +132,9 @@ def edit(shift_id: int):
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for("shifts.detail", shift_id=shift.id))
-    return render_template("shifts/edit.html", form=form, shift=shift,
-                           cancel_form=CancelShiftForm())
+    return render_template(
+        "shifts/edit.html", form=form, shift=shift, cancel_form=CancelShiftForm()
+    )
 
 
 @bp.route("/shifts/<int:shift_id>/cancel", methods=["POST"])
@@ -127,8 +147,10 @@ def cancel(shift_id: int):
     if not form.validate_on_submit():
         flash(_("Give a reason: the members are told."), "danger")
         return redirect(url_for("shifts.edit", shift_id=shift.id))
-    perform(lambda: services.cancel_shift(current_user, shift, reason=form.reason.data),
-            _("The shift is cancelled and its members are told."))
+    perform(
+        lambda: services.cancel_shift(current_user, shift, reason=form.reason.data),
+        _("The shift is cancelled and its members are told."),
+    )
     return redirect(url_for("shifts.detail", shift_id=shift.id))
 
 
@@ -138,8 +160,9 @@ def roster(shift_id: int):
     """Who is on the shift, printable, with phone numbers (staff and coordinators)."""
     shift = queries.get_shift(shift_id)
     ensure_role(current_user, Role.STAFF, shift.community)
-    return render_template("shifts/roster.html", shift=shift,
-                           rows=queries.roster_rows(shift), printed_at=utcnow())
+    return render_template(
+        "shifts/roster.html", shift=shift, rows=queries.roster_rows(shift), printed_at=utcnow()
+    )
 
 
 @bp.route("/checkpoints/")
@@ -149,12 +172,18 @@ def checkpoints():
     ensure_role(current_user, Role.COORDINATOR)
     communities = _my_communities()
     selected = request.args.get("community_id", type=int) or (
-        current_user.community_id if any(u.id == current_user.community_id
-                                         for u in communities) else communities[0].id)
+        current_user.community_id
+        if any(u.id == current_user.community_id for u in communities)
+        else communities[0].id
+    )
     unit = get_unit(selected)
     ensure_role(current_user, Role.COORDINATOR, unit)
-    return render_template("shifts/checkpoints.html", unit=unit, communities=communities,
-                           checkpoints=queries.list_checkpoints(unit.id))
+    return render_template(
+        "shifts/checkpoints.html",
+        unit=unit,
+        communities=communities,
+        checkpoints=queries.list_checkpoints(unit.id),
+    )
 
 
 @bp.route("/checkpoints/new", methods=["GET", "POST"])
@@ -169,15 +198,21 @@ def checkpoint_form(checkpoint_id: int | None = None):
     if request.method == "GET" and cp is None:
         form.community_id.data = request.args.get("community_id", type=int)
     if form.validate_on_submit():
-        fields = dict(name=form.name.data, lat=_num(form.lat.data), lon=_num(form.lon.data),
-                      radius_m=form.radius_m.data)
+        fields = dict(
+            name=form.name.data,
+            lat=_num(form.lat.data),
+            lon=_num(form.lon.data),
+            radius_m=form.radius_m.data,
+        )
         try:
             if cp is None:
-                cp = services.create_checkpoint(current_user,
-                                                community_id=form.community_id.data, **fields)
+                cp = services.create_checkpoint(
+                    current_user, community_id=form.community_id.data, **fields
+                )
             else:
-                services.update_checkpoint(current_user, cp, is_active=form.is_active.data,
-                                           **fields)
+                services.update_checkpoint(
+                    current_user, cp, is_active=form.is_active.data, **fields
+                )
         except DomainError as exc:
             db.session.rollback()
             apply_errors(form, exc)

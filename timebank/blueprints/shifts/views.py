@@ -30,21 +30,31 @@ def board():
     form = BoardFilterForm(request.args)
     form.kind.choices = options([("", _("All kinds"))] + list(KIND_LABELS.items()))
     form.community_id.choices = [SelectChoice("", _("All communities"))] + [
-        SelectChoice(uid, name, optgroup=town) for uid, name, town in community_choices()]
+        SelectChoice(uid, name, optgroup=town) for uid, name, town in community_choices()
+    ]
     now = utcnow()
     day = form.day.data or local(now).date()
     start = max(now, datetime.combine(day, time(), LOCAL_TZ))
     end = datetime.combine(day + timedelta(days=BOARD_DAYS), time(), LOCAL_TZ)
     rows = queries.list_shifts(
-        community_id=form.community_id.data, kind=form.kind.data or None,
-        starts_from=start, starts_before=end,
+        community_id=form.community_id.data,
+        kind=form.kind.data or None,
+        starts_from=start,
+        starts_before=end,
         skills=current_user.skills if form.mine.data else None,
-        first_community_id=current_user.community_id)
+        first_community_id=current_user.community_id,
+    )
     mine = queries.signups_by_shift(current_user.id, [r.shift.id for r in rows])
-    return render_template("shifts/board.html", rows=rows, mine=mine, form=form, day=day,
-                           end_day=day + timedelta(days=BOARD_DAYS - 1),
-                           can_publish=has_role(current_user, Role.COORDINATOR),
-                           action_form=EmptyForm())
+    return render_template(
+        "shifts/board.html",
+        rows=rows,
+        mine=mine,
+        form=form,
+        day=day,
+        end_day=day + timedelta(days=BOARD_DAYS - 1),
+        can_publish=has_role(current_user, Role.COORDINATOR),
+        action_form=EmptyForm(),
+    )
 
 
 @bp.route("/shifts/<int:shift_id>")
@@ -54,12 +64,16 @@ def detail(shift_id: int):
     shift = queries.get_shift(shift_id)
     signup = queries.find_signup(current_user.id, shift.id)
     return render_template(
-        "shifts/detail.html", shift=shift, signup=signup,
+        "shifts/detail.html",
+        shift=shift,
+        signup=signup,
         position=signups.waitlist_position(signup) if signup else None,
         waitlist_count=queries.waitlist_counts([shift.id]).get(shift.id, 0),
         can_manage=has_role(current_user, Role.COORDINATOR, shift.community),
         can_roster=has_role(current_user, Role.STAFF, shift.community),
-        now=utcnow(), action_form=EmptyForm())
+        now=utcnow(),
+        action_form=EmptyForm(),
+    )
 
 
 def _back(shift_id: int):
@@ -87,8 +101,14 @@ def sign_up(shift_id: int):
     if result.status == "confirmed":
         flash(_("You are signed up for %(title)s.", title=shift.title), "success")
     else:
-        flash(_("The shift is full: you are number %(n)s on the waitlist. We will tell you "
-                "if a place becomes free.", n=result.position), "info")
+        flash(
+            _(
+                "The shift is full: you are number %(n)s on the waitlist. We will tell you "
+                "if a place becomes free.",
+                n=result.position,
+            ),
+            "info",
+        )
     return _back(shift.id)
 
 
@@ -107,8 +127,14 @@ def cancel_signup(shift_id: int):
         return _back(shift.id)
     db.session.commit()
     if result.late:
-        flash(_("Cancelled. This was less than %(h)s hours before the start, so it is "
-                "recorded as a late cancellation.", h=2), "warning")
+        flash(
+            _(
+                "Cancelled. This was less than %(h)s hours before the start, so it is "
+                "recorded as a late cancellation.",
+                h=2,
+            ),
+            "warning",
+        )
     else:
         flash(_("Cancelled."), "info")
     return _back(shift.id)
@@ -123,7 +149,9 @@ def mine():
         "shifts/mine.html",
         upcoming=queries.list_member_signups(current_user.id, upcoming=True, now=now),
         past=queries.list_member_signups(current_user.id, upcoming=False, now=now, limit=50),
-        reliability=queries.reliability(current_user), action_form=EmptyForm())
+        reliability=queries.reliability(current_user),
+        action_form=EmptyForm(),
+    )
 
 
 @bp.route("/shifts/calendar", methods=["GET", "POST"])
@@ -139,9 +167,11 @@ def calendar_settings():
         return redirect(url_for("shifts.calendar_settings"))
     token = calendar.ensure_calendar_token(current_user)
     db.session.commit()
-    return render_template("shifts/calendar.html",
-                           feed_url=url_for("shifts.feed", token=token, _external=True),
-                           action_form=EmptyForm())
+    return render_template(
+        "shifts/calendar.html",
+        feed_url=url_for("shifts.feed", token=token, _external=True),
+        action_form=EmptyForm(),
+    )
 
 
 @bp.route("/calendar/<token>.ics")
@@ -152,6 +182,11 @@ def feed(token: str):
     if member is None or not member.is_active:
         abort(404)
     body = calendar.build_ics(member, host=request.host)
-    return Response(body, mimetype="text/calendar",
-                    headers={"Content-Disposition": "inline; filename=timebank.ics",
-                             "Cache-Control": "private, max-age=300"})
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": "inline; filename=timebank.ics",
+            "Cache-Control": "private, max-age=300",
+        },
+    )

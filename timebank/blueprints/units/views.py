@@ -37,9 +37,13 @@ def detail(unit_id: int):
     unit = queries.get_unit(unit_id)
     ensure_role(current_user, Role.ORGANISER, unit)
     return render_template(
-        "units/detail.html", unit=unit, ancestors=queries.ancestors(unit),
-        children=unit.children, counts=queries.count_by_level(within=unit),
-        child_counts=queries.child_counts(unit), can_edit=has_role(current_user, Role.ADMIN, unit),
+        "units/detail.html",
+        unit=unit,
+        ancestors=queries.ancestors(unit),
+        children=unit.children,
+        counts=queries.count_by_level(within=unit),
+        child_counts=queries.child_counts(unit),
+        can_edit=has_role(current_user, Role.ADMIN, unit),
         child_level=_child_level(unit),
     )
 
@@ -58,9 +62,15 @@ def edit(unit_id: int):
     form = UnitForm(obj=unit)
     if form.validate_on_submit():
         try:
-            services.update_unit(current_user, unit, code=form.code.data, name=form.name.data,
-                                 name_en=form.name_en.data, lat=_float(form.lat.data),
-                                 lon=_float(form.lon.data))
+            services.update_unit(
+                current_user,
+                unit,
+                code=form.code.data,
+                name=form.name.data,
+                name_en=form.name_en.data,
+                lat=_float(form.lat.data),
+                lon=_float(form.lon.data),
+            )
         except DomainError as exc:
             db.session.rollback()
             apply_errors(form, exc)
@@ -85,9 +95,15 @@ def new_child(unit_id: int):
     if form.validate_on_submit():
         try:
             unit = services.create_unit(
-                current_user, code=form.code.data, name=form.name.data, level=level,
-                parent_id=parent.id, name_en=form.name_en.data, lat=_float(form.lat.data),
-                lon=_float(form.lon.data))
+                current_user,
+                code=form.code.data,
+                name=form.name.data,
+                level=level,
+                parent_id=parent.id,
+                name_en=form.name_en.data,
+                lat=_float(form.lat.data),
+                lon=_float(form.lon.data),
+            )
         except DomainError as exc:
             db.session.rollback()
             apply_errors(form, exc)
@@ -116,5 +132,6 @@ def import_csv():
             db.session.commit()
             flash(_("Imported: %(created)s new, %(updated)s updated.", **result), "success")
             return redirect(url_for("units.index"))
-    return render_template("units/import.html", form=form, errors=errors,
-                           columns=services.IMPORT_COLUMNS)
+    return render_template(
+        "units/import.html", form=form, errors=errors, columns=services.IMPORT_COLUMNS
+    )

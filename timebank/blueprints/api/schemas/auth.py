@@ -5,8 +5,7 @@ from ....auth.models import ROLE_ORDER
 
 class TokenInput(Schema):
     phone = fields.String(required=True, validate=validate.Length(max=20))
-    password = fields.String(required=True, validate=validate.Length(max=128),
-                             load_only=True)
+    password = fields.String(required=True, validate=validate.Length(max=128), load_only=True)
 
 
 class TokenSchema(Schema):

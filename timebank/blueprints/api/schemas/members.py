@@ -11,15 +11,17 @@ class _ProfileInput(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=60))
     is_party_member = fields.Boolean(load_default=True)
     skills = fields.List(fields.String(validate=validate.OneOf(SKILL_TAGS)), load_default=list)
-    home_lat = fields.Float(allow_none=True, load_default=None,
-                            validate=validate.Range(-90, 90))
-    home_lon = fields.Float(allow_none=True, load_default=None,
-                            validate=validate.Range(-180, 180))
-    workplace = fields.String(allow_none=True, load_default=None,
-                              validate=validate.Length(max=120))
-    email = fields.String(allow_none=True, validate=validate.Length(max=255),
-                          metadata={"description": "Optional; notices are then also e-mailed. "
-                                    "Left out: unchanged; empty or null: removed."})
+    home_lat = fields.Float(allow_none=True, load_default=None, validate=validate.Range(-90, 90))
+    home_lon = fields.Float(allow_none=True, load_default=None, validate=validate.Range(-180, 180))
+    workplace = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=120))
+    email = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=255),
+        metadata={
+            "description": "Optional; notices are then also e-mailed. "
+            "Left out: unchanged; empty or null: removed."
+        },
+    )
 
     @post_load
     def _null_email_removes_it(self, data, **kwargs):
@@ -60,8 +62,10 @@ class MemberSchema(Schema):
     home_lat = fields.Float(allow_none=True)
     home_lon = fields.Float(allow_none=True)
     workplace = fields.String(allow_none=True)
-    email = fields.String(allow_none=True, metadata={
-        "description": "Shown to the member and coordinators in scope only."})
+    email = fields.String(
+        allow_none=True,
+        metadata={"description": "Shown to the member and coordinators in scope only."},
+    )
     community_id = fields.Integer()
     community_name = fields.String()
     grid_id = fields.Integer(allow_none=True)

@@ -2,8 +2,9 @@ from marshmallow import Schema, fields, validate
 
 
 class NotificationListArgs(Schema):
-    unread = fields.Boolean(load_default=False,
-                            metadata={"description": "Only notifications not read yet."})
+    unread = fields.Boolean(
+        load_default=False, metadata={"description": "Only notifications not read yet."}
+    )
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))
 

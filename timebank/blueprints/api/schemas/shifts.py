@@ -38,8 +38,9 @@ class _ShiftCommon(Schema):
     checkpoint_id = fields.Integer(allow_none=True, load_default=None, strict=True)
     capacity = fields.Integer(required=True, strict=True)
     skills = fields.List(fields.String(), load_default=list)
-    description = fields.String(allow_none=True, load_default=None,
-                                validate=validate.Length(max=2000))
+    description = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=2000)
+    )
     walk_ins = fields.Boolean(load_default=None)
     counts_as_service = fields.Boolean(load_default=None)
 
@@ -54,8 +55,11 @@ class SeriesInput(_ShiftCommon):
     start_time = fields.Time(required=True, metadata={"description": "local time, Asia/Shanghai"})
     end_time = fields.Time(required=True)
     days = fields.Integer(required=True, strict=True)
-    weekdays = fields.List(fields.Integer(strict=True), load_default=list,
-                           metadata={"description": "0 = Monday … 6 = Sunday; empty = every day"})
+    weekdays = fields.List(
+        fields.Integer(strict=True),
+        load_default=list,
+        metadata={"description": "0 = Monday … 6 = Sunday; empty = every day"},
+    )
 
 
 class ShiftUpdateInput(Schema):
@@ -65,8 +69,9 @@ class ShiftUpdateInput(Schema):
     capacity = fields.Integer(required=True, strict=True)
     checkpoint_id = fields.Integer(allow_none=True, load_default=None, strict=True)
     skills = fields.List(fields.String(), load_default=list)
-    description = fields.String(allow_none=True, load_default=None,
-                                validate=validate.Length(max=2000))
+    description = fields.String(
+        allow_none=True, load_default=None, validate=validate.Length(max=2000)
+    )
     walk_ins = fields.Boolean(load_default=None)
 
 
