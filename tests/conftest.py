@@ -106,14 +106,27 @@ def committed(app):
 
 
 def _truncate_all() -> None:
+    """Empty every table, the append-only ledger included (its triggers are side-stepped:
+    replica role on PostgreSQL, dropped and re-made on SQLite)."""
+    from timebank.ledger.chain import GENESIS
+    from timebank.ledger.models import append_only_ddl
+
     engine = _db.engine
     tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
             conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
         else:
+            conn.exec_driver_sql("DROP TRIGGER IF EXISTS ledger_entries_no_update")
+            conn.exec_driver_sql("DROP TRIGGER IF EXISTS ledger_entries_no_delete")
             for name in tables:
                 conn.execute(sa.text(f'DELETE FROM "{name}"'))  # noqa: S608 - table names
+            for statement in append_only_ddl("sqlite"):
+                conn.exec_driver_sql(statement)
+        conn.exec_driver_sql(
+            f"INSERT INTO ledger_head (id, last_id, last_hash) VALUES (1, 0, '{GENESIS}')"
+        )
 
 
 @pytest.fixture

@@ -217,3 +217,27 @@ def make_shift(
     db.session.add(shift)
     db.session.flush()
     return shift
+
+
+def qr_for(member, at):
+    """The member's QR payload valid at `at` (signed with the test app's key)."""
+    from timebank.checkin.services import member_qr
+
+    return member_qr(member, now=at)[0]
+
+
+def make_signup(member, shift, *, status="confirmed"):
+    from timebank.shifts.models import Signup
+
+    signup = Signup(
+        shift_id=shift.id,
+        member_id=member.id,
+        status=status,
+        queued_at=shift.created_at or utcnow(),
+        confirmed_at=utcnow(),
+    )
+    db.session.add(signup)
+    if status == "confirmed":
+        shift.taken += 1
+    db.session.flush()
+    return signup

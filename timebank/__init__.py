@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .auth.cli import create_admin_command
     from .demo.cli import seed_demo_command
+    from .ledger.cli import verify_ledger_command
     from .members.cli import import_members_command
     from .scheduler import scheduler_command
     from .units.cli import import_units_command
@@ -112,5 +113,6 @@ def _register_cli(app: Flask) -> None:
         import_units_command,
         import_members_command,
         scheduler_command,
+        verify_ledger_command,
     ):
         app.cli.add_command(command)

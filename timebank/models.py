@@ -2,7 +2,9 @@
 
 from .audit.models import AuditEntry  # noqa: F401
 from .auth.models import ApiToken, RoleAssignment  # noqa: F401
+from .checkin.models import Attendance, Scan  # noqa: F401
 from .core.lease import Lease  # noqa: F401
+from .ledger.models import Correction, LedgerEntry, LedgerHead  # noqa: F401
 from .members.models import Member, Transfer  # noqa: F401
 from .notifications.models import Notification, OutboxMessage  # noqa: F401
 from .shifts.models import Checkpoint, Shift, Signup  # noqa: F401

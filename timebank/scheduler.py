@@ -32,10 +32,11 @@ HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 def all_jobs() -> list:
     from .auth import jobs as auth_jobs
+    from .checkin import jobs as checkin_jobs
     from .notifications import jobs as notification_jobs
     from .shifts import jobs as shift_jobs
 
-    return [*auth_jobs.JOBS, *shift_jobs.JOBS, *notification_jobs.JOBS]
+    return [*auth_jobs.JOBS, *shift_jobs.JOBS, *checkin_jobs.JOBS, *notification_jobs.JOBS]
 
 
 def run_job(app, fn, holder: str = HOLDER) -> int | None:

@@ -119,9 +119,7 @@ def find_pending_transfer(member: Member) -> Transfer | None:
 
 
 def balance_minutes(member: Member) -> int:
-    """The member's time-bank balance: the sum of their ledger entries.
+    """The member's time-bank balance: the sum of their ledger entries."""
+    from ..ledger.queries import balance_minutes as ledger_balance
 
-    The ledger itself arrives with the check-in work (issue 4); until then there are no
-    entries, so every balance is 0.
-    """
-    return 0
+    return ledger_balance(member.id)

@@ -98,6 +98,8 @@ class Shift(TimestampMixin, db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Shifts published together as one series share this key.
     series_key: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    #: Set by the scheduler once open attendances were closed and no-shows marked.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
 
     community: Mapped[Unit] = relationship()

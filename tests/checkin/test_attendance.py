@@ -1,0 +1,123 @@
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.factories import make_shift, make_signup, qr_for
+from timebank.checkin.attendance import enter_attendance, review_attendance
+from timebank.checkin.jobs import close_shifts_job
+from timebank.checkin.models import Attendance
+from timebank.checkin.services import record_scan
+from timebank.core.errors import Conflict, NotAllowed, ValidationFailed
+from timebank.ledger.queries import balance_minutes
+from timebank.shifts.models import Signup
+
+START = datetime(2026, 3, 3, 0, 0, tzinfo=UTC)
+END = START + timedelta(hours=4)
+
+
+def _scan(staff, shift, member, at):
+    return record_scan(
+        staff,
+        shift,
+        qr_payload=qr_for(member, at),
+        scan_id=str(uuid.uuid4()),
+        scanned_at=at,
+        now=at,
+    )
+
+
+def test_auto_close_at_end_plus_grace(people, tree, db):
+    shift = make_shift(tree.community, starts_at=START, hours=4)
+    make_signup(people.member, shift)
+    make_signup(people.neighbour, shift)  # never comes
+    _scan(people.staff, shift, people.member, START + timedelta(minutes=10))
+    assert close_shifts_job(now=END + timedelta(minutes=29)) == 0  # not yet
+    assert close_shifts_job(now=END + timedelta(minutes=30)) == 1
+    assert close_shifts_job(now=END + timedelta(minutes=31)) == 0  # once
+    attendance = db.session.query(Attendance).one()
+    assert attendance.checked_out_at == END and attendance.auto_closed
+    assert attendance.check_out_method == "auto_close" and attendance.review == "pending"
+    assert attendance.credited_minutes == 230
+    assert balance_minutes(people.member.id) == 230
+    statuses = {s.member_id: s.status for s in db.session.query(Signup)}
+    assert statuses == {people.member.id: "confirmed", people.neighbour.id: "no_show"}
+
+
+def test_review_confirms_or_reverses(people, tree, db):
+    shift = make_shift(tree.community, starts_at=START, hours=4)
+    make_signup(people.member, shift)
+    _scan(people.staff, shift, people.member, START)
+    close_shifts_job(now=END + timedelta(hours=1))
+    attendance = db.session.query(Attendance).one()
+    with pytest.raises(NotAllowed):
+        review_attendance(people.staff, attendance, confirm=True)
+    with pytest.raises(ValidationFailed):
+        review_attendance(people.coordinator, attendance, confirm=False, reason="")
+    review_attendance(people.coordinator, attendance, confirm=False, reason="早退了")
+    assert attendance.review == "reversed" and balance_minutes(people.member.id) == 0
+    with pytest.raises(Conflict):
+        review_attendance(people.coordinator, attendance, confirm=True)
+
+
+def test_manual_attendance_when_a_phone_died(people, tree, db):
+    shift = make_shift(tree.community, starts_at=START, hours=4)
+    entered = enter_attendance(
+        people.coordinator,
+        shift,
+        people.member,
+        checked_in_at=START,
+        checked_out_at=END,
+        reason="手机没电",
+        now=END + timedelta(hours=2),
+    )
+    assert entered.check_in_method == "coordinator" and entered.credited_minutes == 240
+    assert entered.manual_reason == "手机没电"
+    assert balance_minutes(people.member.id) == 240
+    with pytest.raises(Conflict):
+        enter_attendance(
+            people.coordinator,
+            shift,
+            people.member,
+            checked_in_at=START,
+            checked_out_at=END,
+            reason="again",
+            now=END,
+        )
+    with pytest.raises(ValidationFailed) as exc:
+        enter_attendance(
+            people.coordinator,
+            shift,
+            people.neighbour,
+            checked_in_at=END,
+            checked_out_at=START,
+            reason="",
+            now=END,
+        )
+    assert {"checked_out_at", "reason"} <= set(exc.value.fields)
+    with pytest.raises(NotAllowed):
+        enter_attendance(
+            people.far_coordinator,
+            shift,
+            people.neighbour,
+            checked_in_at=START,
+            checked_out_at=END,
+            reason="x",
+            now=END,
+        )
+
+
+def test_manual_entry_closes_an_open_attendance(people, tree, db):
+    shift = make_shift(tree.community, starts_at=START, hours=4)
+    make_signup(people.member, shift)
+    _scan(people.staff, shift, people.member, START)
+    enter_attendance(
+        people.coordinator,
+        shift,
+        people.member,
+        checked_in_at=START,
+        checked_out_at=START + timedelta(hours=2),
+        reason="扫码枪坏了",
+        now=END,
+    )
+    assert db.session.query(Attendance).one().credited_minutes == 120

@@ -1,0 +1,97 @@
+"""Twenty retries of one scan at once, and many writers on the ledger at once."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.factories import make_member, make_shift, make_signup, make_tree, qr_for
+from tests.shifts.test_concurrency import _run_in_threads
+from timebank.auth.models import Role
+from timebank.checkin.models import Attendance, Scan
+from timebank.checkin.services import record_scan
+from timebank.core.clock import utcnow
+from timebank.extensions import db
+from timebank.ledger import chain
+from timebank.ledger.models import LedgerEntry
+from timebank.ledger.services import adjust
+from timebank.members.models import Member
+from timebank.shifts.models import Shift
+
+pytestmark = pytest.mark.concurrency
+
+
+def test_the_same_scan_id_from_twenty_threads_gives_one_attendance(app, committed):
+    tree = make_tree()
+    now = utcnow()
+    shift = make_shift(tree.community, starts_at=now - timedelta(minutes=5))
+    member = make_member(tree.community)
+    staff = make_member(tree.community, roles=[(Role.STAFF, tree.community)])
+    make_signup(member, shift)
+    ids = (shift.id, staff.id)
+    payload, scan_id = qr_for(member, now), str(uuid.uuid4())
+    db.session.commit()
+
+    def work(i):
+        answer = record_scan(
+            db.session.get(Member, ids[1]),
+            db.session.get(Shift, ids[0]),
+            qr_payload=payload,
+            scan_id=scan_id,
+            scanned_at=now,
+        )
+        return answer.status, answer.body["action"], answer.body["attendance_id"]
+
+    outcomes, errors = _run_in_threads(app, 20, work)
+    assert errors == []
+    assert sorted(s for s, _, _ in outcomes) == [200] * 19 + [201]
+    assert {(a, i) for _, a, i in outcomes} == {("check_in", outcomes[0][2])}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Scan)) == 1
+
+
+def test_two_devices_scanning_one_member_at_once_check_in_once(app, committed):
+    tree = make_tree()
+    now = utcnow()
+    shift = make_shift(tree.community, starts_at=now - timedelta(minutes=5))
+    member = make_member(tree.community)
+    staff = make_member(tree.community, roles=[(Role.STAFF, tree.community)])
+    make_signup(member, shift)
+    ids = (shift.id, staff.id)
+    payload = qr_for(member, now)
+    db.session.commit()
+
+    def work(i):
+        return record_scan(
+            db.session.get(Member, ids[1]),
+            db.session.get(Shift, ids[0]),
+            qr_payload=payload,
+            scan_id=str(uuid.uuid4()),
+            scanned_at=now,
+        ).body["action"]
+
+    outcomes, errors = _run_in_threads(app, 6, work)
+    assert errors == []
+    assert sorted(outcomes) == ["check_in"] + ["duplicate"] * 5
+
+
+def test_many_ledger_writers_keep_the_chain_whole(app, committed):
+    tree = make_tree()
+    coordinator = make_member(tree.community, roles=[(Role.COORDINATOR, tree.community)])
+    members = [make_member(tree.community).id for _ in range(16)]
+    coordinator_id = coordinator.id
+    db.session.commit()
+
+    def work(i):
+        actor = db.session.get(Member, coordinator_id)
+        for k in range(5):
+            adjust(actor, db.session.get(Member, members[i]), minutes=k + 1, reason=f"t{i}")
+            db.session.commit()
+        return i
+
+    outcomes, errors = _run_in_threads(app, 16, work)
+    assert errors == []
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry)) == 80
+    result = chain.verify()
+    assert result.ok and result.entries == 80

@@ -1,0 +1,371 @@
+"""Scanning members in and out, manual attendance, and the review of auto-closed ones.
+
+A scan is applied once per client-made `scan_id`: the scan row is claimed first under a
+UNIQUE constraint (INSERT … ON CONFLICT DO NOTHING); a repeated id replays the stored
+answer. Deciding check-in, check-out or duplicate happens with the member's row locked,
+and check-out is a conditional UPDATE on the open attendance that credits the ledger only
+when it matched.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..auth.models import Role
+from ..auth.permissions import ensure_role
+from ..core.clock import utcnow
+from ..core.errors import ValidationFailed, check
+from ..core.settings import setting
+from ..core.validation import lat_lon
+from ..extensions import db
+from ..integrations.geo import distance_m
+from ..ledger.services import credit_service
+from ..members.models import Member, MemberStatus
+from ..shifts.models import Shift, Signup, SignupStatus
+from . import tokens
+from .credit import credited_minutes
+from .models import Attendance, Method, Scan
+
+log = logging.getLogger(__name__)
+
+#: Offline scans are accepted this late.
+MAX_LATE = timedelta(hours=24)
+#: A device clock this far ahead is tolerated.
+CLOCK_SKEW = timedelta(minutes=5)
+#: Scans further than this from the shift's times are refused.
+SHIFT_MARGIN = timedelta(hours=12)
+
+
+@dataclass
+class ScanAnswer:
+    status: int  # 201 applied, 200 a replay of a success, 422 refused
+    body: dict
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 400
+
+
+def qr_secrets() -> list[str]:
+    return [current_app.config["SECRET_KEY"], *current_app.config.get("SECRET_KEY_FALLBACKS", [])]
+
+
+def member_qr(member: Member, *, now: datetime | None = None) -> tuple[str, datetime]:
+    """The member's current QR payload and when it expires."""
+    return tokens.make_token(
+        member.id,
+        secret=current_app.config["SECRET_KEY"],
+        rotate_s=setting("QR_ROTATE_S"),
+        now=now or utcnow(),
+    )
+
+
+def _validate(scan_id, scanned_at, lat, lon, now):
+    errors: list = []
+    try:
+        scan_id = str(uuid.UUID(str(scan_id)))
+    except (TypeError, ValueError):
+        errors.append(("scan_id", _("Must be a UUID made by the scanner.")))
+    if scanned_at is None:
+        scanned_at = now
+    elif not isinstance(scanned_at, datetime) or scanned_at.tzinfo is None:
+        errors.append(("scanned_at", _("Give a date and time with its offset.")))
+    elif scanned_at > now + CLOCK_SKEW:
+        errors.append(("scanned_at", _("This time is in the future: check the device clock.")))
+    lat, lon = lat_lon(lat, lon, errors)
+    check(errors)
+    return scan_id, scanned_at, lat, lon
+
+
+def _claim(scan_id, shift, staff, scanned_at, lat, lon, now) -> int | None:
+    """Insert the scan row; None when this scan_id exists already."""
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(Scan)
+        .values(
+            scan_id=scan_id,
+            shift_id=shift.id,
+            staff_id=staff.id,
+            scanned_at=scanned_at,
+            received_at=now,
+            lat=lat,
+            lon=lon,
+        )
+        .on_conflict_do_nothing(index_elements=["scan_id"])
+        .returning(Scan.id)
+    )
+    return db.session.execute(stmt).scalar()
+
+
+def _replay(scan_id: str) -> ScanAnswer:
+    scan = db.session.scalars(
+        sa.select(Scan).where(Scan.scan_id == scan_id).execution_options(populate_existing=True)
+    ).one()
+    status = 200 if (scan.status_code or 201) < 400 else scan.status_code
+    return ScanAnswer(status, scan.response or {})
+
+
+def record_scan(
+    staff,
+    shift: Shift,
+    *,
+    qr_payload,
+    scan_id,
+    scanned_at=None,
+    lat=None,
+    lon=None,
+    override_reason=None,
+    now: datetime | None = None,
+) -> ScanAnswer:
+    """Apply one scan of a member's QR code at `shift` by `staff` (staff in scope).
+
+    Answers check_in, check_out (with the minutes credited) or duplicate; or refuses with
+    qr_invalid, qr_expired, scan_too_old, not_signed_up, outside_geofence, member_not_active
+    or shift_cancelled. Scans up to 24 h old (offline) are checked against their scan time.
+    """
+    now = now or utcnow()
+    scan_id, scanned_at, lat, lon = _validate(scan_id, scanned_at, lat, lon, now)
+    ensure_role(staff, Role.STAFF, shift.community)
+    scan_pk = _claim(scan_id, shift, staff, scanned_at, lat, lon, now)
+    if scan_pk is None:
+        return _replay(scan_id)
+    answer, member_id, attendance_id = _decide(
+        staff, shift, qr_payload, scanned_at, lat, lon, (override_reason or "").strip()[:255], now
+    )
+    db.session.execute(
+        sa.update(Scan)
+        .where(Scan.id == scan_pk)
+        .values(
+            outcome=answer.body.get("action") or answer.body["error"]["code"],
+            status_code=answer.status,
+            response=answer.body,
+            member_id=member_id,
+            attendance_id=attendance_id,
+        )
+    )
+    log.info(
+        "scan %s at shift %s by %s: %s",
+        scan_id,
+        shift.id,
+        staff.id,
+        answer.body.get("action") or answer.body["error"]["code"],
+    )
+    return answer
+
+
+def _refuse(code: str, message: str, member: Member | None = None) -> ScanAnswer:
+    body = {"error": {"code": code, "message": message}}
+    if member is not None:
+        body["member"] = {"id": member.id, "name": member.name}
+    return ScanAnswer(422, body)
+
+
+def _decide(staff, shift, qr_payload, scanned_at, lat, lon, override_reason, now):
+    if scanned_at < now - MAX_LATE:
+        return _refuse("scan_too_old", _("Scans are accepted up to 24 hours late.")), None, None
+    checked = tokens.check_token(
+        qr_payload, secrets=qr_secrets(), rotate_s=setting("QR_ROTATE_S"), at=scanned_at
+    )
+    if checked.error == "qr_invalid":
+        return _refuse("qr_invalid", _("This is not a valid member code.")), None, None
+    if checked.error == "qr_expired":
+        return (
+            _refuse(
+                "qr_expired",
+                _("This code has expired: ask the member to show the live code on their phone."),
+            ),
+            None,
+            None,
+        )
+    member = db.session.get(Member, checked.member_id)
+    if member is None or member.status != MemberStatus.ACTIVE:
+        return _refuse("member_not_active", _("This member is not active.")), None, None
+    if shift.is_cancelled:
+        return _refuse("shift_cancelled", _("This shift is cancelled."), member), member.id, None
+    if not (shift.starts_at - SHIFT_MARGIN <= scanned_at <= shift.ends_at + SHIFT_MARGIN):
+        return (
+            _refuse("scan_outside_shift", _("This scan is far from the shift's time."), member),
+            member.id,
+            None,
+        )
+    flagged = False
+    if lat is not None and shift.checkpoint is not None:
+        cp = shift.checkpoint
+        metres = distance_m((lat, lon), (cp.lat, cp.lon))
+        if metres > cp.radius_m:
+            if not override_reason:
+                return (
+                    _refuse(
+                        "outside_geofence",
+                        _(
+                            "The scanner is %(m)s m from %(name)s (allowed: %(r)s m). Give a reason "
+                            "to override.",
+                            m=int(metres),
+                            name=cp.name,
+                            r=cp.radius_m,
+                        ),
+                        member,
+                    ),
+                    member.id,
+                    None,
+                )
+            flagged = True
+    answer, attendance_id = _attend(staff, shift, member, scanned_at, now, flagged, override_reason)
+    return answer, member.id, attendance_id
+
+
+def _lock_member(member_id: int) -> None:
+    db.session.execute(sa.select(Member.id).where(Member.id == member_id).with_for_update())
+
+
+def _find_attendance(member_id: int, shift_id: int) -> Attendance | None:
+    return db.session.scalars(
+        sa.select(Attendance)
+        .where(Attendance.member_id == member_id, Attendance.shift_id == shift_id)
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def _admit(shift: Shift, member: Member, now) -> bool:
+    """A confirmed sign-up, or a walk-in given a free place."""
+    signup = db.session.scalar(
+        sa.select(Signup).where(Signup.shift_id == shift.id, Signup.member_id == member.id)
+    )
+    if signup is not None and signup.status == SignupStatus.CONFIRMED:
+        return True
+    if not shift.walk_ins:
+        return False
+    claimed = (
+        db.session.execute(
+            sa.update(Shift)
+            .where(Shift.id == shift.id, Shift.taken < Shift.capacity)
+            .values(taken=Shift.taken + 1)
+        ).rowcount
+        == 1
+    )
+    if not claimed:
+        return False
+    if signup is None:
+        signup = Signup(shift_id=shift.id, member_id=member.id, queued_at=now)
+        db.session.add(signup)
+    signup.status, signup.confirmed_at, signup.is_walk_in = SignupStatus.CONFIRMED, now, True
+    db.session.flush()
+    return True
+
+
+def _body(action, member, attendance) -> dict:
+    return {
+        "action": action,
+        "member": {"id": member.id, "name": member.name},
+        "attendance_id": attendance.id,
+        "checked_in_at": attendance.checked_in_at.isoformat(),
+        "checked_out_at": (
+            attendance.checked_out_at.isoformat() if attendance.checked_out_at else None
+        ),
+        "credited_minutes": attendance.credited_minutes if action == "check_out" else None,
+    }
+
+
+def _attend(staff, shift, member, at, now, flagged, override_reason):
+    _lock_member(member.id)
+    method = Method.OFFLINE_SCAN if now - at > timedelta(minutes=1) else Method.SCAN
+    duplicate = timedelta(seconds=setting("SCAN_DUPLICATE_S"))
+    attendance = _find_attendance(member.id, shift.id)
+    if attendance is None:
+        if not _admit(shift, member, now):
+            return _refuse(
+                "not_signed_up",
+                _("%(name)s is not signed up for this shift.", name=member.name),
+                member,
+            ), None
+        attendance = Attendance(
+            member_id=member.id,
+            shift_id=shift.id,
+            checked_in_at=at,
+            check_in_method=method,
+            checked_in_by_id=staff.id,
+            outside_geofence_override=flagged,
+            override_reason=override_reason if flagged else None,
+            created_at=now,
+        )
+        db.session.add(attendance)
+        db.session.flush()
+        return ScanAnswer(201, _body("check_in", member, attendance)), attendance.id
+    if flagged:
+        attendance.outside_geofence_override = True
+        attendance.override_reason = override_reason
+    if not attendance.is_open or abs(at - attendance.checked_in_at) < duplicate:
+        return ScanAnswer(201, _body("duplicate", member, attendance)), attendance.id
+    if at > attendance.checked_in_at:
+        close_attendance(attendance, at, method=method, by=staff, now=now)
+        return ScanAnswer(201, _body("check_out", member, attendance)), attendance.id
+    # An earlier scan arriving late (offline, out of order): it was the check-in, and the
+    # scan recorded first was the check-out.
+    checked_out = attendance.checked_in_at
+    attendance.checked_in_at, attendance.check_in_method = at, method
+    close_attendance(attendance, checked_out, method=attendance.check_in_method, by=staff, now=now)
+    return ScanAnswer(201, _body("check_in", member, attendance)), attendance.id
+
+
+def close_attendance(
+    attendance: Attendance, at: datetime, *, method, by=None, now, auto=False
+) -> bool:
+    """Close an open attendance at `at` and credit the ledger; False if it was closed
+    already (a conditional UPDATE: two closers never both credit)."""
+    shift = attendance.shift
+    minutes = credited_minutes(
+        shift.starts_at,
+        shift.ends_at,
+        attendance.checked_in_at,
+        at,
+        grace_before_min=setting("GRACE_BEFORE_MIN"),
+        grace_after_min=setting("GRACE_AFTER_MIN"),
+    )
+    if not shift.counts_as_service:
+        minutes = 0
+    matched = (
+        db.session.execute(
+            sa.update(Attendance)
+            .where(Attendance.id == attendance.id, Attendance.checked_out_at.is_(None))
+            .values(
+                checked_in_at=attendance.checked_in_at,
+                check_in_method=str(attendance.check_in_method),
+                checked_out_at=at,
+                check_out_method=str(method),
+                checked_out_by_id=by.id if by else None,
+                credited_minutes=minutes,
+                auto_closed=auto,
+                review="pending" if auto else None,
+            )
+        ).rowcount
+        == 1
+    )
+    db.session.refresh(attendance)
+    if matched:
+        credit_service(attendance, actor=by, now=now)
+    return matched
+
+
+def validate_manual(shift, checked_in_at, checked_out_at, reason):
+    errors: list = []
+    for field, value in (("checked_in_at", checked_in_at), ("checked_out_at", checked_out_at)):
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            errors.append((field, _("Give a date and time.")))
+    if not errors and checked_out_at <= checked_in_at:
+        errors.append(("checked_out_at", _("The end must be after the start.")))
+    if not errors and not (
+        shift.starts_at - SHIFT_MARGIN <= checked_in_at
+        and checked_out_at <= shift.ends_at + SHIFT_MARGIN
+    ):
+        errors.append(("checked_in_at", _("These times are far from the shift's.")))
+    if not (reason or "").strip():
+        errors.append(("reason", _("Give a reason.")))
+    if errors:
+        raise ValidationFailed(errors)

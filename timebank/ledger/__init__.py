@@ -1,0 +1,1 @@
+"""The time bank: an append-only ledger of minutes with a hash chain over every entry."""

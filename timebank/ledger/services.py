@@ -1,0 +1,178 @@
+"""Writing the time bank: service credits, adjustments, reversals, corrections."""
+
+import logging
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..audit.services import record
+from ..auth.models import Role
+from ..auth.permissions import ensure_role
+from ..core.clock import utcnow
+from ..core.errors import Conflict, NotFound, RuleViolation, check
+from ..core.validation import required_text
+from ..extensions import db
+from ..members.models import Member
+from . import chain
+from .models import EntryKind, LedgerEntry
+
+log = logging.getLogger(__name__)
+
+#: The largest single adjustment, either way: a month of round-the-clock duty.
+MAX_ADJUSTMENT = 31 * 24 * 60
+
+
+def _new_entry(
+    member: Member,
+    *,
+    kind: EntryKind,
+    minutes: int,
+    reason=None,
+    actor=None,
+    shift_id=None,
+    attendance_id=None,
+    reverses_id=None,
+    source_key=None,
+    now: datetime,
+) -> LedgerEntry:
+    entry = LedgerEntry(
+        member_id=member.id,
+        kind=str(kind),
+        minutes=int(minutes),
+        reason=reason,
+        shift_id=shift_id,
+        attendance_id=attendance_id,
+        reverses_id=reverses_id,
+        community_id=member.community_id,
+        source_key=source_key,
+        created_by_id=actor.id if actor is not None else None,
+        created_at=now,
+    )
+    chain.append(entry)
+    log.info(
+        "ledger %s %s %+d min for member %s (entry %s)",
+        kind,
+        source_key or "",
+        entry.minutes,
+        member.id,
+        entry.id,
+    )
+    return entry
+
+
+def find_by_source(source_key: str) -> LedgerEntry | None:
+    return db.session.scalar(sa.select(LedgerEntry).where(LedgerEntry.source_key == source_key))
+
+
+def credit_service(attendance, *, actor=None, now: datetime | None = None) -> LedgerEntry:
+    """The `service` entry of a closed attendance (0 minutes when the shift does not count
+    as service). Once per attendance: a repeated call returns the first entry."""
+    source_key = f"attendance:{attendance.id}"
+    existing = find_by_source(source_key)
+    if existing is not None:
+        return existing
+    shift = attendance.shift
+    minutes = attendance.credited_minutes if shift.counts_as_service else 0
+    reason = None if shift.counts_as_service else "not counted as service"
+    return _new_entry(
+        attendance.member,
+        kind=EntryKind.SERVICE,
+        minutes=minutes or 0,
+        reason=reason,
+        actor=actor,
+        shift_id=shift.id,
+        attendance_id=attendance.id,
+        source_key=source_key,
+        now=now or utcnow(),
+    )
+
+
+def _minutes(errors, value, *, allow_zero=False) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors.append(("minutes", _l("Give whole minutes.")))
+        return None
+    if (value == 0 and not allow_zero) or abs(value) > MAX_ADJUSTMENT:
+        errors.append(("minutes", _l("Between -%(n)s and %(n)s minutes, not 0.", n=MAX_ADJUSTMENT)))
+        return None
+    return value
+
+
+def adjust(
+    actor, member: Member, *, minutes, reason, shift_id=None, now: datetime | None = None
+) -> LedgerEntry:
+    """A coordinator's adjustment of a member's balance; a reason is required. Audited."""
+    ensure_role(actor, Role.COORDINATOR, member.community)
+    errors: list = []
+    minutes = _minutes(errors, minutes)
+    reason, err = required_text(reason, 255)
+    if err:
+        errors.append(("reason", err))
+    check(errors)
+    now = now or utcnow()
+    entry = _new_entry(
+        member,
+        kind=EntryKind.ADJUSTMENT,
+        minutes=minutes,
+        reason=reason,
+        actor=actor,
+        shift_id=shift_id,
+        now=now,
+    )
+    record(
+        actor,
+        "ledger.adjust",
+        entry,
+        unit_id=member.community_id,
+        now=now,
+        details={"member_id": member.id, "minutes": minutes, "reason": reason},
+    )
+    return entry
+
+
+def reverse(actor, entry: LedgerEntry, *, reason, now: datetime | None = None) -> LedgerEntry:
+    """Undo an entry with a new `reversal` entry of the opposite minutes. An entry is
+    reversed at most once, and a reversal itself cannot be reversed. Audited."""
+    member = entry.member
+    ensure_role(actor, Role.COORDINATOR, member.community)
+    reason, err = required_text(reason, 255)
+    check([("reason", err)] if err else [])
+    if entry.kind == EntryKind.REVERSAL:
+        raise RuleViolation(
+            "cannot_reverse_reversal",
+            _l("A reversal cannot be reversed; make an adjustment instead."),
+        )
+    if db.session.scalar(sa.select(LedgerEntry.id).where(LedgerEntry.reverses_id == entry.id)):
+        raise Conflict("already_reversed", _l("This entry has been reversed already."))
+    now = now or utcnow()
+    try:
+        with db.session.begin_nested():
+            reversal = _new_entry(
+                member,
+                kind=EntryKind.REVERSAL,
+                minutes=-entry.minutes,
+                reason=reason,
+                actor=actor,
+                shift_id=entry.shift_id,
+                attendance_id=entry.attendance_id,
+                reverses_id=entry.id,
+                now=now,
+            )
+    except sa.exc.IntegrityError:
+        raise Conflict("already_reversed", _l("This entry has been reversed already.")) from None
+    record(
+        actor,
+        "ledger.reverse",
+        reversal,
+        unit_id=member.community_id,
+        now=now,
+        details={"reverses": entry.id, "minutes": reversal.minutes, "reason": reason},
+    )
+    return reversal
+
+
+def get_entry(entry_id: int) -> LedgerEntry:
+    entry = db.session.get(LedgerEntry, entry_id)
+    if entry is None:
+        raise NotFound("entry_not_found")
+    return entry
