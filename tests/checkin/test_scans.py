@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.factories import make_checkpoint, make_member, make_shift, make_signup, qr_for
+from tests.factories import make_checkpoint, make_shift, make_signup, qr_for
 from timebank.checkin.models import Attendance
 from timebank.checkin.services import record_scan
 from timebank.core.errors import NotAllowed, ValidationFailed

@@ -79,9 +79,8 @@ def test_chain_links_every_entry_and_verifies(people, db):
 def test_the_database_refuses_to_change_or_delete_entries(people, db):
     adjust(people.coordinator, people.member, minutes=10, reason="a", now=NOW)
     for statement in ("UPDATE ledger_entries SET minutes = 600", "DELETE FROM ledger_entries"):
-        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
-            with db.session.begin_nested():
-                db.session.execute(sa.text(statement))
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.session.begin_nested():
+            db.session.execute(sa.text(statement))
 
 
 def _tamper(db, statement):

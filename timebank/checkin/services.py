@@ -205,8 +205,8 @@ def _decide(staff, shift, qr_payload, scanned_at, lat, lon, override_reason, now
                     _refuse(
                         "outside_geofence",
                         _(
-                            "The scanner is %(m)s m from %(name)s (allowed: %(r)s m). Give a reason "
-                            "to override.",
+                            "The scanner is %(m)s m from %(name)s (allowed: %(r)s m). "
+                            "Give a reason to override.",
                             m=int(metres),
                             name=cp.name,
                             r=cp.radius_m,

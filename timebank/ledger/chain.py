@@ -9,6 +9,7 @@ and the chain never forks.
 import hashlib
 import json
 from dataclasses import dataclass
+
 import sqlalchemy as sa
 
 from ..core.clock import as_utc
