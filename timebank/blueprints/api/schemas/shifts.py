@@ -131,6 +131,7 @@ class RosterRowSchema(Schema):
     phone = fields.String()
     status = fields.String()
     queued_at = fields.AwareDateTime()
+    is_walk_in = fields.Boolean()
     checked_in_at = fields.AwareDateTime(allow_none=True)
     checked_out_at = fields.AwareDateTime(allow_none=True)
     credited_minutes = fields.Integer(allow_none=True)
