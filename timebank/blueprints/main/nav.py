@@ -1,6 +1,6 @@
 """The navigation each role sees: only what they can do."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import request, url_for
 from flask_babel import lazy_gettext as _l
@@ -28,28 +28,47 @@ class NavItem:
         return request.endpoint == self.endpoint
 
 
-def nav_items(actor) -> list[NavItem]:
+@dataclass
+class NavGroup:
+    """A dropdown of items (the management pages of a role)."""
+
+    label: object
+    icon: str
+    items: list = field(default_factory=list)
+
+    @property
+    def badge(self) -> int:
+        return sum(i.badge for i in self.items)
+
+    @property
+    def active(self) -> bool:
+        return any(i.active for i in self.items)
+
+
+def nav_items(actor) -> list:
+    """Top-level items for everyone signed in, then one dropdown per role held."""
     if not actor.is_authenticated:
         return []
-    items = [
+    items: list = [
         NavItem(_l("Home"), "main.index", "house"),
         NavItem(_l("Shifts"), "shifts.board", "calendar3"),
         NavItem(_l("My shifts"), "shifts.mine", "calendar-check"),
-        NavItem(_l("My profile"), "members.me", "person"),
     ]
     if has_role(actor, Role.COORDINATOR):
-        items += [
-            NavItem(_l("Checkpoints"), "shifts.checkpoints", "geo-alt"),
+        items.append(NavGroup(_l("Community"), "people", [
+            NavItem(_l("Approvals"), "members.pending", "person-check",
+                    badge=count_pending(actor)),
             NavItem(_l("Members"), "members.list", "people"),
-            NavItem(_l("Approvals"), "members.pending", "person-check", badge=count_pending(actor)),
             NavItem(_l("Transfers"), "members.transfers", "arrow-left-right"),
-        ]
+            NavItem(_l("Checkpoints"), "shifts.checkpoints", "geo-alt"),
+            NavItem(_l("Publish shifts"), "shifts.new", "plus-square"),
+        ]))
     if has_role(actor, Role.ORGANISER):
-        items += [
+        items.append(NavGroup(_l("District"), "diagram-3", [
             NavItem(_l("Organisation"), "units.index", "diagram-3"),
             NavItem(_l("Roles"), "admin.roles", "shield-lock"),
             NavItem(_l("Audit log"), "admin.audit", "journal-text"),
-        ]
+        ]))
     return items
 
 
