@@ -1,94 +1,63 @@
-"""Benchmarks of the time bank's pages on a freshly seeded database.
+"""Benchmarks of the time bank on a freshly seeded database.
 
     python -m bench.run members --members 20000 [--database-url URL]
+    python -m bench.run shifts --members 100000 --shifts 50000 [--database-url URL]
 
-Builds a fresh database (SQLite in a temporary directory unless --database-url names a
-PostgreSQL database, which is created and dropped here), seeds the Nansha-shaped demo tree
-with N members, then times the member pages twice: in-process with Flask's test client, and
-over HTTP against `gunicorn -w 1 wsgi:app`, whose worker's peak RSS (VmHWM) is reported.
+Each builds a fresh database (SQLite in a temporary directory unless --database-url names a
+PostgreSQL database, which is created and dropped here) and seeds the Nansha-shaped demo tree.
+`members` seeds N members, then times the member pages twice: in-process with Flask's test
+client, and over HTTP against `gunicorn -w 1 wsgi:app`, whose worker's peak RSS (VmHWM) is
+reported. `shifts` (bench/shifts.py) adds checkpoints, shifts and sign-ups, then times the
+board query, the board page and one sign-up, and signs up many members for one shift at once.
 See bench/README.md.
 """
 
 import argparse
-import http.cookiejar
-import json
 import os
 import platform
 import random
 import re
-import secrets
 import signal
 import socket
-import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
-import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
+from .common import (
+    ROOT,
+    FlaskClientPages,
+    HttpPages,
+    Timing,
+    analyze,
+    configure_environment,
+    database_version,
+    fresh_database,
+    print_facts,
+    print_timings,
+    sign_in,
+    time_requests,
+    write_results,
+)
+
 #: The district organiser of the demo data: sees every member, as a coordinator would.
 ORGANISER_PHONE = "13800000002"
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 TARGET_MEDIAN_MS = 50.0
 
 
 # --- the database -------------------------------------------------------------------------
 
 
-@contextmanager
-def fresh_database(url: str | None, keep: bool) -> Iterator[str]:
-    """Yield the URL of an empty database: a temporary SQLite file, or a new PostgreSQL one."""
-    if url is None:
-        with tempfile.TemporaryDirectory(prefix="tb-bench-") as tmp:
-            yield "sqlite:///" + str(Path(tmp) / "bench.sqlite3")
-        return
-    parsed = sa.engine.make_url(url)
-    if not parsed.get_backend_name().startswith("postgresql"):
-        raise SystemExit("--database-url: only postgresql URLs (SQLite is the default)")
-    name = parsed.database or ""
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise SystemExit(f"--database-url: a plain database name please, not {name!r}")
-    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-
-    def _run(sql: str) -> None:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(sql)
-
-    _run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    _run(f"CREATE DATABASE {name}")
-    try:
-        yield url
-    finally:
-        if not keep:
-            _run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
-
-
-def configure_environment(database_url: str) -> None:
-    """Production settings, pointed at the bench database (read by create_app and gunicorn)."""
-    os.environ.update(
-        DATABASE_URL=database_url,
-        RATELIMIT_ENABLED="false",
-        TIMEBANK_SCHEDULER="off",
-        SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_hex(32),
-        LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"),
-    )
-
-
-def build(members: int, analyze: bool = True):
+def build(members: int, analyze_after: bool = True):
     """create_all and the demo seed on the bench database; returns (app, seconds, ids).
 
     ANALYZE afterwards gives the planner statistics, as PostgreSQL's autovacuum would
@@ -105,125 +74,14 @@ def build(members: int, analyze: bool = True):
         db.create_all()
         seed_demo(members=members)
         db.session.commit()
-        if analyze:
-            with db.engine.connect() as conn:
-                conn.exec_driver_sql("ANALYZE")
-                conn.commit()
+        if analyze_after:
+            analyze(db)
         ids = list(db.session.scalars(sa.select(Member.id).order_by(Member.id)))
         db.session.remove()
     return app, time.perf_counter() - started, ids
 
 
-def database_version(app) -> str:
-    from timebank.extensions import db
-
-    with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            return f"SQLite {sqlite3.sqlite_version}"
-        version = db.session.scalar(sa.text("SHOW server_version"))
-        db.session.remove()
-        return f"PostgreSQL {version}"
-
-
-# --- two ways to ask for a page -----------------------------------------------------------
-
-
-class FlaskClientPages:
-    """Pages from the app in this process, through Flask's test client."""
-
-    label = "in-process (Flask test client)"
-
-    def __init__(self, app):
-        self.client = app.test_client()
-
-    def get(self, path: str) -> tuple[int, str]:
-        response = self.client.get(path)
-        return response.status_code, response.get_data(as_text=True)
-
-    def post(self, path: str, data: dict) -> int:
-        return self.client.post(path, data=data).status_code
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # a 3xx comes back as an HTTPError with its status
-
-
-class HttpPages:
-    """Pages over HTTP with urllib and a cookie jar (no third-party client)."""
-
-    label = "gunicorn -w 1, over HTTP"
-
-    def __init__(self, base_url: str):
-        self.base = base_url
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirects()
-        )
-
-    def _open(self, request) -> tuple[int, str]:
-        try:
-            with self.opener.open(request, timeout=30) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode(errors="replace")
-
-    def get(self, path: str) -> tuple[int, str]:
-        return self._open(urllib.request.Request(self.base + path))
-
-    def post(self, path: str, data: dict) -> int:
-        body = urllib.parse.urlencode(data).encode()
-        return self._open(urllib.request.Request(self.base + path, data=body))[0]
-
-
-def sign_in(pages, phone: str, password: str) -> None:
-    """Through the real login form, with its CSRF token."""
-    status, html = pages.get("/login")
-    match = CSRF_RE.search(html)
-    if status != 200 or not match:
-        raise SystemExit(f"login form: status {status}, csrf token found: {bool(match)}")
-    status = pages.post(
-        "/login", {"csrf_token": match.group(1), "phone": phone, "password": password}
-    )
-    if status != 302 or pages.get("/members/")[0] != 200:
-        raise SystemExit(f"could not sign in as {phone} (login answered {status})")
-
-
-# --- timing -------------------------------------------------------------------------------
-
-
-@dataclass
-class Timing:
-    name: str
-    count: int
-    errors: int
-    median_ms: float
-    p95_ms: float
-    mean_ms: float
-    max_ms: float
-
-
-def time_requests(
-    pages, name: str, next_path: Callable[[], str], *, warmup: int, count: int
-) -> Timing:
-    """`warmup` untimed requests, then `count` timed ones; a non-200 answer is an error."""
-    for _ in range(warmup):
-        pages.get(next_path())
-    samples, errors = [], 0
-    for _ in range(count):
-        path = next_path()
-        started = time.perf_counter()
-        status, _body = pages.get(path)
-        samples.append((time.perf_counter() - started) * 1000)
-        errors += status != 200
-    return Timing(
-        name=name,
-        count=count,
-        errors=errors,
-        median_ms=statistics.median(samples),
-        p95_ms=statistics.quantiles(samples, n=100, method="inclusive")[94],
-        mean_ms=statistics.fmean(samples),
-        max_ms=max(samples),
-    )
+# --- the member pages ---------------------------------------------------------------------
 
 
 def member_scenarios(ids: list[int], seed: int) -> list[tuple[str, Callable[[], str]]]:
@@ -322,28 +180,10 @@ def _wait_until_up(proc, base: str, log_path: Path, timeout: float = 60) -> None
 # --- the report ---------------------------------------------------------------------------
 
 
-def _pad(text: str, width: int) -> str:
-    """Left-justify for a terminal, where a Chinese character takes two columns."""
-    wide = sum(unicodedata.east_asian_width(ch) in "WF" for ch in text)
-    return text + " " * max(width - len(text) - wide, 0)
-
-
 def print_report(title: str, facts: dict, runs: dict[str, list[Timing]], memory) -> None:
-    print()
-    print(title)
-    for key, value in facts.items():
-        print(f"  {key:<22} {value}")
-    header = f"{'request':<28} {'n':>5} {'err':>4} {'median':>9} {'p95':>9} {'mean':>9} {'max':>9}"
+    print_facts(title, facts)
     for label, timings in runs.items():
-        print()
-        print(label)
-        print(header)
-        print("-" * len(header))
-        for t in timings:
-            print(
-                f"{_pad(t.name, 28)} {t.count:>5} {t.errors:>4} {t.median_ms:>7.1f}ms "
-                f"{t.p95_ms:>7.1f}ms {t.mean_ms:>7.1f}ms {t.max_ms:>7.1f}ms"
-            )
+        print_timings(label, timings)
     if memory:
         print()
         print(
@@ -362,7 +202,7 @@ def print_report(title: str, facts: dict, runs: dict[str, list[Timing]], memory)
 def run_members(args) -> None:
     with fresh_database(args.database_url, args.keep) as url:
         configure_environment(url)
-        app, seed_s, ids = build(args.members, analyze=not args.no_analyze)
+        app, seed_s, ids = build(args.members, analyze_after=not args.no_analyze)
         facts = {
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "database": database_version(app),
@@ -387,23 +227,20 @@ def run_members(args) -> None:
                 memory = memory_kib(worker)
         print_report(f"Members pages, {facts['database']}", facts, runs, memory)
         if args.output:
-            RESULTS.mkdir(parents=True, exist_ok=True)
-            path = RESULTS / args.output
-            path.write_text(
-                json.dumps(
-                    {
-                        "facts": facts,
-                        "memory_kib": memory,
-                        "runs": {k: [asdict(t) for t in v] for k, v in runs.items()},
-                    },
-                    ensure_ascii=False,
-                    indent=2,
-                )
+            path = write_results(
+                args.output,
+                {
+                    "facts": facts,
+                    "memory_kib": memory,
+                    "runs": {k: [asdict(t) for t in v] for k, v in runs.items()},
+                },
             )
             print(f"written to {path}")
 
 
 def main(argv: list[str] | None = None) -> None:
+    from . import shifts
+
     parser = argparse.ArgumentParser(
         prog="python -m bench.run",
         description=__doc__,
@@ -425,6 +262,7 @@ def main(argv: list[str] | None = None) -> None:
     members.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
     members.add_argument("--output", help="also write JSON to bench/results/<name>")
     members.set_defaults(func=run_members)
+    shifts.add_parser(sub)
     args = parser.parse_args(argv)
     args.func(args)
 
