@@ -140,3 +140,21 @@ def test_balance_is_the_sum_of_entries(tree, people):
     adjust(people.coordinator, other, minutes=5, reason="c", now=NOW)
     assert balance_minutes(people.member.id) == 70
     assert balance_minutes(other.id) == 5
+
+
+def test_append_many_continues_the_chain(people, db):
+    adjust(people.coordinator, people.member, minutes=10, reason="a", now=NOW)
+    entries = [
+        LedgerEntry(
+            member_id=people.member.id,
+            kind="service",
+            minutes=m,
+            created_at=NOW + timedelta(minutes=m),
+        )
+        for m in (30, 60, 90)
+    ]
+    chain.append_many(entries)
+    adjust(people.coordinator, people.member, minutes=5, reason="b", now=NOW)
+    result = chain.verify()
+    assert result.ok and result.entries == 5
+    assert balance_minutes(people.member.id) == 195

@@ -78,6 +78,25 @@ def append(entry: LedgerEntry) -> LedgerEntry:
     return entry
 
 
+def append_many(entries: list[LedgerEntry]) -> list[LedgerEntry]:
+    """Append many entries in one go (bulk loads: imports, demo history): one head lock,
+    hashes chained in order, one multi-row insert."""
+    if not entries:
+        return entries
+    head = _lock_head()
+    prev, next_id = head.last_hash, head.last_id + 1
+    rows = []
+    for entry in entries:
+        entry.id, entry.prev_hash = next_id, prev
+        entry.entry_hash = prev = entry_hash(prev, entry)
+        next_id += 1
+        rows.append({c.key: getattr(entry, c.key) for c in LedgerEntry.__table__.columns})
+    db.session.execute(sa.insert(LedgerEntry), rows)
+    head.last_id, head.last_hash = next_id - 1, prev
+    db.session.flush()
+    return entries
+
+
 @dataclass
 class Verification:
     ok: bool

@@ -21,6 +21,8 @@ from . import bp
 from .forms import BoardFilterForm
 
 BOARD_DAYS = 7
+#: Cards on one board page; narrower filters show the rest.
+BOARD_LIMIT = 60
 
 
 @bp.route("/shifts/")
@@ -43,11 +45,15 @@ def board():
         starts_before=end,
         skills=current_user.skills if form.mine.data else None,
         first_community_id=current_user.community_id,
+        limit=BOARD_LIMIT + 1,
     )
+    more = len(rows) > BOARD_LIMIT
+    rows = rows[:BOARD_LIMIT]
     mine = queries.signups_by_shift(current_user.id, [r.shift.id for r in rows])
     return render_template(
         "shifts/board.html",
         rows=rows,
+        more=more,
         mine=mine,
         form=form,
         day=day,
