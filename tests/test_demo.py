@@ -33,6 +33,12 @@ def test_seed_demo_builds_nansha_shape(db):
     assert over == 0
     confirmed = db.session.scalar(sa.select(sa.func.count()).select_from(Signup))
     assert confirmed == db.session.scalar(sa.select(sa.func.sum(Shift.taken)))
+    from timebank.ledger import chain
+    from timebank.ledger.models import LedgerEntry
+
+    entries = db.session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry))
+    assert entries > 100  # three weeks of history, credited
+    assert chain.verify().ok
     roles = {r for (r,) in db.session.execute(sa.select(RoleAssignment.role))}
     assert roles == {r.value for r in Role}
     assert seed_demo(members=50) is False  # only once

@@ -19,6 +19,7 @@ from ..units.models import Level, Unit
 from ..units.queries import find_root
 from ..units.services import import_units
 from .names import WORKPLACES, community_name, person_name
+from .seed_history import seed_history
 from .seed_shifts import seed_checkpoints, seed_shifts, seed_signups
 
 log = logging.getLogger(__name__)
@@ -205,5 +206,6 @@ def seed_demo(members: int = 1000, seed: int = 2022) -> bool:
     checkpoints = seed_checkpoints(rng)
     shifts = seed_shifts(rng, checkpoints)
     seed_signups(rng, shifts)
+    seed_history(rng)
     log.info("demo data seeded with %s members", members)
     return True
