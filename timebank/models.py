@@ -6,6 +6,7 @@ from .checkin.models import Attendance, Scan  # noqa: F401
 from .core.lease import Lease  # noqa: F401
 from .ledger.models import Correction, LedgerEntry, LedgerHead  # noqa: F401
 from .members.models import Member, Transfer  # noqa: F401
+from .mobilisation.models import Callout, Invitation  # noqa: F401
 from .notifications.models import Notification, OutboxMessage  # noqa: F401
 from .shifts.models import Checkpoint, Shift, Signup  # noqa: F401
 from .units.models import Unit  # noqa: F401

@@ -33,10 +33,17 @@ HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 def all_jobs() -> list:
     from .auth import jobs as auth_jobs
     from .checkin import jobs as checkin_jobs
+    from .mobilisation import jobs as mobilisation_jobs
     from .notifications import jobs as notification_jobs
     from .shifts import jobs as shift_jobs
 
-    return [*auth_jobs.JOBS, *shift_jobs.JOBS, *checkin_jobs.JOBS, *notification_jobs.JOBS]
+    return [
+        *auth_jobs.JOBS,
+        *shift_jobs.JOBS,
+        *checkin_jobs.JOBS,
+        *mobilisation_jobs.JOBS,
+        *notification_jobs.JOBS,
+    ]
 
 
 def run_job(app, fn, holder: str = HOLDER) -> int | None:
@@ -64,6 +71,8 @@ def run_job(app, fn, holder: str = HOLDER) -> int | None:
 def build(app, *, blocking: bool = False):
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     for fn, seconds in all_jobs():
+        if isinstance(seconds, str):  # a setting's name, e.g. "CALLOUT_TICK_S"
+            seconds = app.config[seconds]
         scheduler.add_job(
             run_job,
             "interval",

@@ -246,6 +246,21 @@ def mark_all_read(actor: Member, *, now: datetime | None = None) -> int:
     return result.rowcount
 
 
+def mark_read_about(member_id: int, link: str, *, now: datetime | None = None) -> int:
+    """Mark the member's unread notifications pointing at `link` read: the thing they were
+    about has been dealt with (an answered call-out stops showing as urgent)."""
+    result = db.session.execute(
+        sa.update(Notification)
+        .where(
+            Notification.member_id == member_id,
+            Notification.link == link,
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=now or utcnow())
+    )
+    return result.rowcount
+
+
 # The outbox -------------------------------------------------------------------------------
 
 

@@ -1,0 +1,436 @@
+"""Raising a call-out, answering it, waves, filling, teams and closing (SPEC 3.4).
+
+Every change to a call-out first locks its row (FOR UPDATE on PostgreSQL; SQLite's single
+writer serialises), so a decline's top-up and a scheduler tick never invite the same member
+twice. Acceptances claim a place with a conditional UPDATE (`accepted < needed`) backed by a
+CHECK, so concurrent accepts never pass the head-count.
+"""
+
+import logging
+import math
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..audit.services import record
+from ..auth.models import Role
+from ..auth.permissions import ensure_role
+from ..core.clock import utcnow
+from ..core.errors import Conflict
+from ..core.settings import setting
+from ..extensions import db
+from ..shifts.models import Shift, ShiftKind, Signup, SignupStatus
+from .candidates import find_candidates
+from .models import Callout, CalloutStatus, Invitation, InvitationStatus
+from .teams import form_teams
+from .validation import validate_callout
+
+log = logging.getLogger(__name__)
+
+#: An emergency shift without an end runs this long.
+DEFAULT_LENGTH = timedelta(hours=4)
+
+
+def lock(callout_id: int) -> Callout:
+    return db.session.scalars(
+        sa.select(Callout)
+        .where(Callout.id == callout_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def raise_callout(actor, *, now: datetime | None = None, **fields) -> Callout:
+    """Create a call-out and its emergency shift, and send the first wave at once.
+
+    Organisers and coordinators, for a unit in their scope (default: their own community).
+    """
+    now = now or utcnow()
+    data, unit = validate_callout(actor, fields, now)
+    ensure_role(actor, Role.COORDINATOR, unit)
+    callout = Callout(**data, unit_id=unit.id, raised_by_id=actor.id, created_at=now)
+    db.session.add(callout)
+    db.session.flush()
+    shift = Shift(
+        community_id=unit.id,
+        checkpoint_id=callout.checkpoint_id,
+        kind=ShiftKind.EMERGENCY,
+        title=callout.title,
+        description=callout.description,
+        starts_at=callout.starts_at,
+        ends_at=callout.ends_at or callout.starts_at + DEFAULT_LENGTH,
+        capacity=callout.needed,
+        skills=callout.skills,
+        created_by_id=actor.id,
+        created_at=now,
+    )
+    db.session.add(shift)
+    db.session.flush()
+    callout.shift_id = shift.id
+    top_up(callout, now=now)
+    record(
+        actor,
+        "callout.raise",
+        callout,
+        unit_id=unit.id,
+        now=now,
+        details={
+            "needed": callout.needed,
+            "kind": callout.kind,
+            "invited": callout_counts(callout)["invited"],
+        },
+    )
+    return callout
+
+
+def _target_pending(callout: Callout) -> int:
+    return math.ceil((callout.needed - callout.accepted) * setting("WAVE_FACTOR"))
+
+
+def top_up(callout: Callout, *, now: datetime) -> int:
+    """Keep pending ≥ ceil((needed − accepted) × WAVE_FACTOR) by inviting the next
+    candidates; mark the call-out short when none are left. Returns how many were invited."""
+    if callout.status not in (CalloutStatus.OPEN, CalloutStatus.SHORT):
+        return 0
+    pending = _count(callout, InvitationStatus.PENDING)
+    want = _target_pending(callout) - pending
+    invited = _invite(callout, find_candidates(callout, want), now) if want > 0 else 0
+    if pending + invited == 0 and callout.accepted < callout.needed:
+        if callout.status != CalloutStatus.SHORT:
+            callout.status, callout.short_at = CalloutStatus.SHORT, now
+            log.warning("call-out %s is short by %s", callout.id, callout.needed - callout.accepted)
+            _tell_raiser_short(callout, now)
+    elif invited and callout.status == CalloutStatus.SHORT:
+        callout.status, callout.short_at = CalloutStatus.OPEN, None
+    db.session.flush()
+    return invited
+
+
+def _count(callout: Callout, status: str) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Invitation)
+        .where(Invitation.callout_id == callout.id, Invitation.status == status)
+    )
+
+
+def _invite(callout: Callout, candidates, now) -> int:
+    if not candidates:
+        return 0
+    from ..members.models import Member
+    from ..notifications.services import notify_many
+
+    callout.waves += 1
+    expires_at = now + timedelta(seconds=callout.respond_within_s)
+    db.session.execute(
+        sa.insert(Invitation),
+        [
+            dict(
+                callout_id=callout.id,
+                member_id=c.member_id,
+                status=InvitationStatus.PENDING,
+                wave=callout.waves,
+                distance_m=c.distance_m,
+                sent_at=now,
+                expires_at=expires_at,
+                is_leader=False,
+            )
+            for c in candidates
+        ],
+    )
+    members = db.session.scalars(
+        sa.select(Member).where(Member.id.in_([c.member_id for c in candidates]))
+    ).all()
+    minutes = max(1, callout.respond_within_s // 60)
+    notify_many(
+        members,
+        "callout_invitation",
+        urgent=True,
+        sms=True,
+        now=now,
+        link=f"/callouts/{callout.id}/answer",
+        title=_l(
+            "Call-out: %(kind)s — %(title)s", kind=callout.kind_enum.label, title=callout.title
+        ),
+        body=_l(
+            "%(n)s people are needed near you. Answer within %(m)s minutes.",
+            n=callout.needed,
+            m=minutes,
+        ),
+    )
+    log.info("call-out %s wave %s: invited %s", callout.id, callout.waves, len(candidates))
+    return len(candidates)
+
+
+def respond(member, callout: Callout, *, answer: str, now: datetime | None = None) -> Invitation:
+    """Accept or decline. Refusals: callout_closed, not_invited, callout_filled,
+    invitation_expired, already_answered (all 409)."""
+    now = now or utcnow()
+    if answer not in ("accept", "decline"):
+        from ..core.errors import ValidationFailed
+
+        raise ValidationFailed([("answer", _l("Answer accept or decline."))])
+    callout = lock(callout.id)
+    invitation = db.session.scalars(
+        sa.select(Invitation)
+        .where(Invitation.callout_id == callout.id, Invitation.member_id == member.id)
+        .execution_options(populate_existing=True)
+    ).first()
+    if callout.status == CalloutStatus.CLOSED:
+        raise Conflict("callout_closed", _l("This call-out is closed."))
+    if invitation is None:
+        raise Conflict("not_invited", _l("You are not invited to this call-out."))
+    if invitation.status == InvitationStatus.ACCEPTED and answer == "accept":
+        return invitation
+    if callout.status == CalloutStatus.FILLED or invitation.status == InvitationStatus.NOT_NEEDED:
+        raise Conflict("callout_filled", _l("Thank you — enough people have answered already."))
+    if invitation.status == InvitationStatus.EXPIRED or (
+        invitation.status == InvitationStatus.PENDING and invitation.expires_at <= now
+    ):
+        _expire(invitation)
+        top_up(callout, now=now)
+        raise Conflict("invitation_expired", _l("The time to answer has passed."))
+    if invitation.status != InvitationStatus.PENDING:
+        raise Conflict("already_answered", _l("You have answered already."))
+    from ..notifications.services import mark_read_about
+
+    mark_read_about(member.id, f"/callouts/{callout.id}/answer", now=now)
+    if answer == "decline":
+        invitation.status, invitation.answered_at = InvitationStatus.DECLINED, now
+        db.session.flush()
+        top_up(callout, now=now)
+        return invitation
+    return _accept(callout, invitation, now)
+
+
+def _expire(invitation: Invitation) -> None:
+    db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.status == InvitationStatus.PENDING)
+        .values(status=InvitationStatus.EXPIRED)
+    )
+    db.session.refresh(invitation)
+
+
+def _accept(callout: Callout, invitation: Invitation, now) -> Invitation:
+    claimed = (
+        db.session.execute(
+            sa.update(Callout)
+            .where(
+                Callout.id == callout.id,
+                Callout.accepted < Callout.needed,
+                Callout.status.in_([CalloutStatus.OPEN, CalloutStatus.SHORT]),
+            )
+            .values(accepted=Callout.accepted + 1)
+        ).rowcount
+        == 1
+    )
+    if not claimed:
+        raise Conflict("callout_filled", _l("Thank you — enough people have answered already."))
+    invitation.status, invitation.answered_at = InvitationStatus.ACCEPTED, now
+    db.session.refresh(callout)
+    _add_to_shift(callout, invitation.member_id, now)
+    db.session.flush()
+    if callout.accepted >= callout.needed:
+        fill(callout, now=now)
+    log.info(
+        "call-out %s: member %s accepted (%s/%s)",
+        callout.id,
+        invitation.member_id,
+        callout.accepted,
+        callout.needed,
+    )
+    return invitation
+
+
+def _add_to_shift(callout: Callout, member_id: int, now) -> None:
+    if callout.shift_id is None:
+        return
+    db.session.execute(
+        sa.update(Shift).where(Shift.id == callout.shift_id).values(taken=Shift.taken + 1)
+    )
+    db.session.add(
+        Signup(
+            shift_id=callout.shift_id,
+            member_id=member_id,
+            status=SignupStatus.CONFIRMED,
+            queued_at=now,
+            confirmed_at=now,
+        )
+    )
+
+
+def fill(callout: Callout, *, now: datetime) -> None:
+    """Filled: pending invitations are not needed, teams are formed, everyone is told."""
+    claimed = (
+        db.session.execute(
+            sa.update(Callout)
+            .where(
+                Callout.id == callout.id,
+                Callout.status.in_([CalloutStatus.OPEN, CalloutStatus.SHORT]),
+            )
+            .values(status=CalloutStatus.FILLED, filled_at=now, short_at=None)
+        ).rowcount
+        == 1
+    )
+    if not claimed:
+        return
+    db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.callout_id == callout.id, Invitation.status == InvitationStatus.PENDING)
+        .values(status=InvitationStatus.NOT_NEEDED)
+    )
+    db.session.refresh(callout)
+    teams = form_teams(callout)
+    _tell_filled(callout, teams, now)
+    log.info(
+        "call-out %s filled in %s s with %s teams",
+        callout.id,
+        int((now - callout.created_at).total_seconds()),
+        len(teams),
+    )
+
+
+def close(actor, callout: Callout, *, now: datetime | None = None) -> Callout:
+    """The organiser closes a call-out; waiting invitations are withdrawn."""
+    ensure_role(actor, Role.ORGANISER, callout.unit)
+    now = now or utcnow()
+    callout = lock(callout.id)
+    if callout.status == CalloutStatus.CLOSED:
+        raise Conflict("callout_closed", _l("This call-out is closed already."))
+    callout.status, callout.closed_at = CalloutStatus.CLOSED, now
+    db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.callout_id == callout.id, Invitation.status == InvitationStatus.PENDING)
+        .values(status=InvitationStatus.NOT_NEEDED)
+    )
+    db.session.flush()
+    record(
+        actor,
+        "callout.close",
+        callout,
+        unit_id=callout.unit_id,
+        now=now,
+        details=callout_counts(callout),
+    )
+    return callout
+
+
+def tick(callout_id: int, *, now: datetime) -> int:
+    """One scheduler pass over one active call-out: expire due invitations, top up, and
+    close it once its end has passed. Returns how many invitations changed."""
+    callout = lock(callout_id)
+    if not callout.is_active and callout.status != CalloutStatus.FILLED:
+        return 0
+    if callout.ends_at and callout.ends_at <= now:
+        callout.status, callout.closed_at = CalloutStatus.CLOSED, now
+        db.session.execute(
+            sa.update(Invitation)
+            .where(
+                Invitation.callout_id == callout.id, Invitation.status == InvitationStatus.PENDING
+            )
+            .values(status=InvitationStatus.NOT_NEEDED)
+        )
+        return 1
+    if callout.status == CalloutStatus.FILLED:
+        return 0
+    expired = db.session.execute(
+        sa.update(Invitation)
+        .where(
+            Invitation.callout_id == callout.id,
+            Invitation.status == InvitationStatus.PENDING,
+            Invitation.expires_at <= now,
+        )
+        .values(status=InvitationStatus.EXPIRED)
+    ).rowcount
+    return expired + top_up(callout, now=now)
+
+
+def callout_counts(callout: Callout) -> dict:
+    rows = dict(
+        db.session.execute(
+            sa.select(Invitation.status, sa.func.count())
+            .where(Invitation.callout_id == callout.id)
+            .group_by(Invitation.status)
+        ).all()
+    )
+    counts = {s.value: rows.get(s.value, 0) for s in InvitationStatus}
+    counts["invited"] = sum(rows.values())
+    return counts
+
+
+def _tell_raiser_short(callout: Callout, now) -> None:
+    from ..notifications.services import notify
+
+    if callout.raised_by is None:
+        return
+    notify(
+        callout.raised_by,
+        "callout_short",
+        urgent=True,
+        now=now,
+        link=f"/callouts/{callout.id}",
+        title=_l("Call-out short: %(title)s", title=callout.title),
+        body=_l(
+            "No more members can be invited: %(accepted)s of %(needed)s answered.",
+            accepted=callout.accepted,
+            needed=callout.needed,
+        ),
+    )
+
+
+def _tell_filled(callout: Callout, teams, now) -> None:
+    from ..members.models import Member
+    from ..notifications.services import notify, notify_many
+
+    invited = db.session.scalars(
+        sa.select(Invitation).where(Invitation.callout_id == callout.id)
+    ).all()
+    by_member = {
+        m.id: m
+        for m in db.session.scalars(
+            sa.select(Member).where(Member.id.in_([i.member_id for i in invited]))
+        )
+    }
+    link = f"/callouts/{callout.id}/answer"
+    for team in teams:
+        leader = by_member[team.leader_id]
+        names = "、".join(by_member[m].name for m in team.member_ids)
+        for member_id in team.member_ids:
+            notify(
+                by_member[member_id],
+                "callout_team",
+                urgent=True,
+                sms=True,
+                now=now,
+                link=link,
+                title=_l("You are in team %(n)s: %(title)s", n=team.number, title=callout.title),
+                body=_l(
+                    "Team %(n)s: %(names)s. Leader: %(leader)s (%(phone)s).",
+                    n=team.number,
+                    names=names,
+                    leader=leader.name,
+                    phone=leader.phone,
+                ),
+            )
+    others = [by_member[i.member_id] for i in invited if i.status != InvitationStatus.ACCEPTED]
+    notify_many(
+        others,
+        "callout_filled",
+        now=now,
+        link=link,
+        title=_l("Call-out filled: %(title)s", title=callout.title),
+        body=_l("Enough people have answered. Thank you for standing by."),
+    )
+    if callout.raised_by is not None:
+        notify(
+            callout.raised_by,
+            "callout_filled",
+            now=now,
+            link=f"/callouts/{callout.id}",
+            title=_l("Call-out filled: %(title)s", title=callout.title),
+            body=_l(
+                "%(n)s members accepted; %(t)s team(s) formed.", n=callout.accepted, t=len(teams)
+            ),
+        )

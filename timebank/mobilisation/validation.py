@@ -1,0 +1,161 @@
+"""Checking a call-out's fields. The place is given as lat/lon, a checkpoint or a community."""
+
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+
+from ..auth.models import Role
+from ..auth.permissions import has_role
+from ..core.errors import check
+from ..core.settings import setting
+from ..core.validation import lat_lon, optional_text, required_text
+from ..extensions import db
+from ..members.skills import normalise_skills
+from ..shifts.models import Checkpoint
+from ..units.models import Level, Unit
+from .models import CalloutKind
+
+MAX_RADIUS_KM = 200
+MAX_NEEDED = 1000
+MAX_RESPONSE_S = 24 * 3600
+#: A start this far in the past is still "now" (the form took a while to fill).
+START_SLACK = timedelta(minutes=10)
+
+
+def _int(errors, field, value, low, high, message):
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            value = int(value)
+        except (TypeError, ValueError):
+            errors.append((field, _l("Must be a whole number.")))
+            return None
+    if not low <= value <= high:
+        errors.append((field, message))
+        return None
+    return value
+
+
+def _get(model, value):
+    try:
+        return db.session.get(model, int(value)) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _unit(errors, actor, unit_id) -> Unit | None:
+    if unit_id in (None, ""):
+        unit = actor.community if actor is not None else None
+    else:
+        unit = _get(Unit, unit_id)
+    if unit is None:
+        errors.append(("unit_id", _l("Choose a unit.")))
+    elif not has_role(actor, Role.COORDINATOR, unit):
+        errors.append(("unit_id", _l("Not in your area.")))
+        return None
+    return unit
+
+
+def _place(errors, actor, fields):
+    """(lat, lon, checkpoint_id) from a checkpoint, a community or coordinates."""
+    if fields.get("checkpoint_id") not in (None, ""):
+        cp = _get(Checkpoint, fields["checkpoint_id"])
+        if cp is None or not has_role(actor, Role.COORDINATOR, cp.community):
+            errors.append(("checkpoint_id", _l("Choose a checkpoint in your area.")))
+            return None, None, None
+        return cp.lat, cp.lon, cp.id
+    if fields.get("community_id") not in (None, ""):
+        unit = _get(Unit, fields["community_id"])
+        if (
+            unit is None
+            or unit.level != Level.COMMUNITY
+            or unit.lat is None
+            or not has_role(actor, Role.COORDINATOR, unit)
+        ):
+            errors.append(("community_id", _l("Choose a community in your area.")))
+            return None, None, None
+        return unit.lat, unit.lon, None
+    lat, lon = lat_lon(fields.get("lat"), fields.get("lon"), errors)
+    if lat is None and not any(f in ("lat", "lon") for f, _ in errors):
+        errors.append(("lat", _l("Give the place: coordinates, a checkpoint or a community.")))
+    return lat, lon, None
+
+
+def validate_callout(actor, fields: dict, now: datetime):
+    """(model fields, unit) for a new call-out, or ValidationFailed listing every problem."""
+    errors: list = []
+    unit = _unit(errors, actor, fields.get("unit_id"))
+    try:
+        kind = CalloutKind(fields.get("kind"))
+    except ValueError:
+        errors.append(("kind", _l("Unknown kind of call-out.")))
+        kind = None
+    title, err = required_text(fields.get("title"), 120)
+    if err:
+        errors.append(("title", err))
+    description, err = optional_text(fields.get("description"), 2000)
+    if err:
+        errors.append(("description", err))
+    lat, lon, checkpoint_id = _place(errors, actor, fields)
+    radius = fields.get("radius_km")
+    try:
+        radius = float(radius)
+        if not 0 < radius <= MAX_RADIUS_KM:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors.append(("radius_km", _l("More than 0 and at most %(n)s km.", n=MAX_RADIUS_KM)))
+        radius = None
+    needed = _int(
+        errors,
+        "needed",
+        fields.get("needed"),
+        1,
+        MAX_NEEDED,
+        _l("Between 1 and %(n)s.", n=MAX_NEEDED),
+    )
+    team_size = _int(
+        errors,
+        "team_size",
+        fields.get("team_size", 1),
+        1,
+        needed or MAX_NEEDED,
+        _l("At least 1 and not more than the head-count needed."),
+    )
+    minimum = setting("CALLOUT_MIN_RESPONSE_S")
+    respond = _int(
+        errors,
+        "respond_within_s",
+        fields.get("respond_within_s", 300),
+        minimum,
+        MAX_RESPONSE_S,
+        _l("Between %(low)s and %(high)s seconds.", low=minimum, high=MAX_RESPONSE_S),
+    )
+    skills = normalise_skills(fields.get("skills"), errors)
+    party_only = fields.get("party_only", False)
+    if not isinstance(party_only, bool):
+        errors.append(("party_only", _l("Must be true or false.")))
+    starts_at, ends_at = fields.get("starts_at") or now, fields.get("ends_at")
+    if not isinstance(starts_at, datetime) or starts_at.tzinfo is None:
+        errors.append(("starts_at", _l("Give a date and time.")))
+    elif starts_at < now - START_SLACK:
+        errors.append(("starts_at", _l("The start cannot be in the past.")))
+    elif ends_at is not None and (
+        not isinstance(ends_at, datetime) or ends_at.tzinfo is None or ends_at <= starts_at
+    ):
+        errors.append(("ends_at", _l("The end must be after the start.")))
+    check(errors)
+    return dict(
+        kind=str(kind),
+        title=title,
+        description=description,
+        lat=lat,
+        lon=lon,
+        checkpoint_id=checkpoint_id,
+        radius_km=radius,
+        needed=needed,
+        team_size=team_size,
+        respond_within_s=respond,
+        skills=skills,
+        party_only=party_only,
+        starts_at=starts_at,
+        ends_at=ends_at,
+    ), unit
