@@ -8,11 +8,33 @@ from ...extensions import api, csrf
 
 
 def register_api(app) -> None:
-    from . import audit, auth, checkin, ledger, members, notifications, roles, shifts, units
+    from . import (
+        audit,
+        auth,
+        checkin,
+        ledger,
+        members,
+        mobilisation,
+        notifications,
+        roles,
+        shifts,
+        units,
+    )
     from .schemas.common import ErrorSchema
 
     api.spec.components.schema("ErrorSchema", schema=ErrorSchema)
 
-    for module in (auth, units, members, roles, audit, shifts, notifications, checkin, ledger):
+    for module in (
+        auth,
+        units,
+        members,
+        roles,
+        audit,
+        shifts,
+        notifications,
+        checkin,
+        ledger,
+        mobilisation,
+    ):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)

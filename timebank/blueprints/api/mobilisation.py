@@ -1,0 +1,114 @@
+"""API: call-outs (raise, watch, close) and invitations (list, answer)."""
+
+from flask import g
+from flask_smorest import Blueprint
+
+from ...core.clock import utcnow
+from ...extensions import db
+from ...mobilisation import queries, services
+from ...mobilisation.teams import teams_of
+from .access import auth_required
+from .schemas.mobilisation import (
+    CalloutInput,
+    CalloutSchema,
+    InvitationListArgs,
+    InvitationListSchema,
+    InvitationSchema,
+    ResponseInput,
+)
+
+bp = Blueprint(
+    "api_mobilisation",
+    __name__,
+    url_prefix="/api/v1",
+    description="Emergency call-outs: vanguard teams and sharp-knife squads.",
+)
+
+
+def callout_out(callout) -> dict:
+    counts = services.callout_counts(callout)
+    end = callout.filled_at
+    return {
+        **{
+            c: getattr(callout, c)
+            for c in (
+                "id",
+                "unit_id",
+                "kind",
+                "title",
+                "status",
+                "lat",
+                "lon",
+                "radius_km",
+                "needed",
+                "team_size",
+                "skills",
+                "party_only",
+                "respond_within_s",
+                "starts_at",
+                "ends_at",
+                "created_at",
+                "filled_at",
+                "shift_id",
+                "waves",
+                "accepted",
+            )
+        },
+        **{k: counts[k] for k in ("invited", "declined", "pending", "expired", "not_needed")},
+        "shortfall": callout.needed - callout.accepted,
+        "seconds_to_fill": int((end - callout.created_at).total_seconds()) if end else None,
+        "teams": [vars(t) for t in teams_of(callout)],
+    }
+
+
+@bp.route("/callouts", methods=["POST"])
+@auth_required(bp, 400, 403, 422)
+@bp.arguments(CalloutInput)
+@bp.response(201, CalloutSchema)
+def raise_callout(data):
+    """Raise a call-out; its first wave of invitations goes out at once."""
+    callout = services.raise_callout(g.actor, **data)
+    db.session.commit()
+    return callout_out(callout)
+
+
+@bp.route("/callouts/<int:callout_id>", methods=["GET"])
+@auth_required(bp, 403, 404)
+@bp.response(200, CalloutSchema)
+def get_callout(callout_id):
+    """A call-out's counts, time to fill and teams (organisers in scope, invited members)."""
+    callout = queries.get_callout(callout_id)
+    queries.ensure_can_view_callout(g.actor, callout)
+    return callout_out(callout)
+
+
+@bp.route("/callouts/<int:callout_id>/response", methods=["POST"])
+@auth_required(bp, 400, 404, 409, 422)
+@bp.arguments(ResponseInput)
+@bp.response(200, InvitationSchema)
+def respond(data, callout_id):
+    """Accept or decline an invitation."""
+    callout = queries.get_callout(callout_id)
+    invitation = services.respond(g.actor, callout, answer=data["answer"], now=utcnow())
+    db.session.commit()
+    return invitation
+
+
+@bp.route("/callouts/<int:callout_id>/close", methods=["POST"])
+@auth_required(bp, 403, 404, 409)
+@bp.response(200, CalloutSchema)
+def close(callout_id):
+    """Close a call-out (organisers in scope); waiting invitations are withdrawn."""
+    callout = queries.get_callout(callout_id)
+    services.close(g.actor, callout)
+    db.session.commit()
+    return callout_out(callout)
+
+
+@bp.route("/invitations", methods=["GET"])
+@auth_required(bp, 422)
+@bp.arguments(InvitationListArgs, location="query")
+@bp.response(200, InvitationListSchema)
+def list_invitations(args):
+    """The signed-in member's invitations, newest first."""
+    return {"items": queries.list_invitations(g.actor.id, status=args.get("status"))}
