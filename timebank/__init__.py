@@ -83,8 +83,11 @@ def _register_blueprints(app: Flask) -> None:
     from .blueprints.admin import bp as admin_bp
     from .blueprints.api import register_api
     from .blueprints.auth import bp as auth_bp
+    from .blueprints.checkin import bp as checkin_bp
+    from .blueprints.ledger import bp as ledger_bp
     from .blueprints.main import bp as main_bp
     from .blueprints.members import bp as members_bp
+    from .blueprints.mobilisation import bp as mobilisation_bp
     from .blueprints.notifications import bp as notifications_bp
     from .blueprints.shifts import bp as shifts_bp
     from .blueprints.units import bp as units_bp
@@ -93,9 +96,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(members_bp)
     app.register_blueprint(shifts_bp)
+    app.register_blueprint(checkin_bp)
     app.register_blueprint(units_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(mobilisation_bp)
+    app.register_blueprint(ledger_bp)
     register_api(app)
 
 
@@ -104,6 +110,7 @@ def _register_cli(app: Flask) -> None:
     from .demo.cli import seed_demo_command
     from .ledger.cli import verify_ledger_command
     from .members.cli import import_members_command
+    from .rankings.cli import rankings_check_command, rankings_rebuild_command
     from .scheduler import scheduler_command
     from .units.cli import import_units_command
 
@@ -114,5 +121,7 @@ def _register_cli(app: Flask) -> None:
         import_members_command,
         scheduler_command,
         verify_ledger_command,
+        rankings_check_command,
+        rankings_rebuild_command,
     ):
         app.cli.add_command(command)

@@ -36,6 +36,7 @@ def canonical(entry) -> bytes:
     """The hashed content of an entry (a LedgerEntry or a row with the same columns)."""
     data = {name: getattr(entry, name) for name in HASHED_FIELDS}
     data["created_at"] = as_utc(entry.created_at).isoformat(timespec="microseconds")
+    data["effective_at"] = as_utc(entry.effective_at).isoformat(timespec="microseconds")
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -66,8 +67,26 @@ def _lock_head() -> LedgerHead:
     return head
 
 
+def _effective(entry: LedgerEntry) -> None:
+    if entry.effective_at is not None:
+        return
+    if entry.reverses_id is not None:
+        original = db.session.get(LedgerEntry, entry.reverses_id)
+        entry.effective_at = original.effective_at
+    elif entry.shift_id is not None:
+        from ..shifts.models import Shift
+
+        entry.effective_at = db.session.get(Shift, entry.shift_id).starts_at
+    else:
+        entry.effective_at = entry.created_at
+
+
 def append(entry: LedgerEntry) -> LedgerEntry:
-    """Give `entry` its place in the chain and insert it (flush, no commit)."""
+    """Give `entry` its place in the chain and insert it (flush, no commit). The ranking
+    totals move in the same transaction."""
+    from ..rankings.totals import apply_entries
+
+    _effective(entry)
     head = _lock_head()
     entry.id = head.last_id + 1
     entry.prev_hash = head.last_hash
@@ -75,14 +94,19 @@ def append(entry: LedgerEntry) -> LedgerEntry:
     db.session.add(entry)
     head.last_id, head.last_hash = entry.id, entry.entry_hash
     db.session.flush()
+    apply_entries([entry])
     return entry
 
 
 def append_many(entries: list[LedgerEntry]) -> list[LedgerEntry]:
     """Append many entries in one go (bulk loads: imports, demo history): one head lock,
     hashes chained in order, one multi-row insert."""
+    from ..rankings.totals import apply_entries
+
     if not entries:
         return entries
+    for entry in entries:
+        _effective(entry)
     head = _lock_head()
     prev, next_id = head.last_hash, head.last_id + 1
     rows = []
@@ -94,6 +118,7 @@ def append_many(entries: list[LedgerEntry]) -> list[LedgerEntry]:
     db.session.execute(sa.insert(LedgerEntry), rows)
     head.last_id, head.last_hash = next_id - 1, prev
     db.session.flush()
+    apply_entries(entries)
     return entries
 
 

@@ -70,6 +70,9 @@ class LedgerEntry(db.Model):
     source_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When the minutes were earned, for rankings by period: the shift's start for service
+    #: and shift adjustments, the reversed entry's time for reversals, else created_at.
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     entry_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 

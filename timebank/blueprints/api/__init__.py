@@ -16,6 +16,7 @@ def register_api(app) -> None:
         members,
         mobilisation,
         notifications,
+        rankings,
         roles,
         shifts,
         units,
@@ -35,6 +36,7 @@ def register_api(app) -> None:
         checkin,
         ledger,
         mobilisation,
+        rankings,
     ):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)

@@ -1,0 +1,166 @@
+"""Reading rankings: top lists with shared ranks, scoped to a unit, and one's own place."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..auth.permissions import assignments
+from ..core.errors import NotAllowed, ValidationFailed
+from ..extensions import db
+from ..members.models import Member
+from ..mobilisation.candidates import response_rates
+from ..units.models import Level, Unit
+from .models import PERIODS, RankingTotal, Subject
+from .totals import period_keys
+
+MAX_LIMIT = 500
+
+
+@dataclass
+class Row:
+    rank: int
+    id: int
+    name: str
+    minutes: int
+    shifts: int
+    response_rate: float | None = None
+    is_me: bool = False
+
+
+@dataclass
+class Ranking:
+    by: str
+    period: str
+    period_key: str
+    unit: Unit
+    rows: list[Row]
+    me: Row | None  # the viewer's own row (members ranking) when they are in it
+
+
+def viewable_units(actor) -> list[Unit]:
+    """Units to offer in the ranking's unit picker: the member's own community and its
+    ancestors, and every unit where they hold a role."""
+    ids = set(actor.community.ancestor_ids) if actor.community else set()
+    ids |= {ra.unit_id for ra in assignments(actor)}
+    return list(db.session.scalars(sa.select(Unit).where(Unit.id.in_(ids)).order_by(Unit.path)))
+
+
+def ensure_viewable(actor, unit: Unit, by: str) -> None:
+    """Members are ranked by name only within the viewer's scope: their own community (and
+    below) or a unit where they hold a role (and below). Totals of communities and towns may
+    also be compared in the units above one's own community."""
+    if any(unit.path.startswith(ra.unit.path) for ra in assignments(actor)):
+        return
+    own = actor.community
+    if own is not None and unit.path.startswith(own.path):
+        return
+    if by != Subject.MEMBER and own is not None and own.path.startswith(unit.path):
+        return
+    raise NotAllowed()
+
+
+def default_unit(actor, by: str = Subject.MEMBER) -> Unit:
+    """The widest unit the actor holds a role on; else their own community (members) or
+    their district (communities and towns)."""
+    roles = sorted(assignments(actor), key=lambda ra: len(ra.unit.path))
+    if roles:
+        return roles[0].unit
+    if by == Subject.MEMBER:
+        return actor.community
+    return db.session.get(Unit, actor.community.ancestor_ids[0])
+
+
+def _scope_filter(subject: str, unit: Unit):
+    t = RankingTotal
+    children = sa.select(Unit.id).where(Unit.parent_id == unit.id)
+    level = Level(unit.level)
+    if level == Level.DISTRICT:
+        return t.town_id.in_(children) if subject != Subject.TOWN else t.subject_id.in_(children)
+    if level == Level.TOWN:
+        return t.town_id == unit.id if subject != Subject.TOWN else t.subject_id == unit.id
+    if level == Level.COMMUNITY:
+        if subject == Subject.MEMBER:
+            return t.community_id == unit.id
+        return t.subject_id == unit.id if subject == Subject.COMMUNITY else sa.false()
+    # a grid: members who live in it
+    if subject != Subject.MEMBER:
+        return sa.false()
+    return t.subject_id.in_(sa.select(Member.id).where(Member.grid_id == unit.id))
+
+
+def _validate(by, period, limit):
+    errors = []
+    if by not in [s.value for s in Subject]:
+        errors.append(("by", "member, community or town"))
+    if period not in PERIODS:
+        errors.append(("period", "week, month, quarter, year or all"))
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        errors.append(("limit", f"1 to {MAX_LIMIT}"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def ranking(
+    actor,
+    *,
+    by: str = "member",
+    period: str = "month",
+    unit: Unit | None = None,
+    limit: int = 50,
+    now: datetime,
+) -> Ranking:
+    """The top `limit` of `by` in `unit` for the period containing `now`, best first; only
+    rows with minutes > 0; ties share a rank (1, 2, 2, 4)."""
+    _validate(by, period, limit)
+    unit = unit or default_unit(actor, by)
+    ensure_viewable(actor, unit, by)
+    key = period_keys(now)[period]
+    base = sa.select(RankingTotal.subject_id, RankingTotal.minutes, RankingTotal.shifts).where(
+        RankingTotal.subject == by,
+        RankingTotal.period == period,
+        RankingTotal.period_key == key,
+        RankingTotal.minutes > 0,
+        _scope_filter(by, unit),
+    )
+    top = db.session.execute(
+        base.order_by(RankingTotal.minutes.desc(), RankingTotal.subject_id).limit(limit)
+    ).all()
+    rows = _rank(top, _names(by, [r[0] for r in top]))
+    me = None
+    if by == Subject.MEMBER:
+        rates = response_rates([r.id for r in rows])
+        for row in rows:
+            row.response_rate = rates.get(row.id)
+            row.is_me = row.id == actor.id
+        me = next((r for r in rows if r.is_me), None) or _my_row(actor, base)
+    return Ranking(by, period, key, unit, rows, me)
+
+
+def _rank(top, names) -> list[Row]:
+    rows, previous, rank = [], None, 0
+    for position, (subject_id, minutes, shifts) in enumerate(top, start=1):
+        if minutes != previous:
+            rank, previous = position, minutes
+        rows.append(Row(rank, subject_id, names.get(subject_id, ""), minutes, shifts))
+    return rows
+
+
+def _names(by, ids) -> dict[int, str]:
+    if not ids:
+        return {}
+    model = Member if by == Subject.MEMBER else Unit
+    return dict(db.session.execute(sa.select(model.id, model.name).where(model.id.in_(ids))).all())
+
+
+def _my_row(actor, base) -> Row | None:
+    """The viewer's own place when outside the top: one indexed COUNT of those ahead."""
+    mine = db.session.execute(base.where(RankingTotal.subject_id == actor.id)).first()
+    if mine is None:
+        return None
+    ahead = db.session.scalar(
+        sa.select(sa.func.count()).select_from(
+            base.where(RankingTotal.minutes > mine.minutes).subquery()
+        )
+    )
+    return Row(ahead + 1, actor.id, actor.name, mine.minutes, mine.shifts, is_me=True)
