@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ...auth.models import Role
 from ...auth.permissions import has_role
+from ...ledger.queries import count_attendances_to_review, count_open_corrections
 from ...members.queries import count_pending
 from . import bp
 
@@ -53,6 +54,7 @@ def nav_items(actor) -> list:
         NavItem(_l("Home"), "main.index", "house"),
         NavItem(_l("Shifts"), "shifts.board", "calendar3"),
         NavItem(_l("My shifts"), "shifts.mine", "calendar-check"),
+        NavItem(_l("My hours"), "ledger.my_hours", "hourglass-split"),
     ]
     if has_role(actor, Role.COORDINATOR):
         items.append(NavGroup(_l("Community"), "people", [
@@ -62,12 +64,17 @@ def nav_items(actor) -> list:
             NavItem(_l("Transfers"), "members.transfers", "arrow-left-right"),
             NavItem(_l("Checkpoints"), "shifts.checkpoints", "geo-alt"),
             NavItem(_l("Publish shifts"), "shifts.new", "plus-square"),
+            NavItem(_l("Corrections"), "ledger.corrections_queue", "pencil-square",
+                    badge=count_open_corrections(actor)),
+            NavItem(_l("Attendance review"), "ledger.review_queue", "clipboard-check",
+                    badge=count_attendances_to_review(actor)),
         ]))
     if has_role(actor, Role.ORGANISER):
         items.append(NavGroup(_l("District"), "diagram-3", [
             NavItem(_l("Organisation"), "units.index", "diagram-3"),
             NavItem(_l("Roles"), "admin.roles", "shield-lock"),
             NavItem(_l("Audit log"), "admin.audit", "journal-text"),
+            NavItem(_l("Ledger check"), "ledger.verify", "shield-check"),
         ]))
     return items
 

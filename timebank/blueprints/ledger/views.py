@@ -1,0 +1,97 @@
+"""The member side of the time bank: my hours, and asking for a correction."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from ...core.clock import local, utcnow
+from ...core.errors import Conflict, RuleViolation, ValidationFailed
+from ...extensions import db
+from ...ledger import corrections, queries
+from ..forms_util import apply_errors
+from . import bp
+from .forms import CorrectionForm, local_span
+
+#: Refusals shown on the form; NotAllowed and NotFound go to the error pages.
+REFUSED = (Conflict, RuleViolation, ValidationFailed)
+
+
+@bp.route("/hours")
+@login_required
+def my_hours():
+    """My balance, my history (newest first) and my correction requests."""
+    return render_template(
+        "ledger/my_hours.html",
+        balance=queries.balance_minutes(current_user.id),
+        rows=queries.list_history(current_user.id),
+        corrections=queries.list_member_corrections(current_user.id),
+    )
+
+
+@bp.route("/hours/corrections/new", methods=["GET", "POST"])
+@login_required
+def new_correction():
+    """Report a missing or wrong record of one of my recent shifts."""
+    now = utcnow()
+    shifts = queries.list_correctable_shifts(current_user.id, now=now)
+    form = CorrectionForm()
+    form.shift_id.choices = [SelectChoice("", _("Choose…"))] + [
+        SelectChoice(s.id, _shift_label(s)) for s in shifts
+    ]
+    if request.method == "GET":
+        form.shift_id.data = request.args.get("shift_id", type=int)
+    if form.validate_on_submit():
+        shift = next((s for s in shifts if s.id == form.shift_id.data), None)
+        day = form.day.data or (local(shift.starts_at).date() if shift else None)
+        claimed_in, claimed_out = local_span(day, form.claimed_in.data, form.claimed_out.data)
+        try:
+            corrections.request_correction(
+                current_user,
+                shift_id=form.shift_id.data,
+                claimed_in=claimed_in,
+                claimed_out=claimed_out,
+                reason=form.reason.data,
+                now=now,
+            )
+        except REFUSED as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(
+                _("Your request was sent. You will be told the coordinator's decision."), "success"
+            )
+            return redirect(url_for("ledger.my_hours"))
+    return render_template("ledger/correction_new.html", form=form, has_shifts=bool(shifts))
+
+
+def _shift_label(shift) -> str:
+    return "{} · {}–{}".format(
+        shift.title,
+        format_datetime(shift.starts_at, "yyyy-MM-dd HH:mm"),
+        format_datetime(shift.ends_at, "HH:mm"),
+    )
+
+
+@bp.app_template_filter("hours")
+def hours_filter(minutes, signed: bool = False) -> str:
+    """Integer minutes for people: "12 h 30 min" ("12 小时 30 分"); `signed` adds a "+"."""
+    minutes = int(minutes or 0)
+    h, m = divmod(abs(minutes), 60)
+    if h and m:
+        text = _("%(h)s h %(m)s min", h=h, m=m)
+    elif h:
+        text = _("%(h)s h", h=h)
+    else:
+        text = _("%(m)s min", m=m)
+    if minutes < 0:
+        return "−" + text
+    return ("+" + text) if signed and minutes > 0 else text
+
+
+@bp.app_template_global()
+def ledger_balance(member) -> int:
+    """A member's balance in minutes (for the profile page, whose view is not ours)."""
+    return queries.balance_minutes(member.id)
