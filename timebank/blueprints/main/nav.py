@@ -55,7 +55,10 @@ def nav_items(actor) -> list:
         NavItem(_l("Shifts"), "shifts.board", "calendar3"),
         NavItem(_l("My shifts"), "shifts.mine", "calendar-check"),
         NavItem(_l("My hours"), "ledger.my_hours", "hourglass-split"),
+        NavItem(_l("My QR code"), "checkin.my_qr", "qr-code"),
     ]
+    if has_role(actor, Role.STAFF):
+        items.append(NavItem(_l("Scanner"), "checkin.scanner", "upc-scan"))
     if has_role(actor, Role.COORDINATOR):
         items.append(NavGroup(_l("Community"), "people", [
             NavItem(_l("Approvals"), "members.pending", "person-check",
