@@ -38,6 +38,10 @@ PROBLEMS = {
 }
 
 
+#: Queues show the oldest this many; an organiser's whole district can hold hundreds.
+QUEUE_LIMIT = 100
+
+
 @dataclass
 class QueueRow:
     item: object
@@ -87,14 +91,14 @@ def decide_correction(correction_id: int):
 
 
 def _corrections_page(bound_id=None, bound_form=None):
-    rows = []
-    for c in queries.list_open_corrections(current_user):
+    items, rows = queries.list_open_corrections(current_user), []
+    for c in items[:QUEUE_LIMIT]:
         suggested = corrections.suggested_minutes(c)
         form = bound_form if c.id == bound_id else None
         form = form or DecideCorrectionForm(formdata=None, data={"minutes": suggested})
         held = queries.credited_for_shift(c.member_id, c.shift_id)
         rows.append(QueueRow(c, form, suggested=suggested, held=held))
-    return render_template("ledger/corrections.html", rows=rows)
+    return render_template("ledger/corrections.html", rows=rows, total=len(items))
 
 
 # Auto-closed attendances
@@ -132,11 +136,12 @@ def review(attendance_id: int):
 
 
 def _review_page(bound_id=None, bound_form=None):
+    items = list_to_review(current_user)
     rows = [
         QueueRow(a, bound_form if a.id == bound_id else ReviewForm(formdata=None))
-        for a in list_to_review(current_user)
+        for a in items[:QUEUE_LIMIT]
     ]
-    return render_template("ledger/review.html", rows=rows)
+    return render_template("ledger/review.html", rows=rows, total=len(items))
 
 
 # Manual attendance
