@@ -10,6 +10,7 @@ from ...auth.models import Role
 from ...auth.permissions import has_role
 from ...ledger.queries import count_attendances_to_review, count_open_corrections
 from ...members.queries import count_pending
+from ...mobilisation.queries import list_invitations
 from . import bp
 
 
@@ -57,6 +58,9 @@ def nav_items(actor) -> list:
         NavItem(_l("My hours"), "ledger.my_hours", "hourglass-split"),
         NavItem(_l("My QR code"), "checkin.my_qr", "qr-code"),
     ]
+    waiting = len(list_invitations(actor.id, status="pending", limit=9))
+    if waiting:
+        items.insert(1, NavItem(_l("Call-outs"), "mobilisation.mine", "lightning-charge", waiting))
     if has_role(actor, Role.STAFF):
         items.append(NavItem(_l("Scanner"), "checkin.scanner", "upc-scan"))
     if has_role(actor, Role.COORDINATOR):
@@ -67,6 +71,7 @@ def nav_items(actor) -> list:
             NavItem(_l("Transfers"), "members.transfers", "arrow-left-right"),
             NavItem(_l("Checkpoints"), "shifts.checkpoints", "geo-alt"),
             NavItem(_l("Publish shifts"), "shifts.new", "plus-square"),
+            NavItem(_l("Call-outs"), "mobilisation.index", "lightning-charge"),
             NavItem(_l("Corrections"), "ledger.corrections_queue", "pencil-square",
                     badge=count_open_corrections(actor)),
             NavItem(_l("Attendance review"), "ledger.review_queue", "clipboard-check",

@@ -18,6 +18,7 @@ from ...core.errors import DomainError
 from ...extensions import db, limiter
 from ...members import queries, services
 from ...members.models import STATUS_LABELS, MemberStatus
+from ...mobilisation.queries import response_record
 from ...units.queries import community_choices, list_units, list_units_in_scope
 from ..forms_util import apply_errors, options, perform
 from . import bp
@@ -104,6 +105,7 @@ def detail(member_id: int):
         is_self=member.id == current_user.id,
         transfers=queries.list_transfers_of(member),
         roles=member.roles,
+        response_record=response_record(member.id),
         action_form=EmptyForm(),
         reason_form=ReasonForm(),
     )
