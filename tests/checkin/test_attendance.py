@@ -121,3 +121,11 @@ def test_manual_entry_closes_an_open_attendance(people, tree, db):
         now=END,
     )
     assert db.session.query(Attendance).one().credited_minutes == 120
+
+
+def test_manual_attendance_cannot_end_in_the_future(people, tree):
+    shift = make_shift(tree.community, starts_at=START, hours=4)
+    with pytest.raises(ValidationFailed) as exc:
+        enter_attendance(people.coordinator, shift, people.member, checked_in_at=START,
+                         checked_out_at=END, reason="x", now=START + timedelta(hours=1))
+    assert "checked_out_at" in exc.value.fields

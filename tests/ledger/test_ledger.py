@@ -158,3 +158,8 @@ def test_append_many_continues_the_chain(people, db):
     result = chain.verify()
     assert result.ok and result.entries == 5
     assert balance_minutes(people.member.id) == 195
+
+
+def test_nobody_adjusts_their_own_balance(people):
+    with pytest.raises(NotAllowed):
+        adjust(people.coordinator, people.coordinator, minutes=60, reason="me", now=NOW)

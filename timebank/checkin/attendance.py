@@ -31,8 +31,8 @@ def enter_attendance(
     """Record an attendance by hand (the member's phone died, the scanner failed) and credit
     it. A coordinator in scope gives the times and a reason. Audited."""
     ensure_role(actor, Role.COORDINATOR, shift.community)
-    validate_manual(shift, checked_in_at, checked_out_at, reason)
     now = now or utcnow()
+    validate_manual(shift, checked_in_at, checked_out_at, reason, now)
     existing = db.session.scalar(
         sa.select(Attendance).where(
             Attendance.member_id == member.id, Attendance.shift_id == shift.id

@@ -353,13 +353,15 @@ def close_attendance(
     return matched
 
 
-def validate_manual(shift, checked_in_at, checked_out_at, reason):
+def validate_manual(shift, checked_in_at, checked_out_at, reason, now=None):
     errors: list = []
     for field, value in (("checked_in_at", checked_in_at), ("checked_out_at", checked_out_at)):
         if not isinstance(value, datetime) or value.tzinfo is None:
             errors.append((field, _("Give a date and time.")))
     if not errors and checked_out_at <= checked_in_at:
         errors.append(("checked_out_at", _("The end must be after the start.")))
+    if not errors and now is not None and checked_out_at > now + CLOCK_SKEW:
+        errors.append(("checked_out_at", _("This time has not come yet.")))
     if not errors and not (
         shift.starts_at - SHIFT_MARGIN <= checked_in_at
         and checked_out_at <= shift.ends_at + SHIFT_MARGIN

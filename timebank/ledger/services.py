@@ -10,7 +10,7 @@ from ..audit.services import record
 from ..auth.models import Role
 from ..auth.permissions import ensure_role
 from ..core.clock import utcnow
-from ..core.errors import Conflict, NotFound, RuleViolation, check
+from ..core.errors import Conflict, NotAllowed, NotFound, RuleViolation, check
 from ..core.validation import required_text
 from ..extensions import db
 from ..members.models import Member
@@ -103,6 +103,8 @@ def adjust(
 ) -> LedgerEntry:
     """A coordinator's adjustment of a member's balance; a reason is required. Audited."""
     ensure_role(actor, Role.COORDINATOR, member.community)
+    if actor.id == member.id:
+        raise NotAllowed("own_balance", _l("You cannot adjust your own balance."))
     errors: list = []
     minutes = _minutes(errors, minutes)
     reason, err = required_text(reason, 255)
