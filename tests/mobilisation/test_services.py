@@ -267,3 +267,26 @@ def test_close_needs_organiser(people, tree, crowd):
         services.close(people.coordinator, callout, now=NOW)
     services.close(people.organiser, callout, now=NOW)
     assert callout.status == "closed"
+
+
+def test_invitation_notices_stop_being_urgent_once_settled(people, tree, crowd, db):
+    from timebank.notifications.queries import list_urgent_unread
+
+    callout = _raise(people.organiser, tree, needed=1, team_size=1)
+    asked = [db.session.get(type(crowd[0]), i.member_id) for i in _invited(db, callout)]
+    assert all(list_urgent_unread(m) for m in asked)
+    services.respond(asked[0], callout, answer="accept", now=NOW)
+    assert not any(list_urgent_unread(m) for m in asked)  # answered, or not needed any more
+    other = _raise(people.organiser, tree, needed=1, team_size=1, lat=north(600)[0])
+    waiting = [db.session.get(type(crowd[0]), i.member_id) for i in _invited(db, other)]
+    services.close(people.organiser, other, now=NOW)
+    assert not any(list_urgent_unread(m) for m in waiting)
+    kinds = {
+        n.kind
+        for n in db.session.scalars(
+            sa.select(
+                __import__("timebank.notifications.models", fromlist=["Notification"]).Notification
+            )
+        )
+    }
+    assert "callout_closed" in kinds

@@ -188,8 +188,8 @@ def respond(member, callout: Callout, *, answer: str, now: datetime | None = Non
     if invitation.status == InvitationStatus.EXPIRED or (
         invitation.status == InvitationStatus.PENDING and invitation.expires_at <= now
     ):
-        _expire(invitation)
-        top_up(callout, now=now)
+        # The next tick marks it expired and invites the next member (a refusal writes
+        # nothing: the caller rolls back).
         raise Conflict("invitation_expired", _l("The time to answer has passed."))
     if invitation.status != InvitationStatus.PENDING:
         raise Conflict("already_answered", _l("You have answered already."))
@@ -202,15 +202,6 @@ def respond(member, callout: Callout, *, answer: str, now: datetime | None = Non
         top_up(callout, now=now)
         return invitation
     return _accept(callout, invitation, now)
-
-
-def _expire(invitation: Invitation) -> None:
-    db.session.execute(
-        sa.update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.status == InvitationStatus.PENDING)
-        .values(status=InvitationStatus.EXPIRED)
-    )
-    db.session.refresh(invitation)
 
 
 def _accept(callout: Callout, invitation: Invitation, now) -> Invitation:
@@ -300,12 +291,18 @@ def close(actor, callout: Callout, *, now: datetime | None = None) -> Callout:
     if callout.status == CalloutStatus.CLOSED:
         raise Conflict("callout_closed", _l("This call-out is closed already."))
     callout.status, callout.closed_at = CalloutStatus.CLOSED, now
+    waiting = db.session.scalars(
+        sa.select(Invitation.member_id).where(
+            Invitation.callout_id == callout.id, Invitation.status == InvitationStatus.PENDING
+        )
+    ).all()
     db.session.execute(
         sa.update(Invitation)
         .where(Invitation.callout_id == callout.id, Invitation.status == InvitationStatus.PENDING)
         .values(status=InvitationStatus.NOT_NEEDED)
     )
     db.session.flush()
+    _tell_closed(callout, waiting, now)
     record(
         actor,
         "callout.close",
@@ -360,6 +357,27 @@ def callout_counts(callout: Callout) -> dict:
     return counts
 
 
+def _tell_closed(callout: Callout, member_ids, now) -> None:
+    """Those still asked are told they need not answer any more."""
+    from ..members.models import Member
+    from ..notifications.services import mark_read_about, notify_many
+
+    if not member_ids:
+        return
+    link = f"/callouts/{callout.id}/answer"
+    for member_id in member_ids:
+        mark_read_about(member_id, link, now=now)
+    members = db.session.scalars(sa.select(Member).where(Member.id.in_(member_ids))).all()
+    notify_many(
+        members,
+        "callout_closed",
+        now=now,
+        link=link,
+        title=_l("Call-out closed: %(title)s", title=callout.title),
+        body=_l("The call-out was closed; you need not answer. Thank you."),
+    )
+
+
 def _tell_raiser_short(callout: Callout, now) -> None:
     from ..notifications.services import notify
 
@@ -382,7 +400,7 @@ def _tell_raiser_short(callout: Callout, now) -> None:
 
 def _tell_filled(callout: Callout, teams, now) -> None:
     from ..members.models import Member
-    from ..notifications.services import notify, notify_many
+    from ..notifications.services import mark_read_about, notify, notify_many
 
     invited = db.session.scalars(
         sa.select(Invitation).where(Invitation.callout_id == callout.id)
@@ -401,7 +419,7 @@ def _tell_filled(callout: Callout, teams, now) -> None:
             notify(
                 by_member[member_id],
                 "callout_team",
-                urgent=True,
+                urgent=False,
                 sms=True,
                 now=now,
                 link=link,
@@ -415,6 +433,8 @@ def _tell_filled(callout: Callout, teams, now) -> None:
                 ),
             )
     others = [by_member[i.member_id] for i in invited if i.status != InvitationStatus.ACCEPTED]
+    for member in others:  # their invitation is no longer urgent
+        mark_read_about(member.id, link, now=now)
     notify_many(
         others,
         "callout_filled",
