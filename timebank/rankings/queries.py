@@ -164,3 +164,87 @@ def _my_row(actor, base) -> Row | None:
         )
     )
     return Row(ahead + 1, actor.id, actor.name, mine.minutes, mine.shifts, is_me=True)
+
+
+def ranking_units(actor) -> list[Unit]:
+    """Units to offer in the ranking page's picker: viewable_units() plus every town and
+    community below a unit where the actor holds a role (grids stay reachable by URL)."""
+    ids = {u.id for u in viewable_units(actor)}
+    below = [Unit.path.startswith(ra.unit.path, autoescape=True) for ra in assignments(actor)]
+    wanted = Unit.id.in_(ids)
+    if below:
+        wanted = sa.or_(
+            wanted,
+            sa.and_(Unit.level.in_([Level.TOWN, Level.COMMUNITY]), sa.or_(*below)),
+        )
+    return list(db.session.scalars(sa.select(Unit).where(wanted).order_by(Unit.path)))
+
+
+def answer_rates(member_ids: list[int]) -> dict[int, float | None]:
+    """For people to read: the share of call-out invitations a member answered (accepted or
+    declined) of those that asked for an answer; None for someone never asked. (Candidate
+    ordering uses the smoothed mobilisation.candidates.response_rates instead.)"""
+    from ..mobilisation.models import Invitation, InvitationStatus
+
+    if not member_ids:
+        return {}
+    answered = sa.func.count().filter(
+        Invitation.status.in_([InvitationStatus.ACCEPTED, InvitationStatus.DECLINED])
+    )
+    asked = sa.func.count().filter(
+        Invitation.status.in_(
+            [InvitationStatus.ACCEPTED, InvitationStatus.DECLINED, InvitationStatus.EXPIRED]
+        )
+    )
+    rows = db.session.execute(
+        sa.select(Invitation.member_id, answered, asked)
+        .where(Invitation.member_id.in_(member_ids))
+        .group_by(Invitation.member_id)
+    )
+    rates: dict[int, float | None] = dict.fromkeys(member_ids)
+    for member_id, ok, total in rows:
+        rates[member_id] = ok / total if total else None
+    return rates
+
+
+@dataclass(frozen=True)
+class PublicRow:
+    """A line of the public honour roll: a masked name and no id or phone number."""
+
+    rank: int
+    name: str
+    community: str
+    minutes: int
+
+
+def public_top(unit: Unit, *, period: str = "month", limit: int = 20, now: datetime):
+    """The honour roll: the top `limit` active members of `unit` in the period containing
+    `now`, names masked (王*明). It has no viewer, so it returns nothing that needs one:
+    (period_key, [PublicRow])."""
+    from ..core.privacy import mask_name
+    from ..members.models import MemberStatus
+
+    _validate(Subject.MEMBER, period, limit)
+    key = period_keys(now)[period]
+    community = sa.orm.aliased(Unit)
+    top = db.session.execute(
+        sa.select(RankingTotal.minutes, Member.name, community.name)
+        .join(Member, Member.id == RankingTotal.subject_id)
+        .outerjoin(community, community.id == RankingTotal.community_id)
+        .where(
+            RankingTotal.subject == Subject.MEMBER,
+            RankingTotal.period == period,
+            RankingTotal.period_key == key,
+            RankingTotal.minutes > 0,
+            _scope_filter(Subject.MEMBER, unit),
+            Member.status == MemberStatus.ACTIVE,
+        )
+        .order_by(RankingTotal.minutes.desc(), RankingTotal.subject_id)
+        .limit(limit)
+    ).all()
+    rows, previous, rank = [], None, 0
+    for position, (minutes, name, community_name) in enumerate(top, start=1):
+        if minutes != previous:
+            rank, previous = position, minutes
+        rows.append(PublicRow(rank, mask_name(name), community_name or "", minutes))
+    return key, rows

@@ -57,6 +57,7 @@ def nav_items(actor) -> list:
         NavItem(_l("My shifts"), "shifts.mine", "calendar-check"),
         NavItem(_l("My hours"), "ledger.my_hours", "hourglass-split"),
         NavItem(_l("My QR code"), "checkin.my_qr", "qr-code"),
+        NavItem(_l("Rankings"), "rankings.index", "trophy"),
     ]
     waiting = len(list_invitations(actor.id, status="pending", limit=9))
     if waiting:
@@ -79,6 +80,7 @@ def nav_items(actor) -> list:
         ]))
     if has_role(actor, Role.ORGANISER):
         items.append(NavGroup(_l("District"), "diagram-3", [
+            NavItem(_l("Dashboard"), "rankings.dashboard", "speedometer2"),
             NavItem(_l("Organisation"), "units.index", "diagram-3"),
             NavItem(_l("Roles"), "admin.roles", "shield-lock"),
             NavItem(_l("Audit log"), "admin.audit", "journal-text"),

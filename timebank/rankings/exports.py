@@ -1,0 +1,249 @@
+"""Rankings as files: every row of a ranking in scope, streamed, as CSV (UTF-8 with a BOM,
+so Excel reads Chinese) or XLSX (openpyxl's write-only mode).
+
+`export_rows` checks scope first and then yields rows lazily in batches, so a district of
+100,000 members is written without holding it in memory. Text cells that a spreadsheet
+would read as a formula (= + - @, tab, carriage return) get a leading apostrophe.
+"""
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..core.errors import ValidationFailed
+from ..extensions import db
+from ..members.models import Member
+from ..units.models import Unit
+from .models import PERIODS, RankingTotal, Subject
+from .queries import MAX_LIMIT, _scope_filter, answer_rates, default_unit, ensure_viewable
+from .totals import period_keys
+
+#: Rows fetched (and response rates looked up) per round trip while streaming.
+BATCH = 2000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+HEADER = (
+    _l("Rank"),
+    _l("Name"),
+    _l("Community"),
+    _l("Town"),
+    _l("Minutes"),
+    _l("Hours"),
+    _l("Shifts served"),
+    _l("Call-out response rate"),
+    _l("Unit"),
+    _l("Period"),
+    _l("Period key"),
+)
+PERIOD_LABELS = {
+    "week": _l("Week"),
+    "month": _l("Month"),
+    "quarter": _l("Quarter"),
+    "year": _l("Year"),
+    "all": _l("All time"),
+}
+
+
+@dataclass
+class ExportRow:
+    rank: int
+    name: str
+    community: str
+    town: str
+    minutes: int
+    shifts: int
+    response_rate: float | None
+
+
+@dataclass
+class Export:
+    by: str
+    period: str
+    period_key: str
+    unit: Unit
+    rows: Iterator[ExportRow]
+
+
+def export_rows(
+    actor,
+    *,
+    by: str = "member",
+    period: str = "month",
+    unit: Unit | None = None,
+    limit: int | None = None,
+    now: datetime,
+) -> Export:
+    """The ranking of `by` in `unit` for the period containing `now`, as ranking() orders
+    and ranks it, without its cap: `limit=None` means every row in scope. Scope is checked
+    here, before any row is read (NotAllowed); the rows come lazily."""
+    _validate(by, period, limit)
+    unit = unit or default_unit(actor, by)
+    ensure_viewable(actor, unit, by)
+    key = period_keys(now)[period]
+    stmt = _query(by, period, key, unit)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return Export(by, period, key, unit, _stream(stmt, by))
+
+
+def _validate(by, period, limit) -> None:
+    errors = []
+    if by not in [s.value for s in Subject]:
+        errors.append(("by", _l("Choose member, community or town.")))
+    if period not in PERIODS:
+        errors.append(("period", _l("Choose week, month, quarter, year or all.")))
+    if limit is not None and (
+        isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT
+    ):
+        errors.append(("limit", _l("From 1 to %(n)s, or all.", n=MAX_LIMIT)))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _query(by: str, period: str, key: str, unit: Unit):
+    t = RankingTotal
+    community, town = sa.orm.aliased(Unit), sa.orm.aliased(Unit)
+    named = Member if by == Subject.MEMBER else sa.orm.aliased(Unit)
+    return (
+        sa.select(t.subject_id, t.minutes, t.shifts, named.name, community.name, town.name)
+        .join(named, named.id == t.subject_id)
+        .outerjoin(community, community.id == t.community_id)
+        .outerjoin(town, town.id == t.town_id)
+        .where(
+            t.subject == by,
+            t.period == period,
+            t.period_key == key,
+            t.minutes > 0,
+            _scope_filter(by, unit),
+        )
+        .order_by(t.minutes.desc(), t.subject_id)
+    )
+
+
+def _stream(stmt, by: str) -> Iterator[ExportRow]:
+    """Ranks as ranking() gives them (ties share a rank: 1, 2, 2, 4), batch by batch."""
+    position, rank, previous = 0, 0, None
+    result = db.session.execute(stmt.execution_options(yield_per=BATCH))
+    try:
+        for batch in result.partitions():
+            rates = answer_rates([r[0] for r in batch]) if by == Subject.MEMBER else {}
+            for subject_id, minutes, shifts, name, community, town in batch:
+                position += 1
+                if minutes != previous:
+                    rank, previous = position, minutes
+                yield ExportRow(
+                    rank,
+                    name,
+                    (community or "") if by == Subject.MEMBER else "",
+                    (town or "") if by != Subject.TOWN else "",
+                    minutes,
+                    shifts,
+                    rates.get(subject_id),
+                )
+    finally:
+        result.close()
+
+
+# Cells and files ---------------------------------------------------------------------------
+
+
+def safe_text(value: str) -> str:
+    """Text a spreadsheet will not run: a leading = + - @ (or tab, CR) gets an apostrophe."""
+    if value and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def header() -> list[str]:
+    return [str(label) for label in HEADER]
+
+
+def _lines(export: Export, blank=""):
+    """Each row's values: text made safe, minutes as integers, hours to two decimals, and
+    the unit and period (worked out once per file, not once per row)."""
+    tail = (safe_text(export.unit.name), str(PERIOD_LABELS[export.period]), export.period_key)
+    for row in export.rows:
+        yield [
+            row.rank,
+            safe_text(row.name),
+            safe_text(row.community) or blank,
+            safe_text(row.town) or blank,
+            row.minutes,
+            round(row.minutes / 60, 2),
+            row.shifts,
+            row.response_rate,
+            *tail,
+        ]
+
+
+def csv_chunks(export: Export, *, every: int = 1000) -> Iterator[bytes]:
+    """The CSV file as UTF-8 bytes, BOM first, a chunk every `every` rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(header())
+    for n, cells in enumerate(_lines(export), start=1):
+        rate = cells[7]
+        cells[7] = "" if rate is None else f"{rate:.0%}"
+        writer.writerow(cells)
+        if n % every == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def xlsx_bytes(export: Export) -> bytes:
+    """The XLSX file: one sheet, a bold frozen header row, numbers as numbers."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=_sheet_title(export))
+    sheet.freeze_panes = "A2"
+    for letter, width in zip("ABCDEFGHIJK", (7, 16, 18, 14, 10, 9, 9, 12, 16, 9, 10), strict=True):
+        sheet.column_dimensions[letter].width = width
+    bold = Font(bold=True)
+    titles = [WriteOnlyCell(sheet, value=text) for text in header()]
+    for cell in titles:
+        cell.font = bold
+    sheet.append(titles)
+    # Two styled cells, refilled for every row: a write-only sheet writes each row out as
+    # it is appended, and looking a style up per cell would cost more than the row itself.
+    hours, rate = WriteOnlyCell(sheet), WriteOnlyCell(sheet)
+    hours.number_format, rate.number_format = "0.00", "0%"
+    for cells in _lines(export, blank=None):
+        hours.value, rate.value = cells[5], cells[7]
+        cells[5], cells[7] = hours, rate
+        sheet.append(cells)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _sheet_title(export: Export) -> str:
+    title = f"{export.by} {export.period_key}"
+    return re.sub(r"[\\/?*\[\]:]", "-", title)[:31]
+
+
+def file_names(export: Export, extension: str) -> tuple[str, str]:
+    """(the file name with the unit's own name, an ASCII fallback with its code), e.g.
+    ranking_member_month_2026-03_南沙区.csv and ranking_member_month_2026-03_NS.csv."""
+    stem = f"ranking_{export.by}_{export.period}_{export.period_key}"
+    name = re.sub(r"[\\/:*?\"<>|\s\x00-\x1f]+", "_", export.unit.name).strip("._") or "unit"
+    code = re.sub(r"[^A-Za-z0-9.-]+", "_", export.unit.code).strip("._") or str(export.unit.id)
+    return f"{stem}_{name}.{extension}", f"{stem}_{code}.{extension}"
+
+
+def content_disposition(export: Export, extension: str) -> str:
+    """attachment; an ASCII filename for old clients and filename* (RFC 6266) for the rest."""
+    full, ascii_name = file_names(export, extension)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(full, safe='')}"
