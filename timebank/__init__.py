@@ -51,7 +51,9 @@ def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every model registered before mappers configure)
     from .blueprints.auth.session import init_login
     from .core.db import configure_sqlite, write_intent
+    from .core.headers import init_headers
     from .core.i18n import init_i18n
+    from .core.observability import init_observability
     from .extensions import api, csrf, db, limiter, migrate
 
     @app.before_request
@@ -63,6 +65,8 @@ def _init_extensions(app: Flask) -> None:
     def _reset_write_intent(exc=None):
         write_intent.set(True)
 
+    init_observability(app)
+    init_headers(app)
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)

@@ -21,6 +21,7 @@ from flask.cli import with_appcontext
 
 from .core.clock import utcnow
 from .core.lease import acquire
+from .core.observability import JOB_RUNS
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -57,11 +58,13 @@ def run_job(app, fn, holder: str = HOLDER) -> int | None:
             db.session.commit()
             result = fn(now=now)
             db.session.commit()
+            JOB_RUNS.labels(fn.__name__, "ok").inc()
             if result:
                 log.info("scheduler job %s processed %s", fn.__name__, result)
             return result
         except Exception:
             db.session.rollback()
+            JOB_RUNS.labels(fn.__name__, "error").inc()
             log.exception("scheduler job %s failed", fn.__name__)
             return None
         finally:

@@ -99,9 +99,16 @@ def phone(request, pw, browser):
         if response.status >= 500:
             problems.append(f"{response.status} {response.request.method} {response.url}")
 
+    def _console(message):
+        # The Content-Security-Policy forbids inline scripts and styles: any violation
+        # means a page would break in production.
+        if message.type == "error" and "Content Security Policy" in message.text:
+            problems.append(f"CSP violation: {message.text}")
+
     def _watch(page):
         page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
         page.on("response", _server_error)
+        page.on("console", _console)
 
     def _open(locale="zh-CN"):
         context = browser.new_context(**pw.devices[PHONE], locale=locale)

@@ -22,6 +22,7 @@ from ..auth.models import Role
 from ..auth.permissions import ensure_role
 from ..core.clock import utcnow
 from ..core.errors import ValidationFailed, check
+from ..core.observability import SCANS
 from ..core.settings import setting
 from ..core.validation import lat_lon
 from ..extensions import db
@@ -150,6 +151,7 @@ def record_scan(
             attendance_id=attendance_id,
         )
     )
+    SCANS.labels(answer.body.get("action") or answer.body["error"]["code"]).inc()
     log.info(
         "scan %s at shift %s by %s: %s",
         scan_id,

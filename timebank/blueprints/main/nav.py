@@ -65,27 +65,51 @@ def nav_items(actor) -> list:
     if has_role(actor, Role.STAFF):
         items.append(NavItem(_l("Scanner"), "checkin.scanner", "upc-scan"))
     if has_role(actor, Role.COORDINATOR):
-        items.append(NavGroup(_l("Community"), "people", [
-            NavItem(_l("Approvals"), "members.pending", "person-check",
-                    badge=count_pending(actor)),
-            NavItem(_l("Members"), "members.list", "people"),
-            NavItem(_l("Transfers"), "members.transfers", "arrow-left-right"),
-            NavItem(_l("Checkpoints"), "shifts.checkpoints", "geo-alt"),
-            NavItem(_l("Publish shifts"), "shifts.new", "plus-square"),
-            NavItem(_l("Call-outs"), "mobilisation.index", "lightning-charge"),
-            NavItem(_l("Corrections"), "ledger.corrections_queue", "pencil-square",
-                    badge=count_open_corrections(actor)),
-            NavItem(_l("Attendance review"), "ledger.review_queue", "clipboard-check",
-                    badge=count_attendances_to_review(actor)),
-        ]))
+        items.append(
+            NavGroup(
+                _l("Community"),
+                "people",
+                [
+                    NavItem(
+                        _l("Approvals"),
+                        "members.pending",
+                        "person-check",
+                        badge=count_pending(actor),
+                    ),
+                    NavItem(_l("Members"), "members.list", "people"),
+                    NavItem(_l("Transfers"), "members.transfers", "arrow-left-right"),
+                    NavItem(_l("Checkpoints"), "shifts.checkpoints", "geo-alt"),
+                    NavItem(_l("Publish shifts"), "shifts.new", "plus-square"),
+                    NavItem(_l("Call-outs"), "mobilisation.index", "lightning-charge"),
+                    NavItem(
+                        _l("Corrections"),
+                        "ledger.corrections_queue",
+                        "pencil-square",
+                        badge=count_open_corrections(actor),
+                    ),
+                    NavItem(
+                        _l("Attendance review"),
+                        "ledger.review_queue",
+                        "clipboard-check",
+                        badge=count_attendances_to_review(actor),
+                    ),
+                ],
+            )
+        )
     if has_role(actor, Role.ORGANISER):
-        items.append(NavGroup(_l("District"), "diagram-3", [
-            NavItem(_l("Dashboard"), "rankings.dashboard", "speedometer2"),
-            NavItem(_l("Organisation"), "units.index", "diagram-3"),
-            NavItem(_l("Roles"), "admin.roles", "shield-lock"),
-            NavItem(_l("Audit log"), "admin.audit", "journal-text"),
-            NavItem(_l("Ledger check"), "ledger.verify", "shield-check"),
-        ]))
+        items.append(
+            NavGroup(
+                _l("District"),
+                "diagram-3",
+                [
+                    NavItem(_l("Dashboard"), "rankings.dashboard", "speedometer2"),
+                    NavItem(_l("Organisation"), "units.index", "diagram-3"),
+                    NavItem(_l("Roles"), "admin.roles", "shield-lock"),
+                    NavItem(_l("Audit log"), "admin.audit", "journal-text"),
+                    NavItem(_l("Ledger check"), "ledger.verify", "shield-check"),
+                ],
+            )
+        )
     return items
 
 

@@ -9,6 +9,11 @@
       event.preventDefault();
     }
   });
+  // Progress bars: widths come from data-width (percent), as CSP forbids style attributes.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-width]"), function (el) {
+    var value = parseFloat(el.dataset.width);
+    if (!isNaN(value)) { el.style.width = Math.max(0, Math.min(100, value)) + "%"; }
+  });
   // Buttons with data-action="print" print the page.
   document.addEventListener("click", function (event) {
     var target = event.target.closest("[data-action=print]");

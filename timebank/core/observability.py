@@ -1,0 +1,109 @@
+"""Request ids, one structured log line per request, and Prometheus metrics.
+
+Every request gets an id (the client's X-Request-ID when it sends a sane one), echoed in
+the response and in the log line, a JSON object with method, path, status, duration and
+member. /metrics serves Prometheus text: request counts and latencies by endpoint, scans by
+outcome, scheduler job runs, and the outbox backlog (read from the database on scrape).
+With several gunicorn workers, set PROMETHEUS_MULTIPROC_DIR to an empty directory so the
+counters of all workers are added up (prometheus_client's multiprocess mode).
+"""
+
+import json
+import logging
+import os
+import re
+import time
+import uuid
+
+from flask import Response, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+access_log = logging.getLogger("timebank.access")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+REQUESTS = Counter("timebank_requests_total", "HTTP requests", ["method", "endpoint", "status"])
+LATENCY = Histogram(
+    "timebank_request_seconds",
+    "HTTP request latency",
+    ["endpoint"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+SCANS = Counter("timebank_scans_total", "QR scans by outcome", ["outcome"])
+JOB_RUNS = Counter("timebank_scheduler_runs_total", "Scheduler job runs", ["job", "result"])
+OUTBOX = Gauge(
+    "timebank_outbox_pending", "Outbox messages waiting to be delivered", multiprocess_mode="max"
+)
+
+
+def init_observability(app) -> None:
+    @app.before_request
+    def _start():
+        g.request_started = time.perf_counter()
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.after_request
+    def _finish(response):
+        started = g.get("request_started")
+        if started is None:
+            return response
+        elapsed = time.perf_counter() - started
+        endpoint = request.endpoint or "unknown"
+        REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
+        LATENCY.labels(endpoint).observe(elapsed)
+        response.headers["X-Request-ID"] = g.request_id
+        if endpoint != "static":
+            access_log.info(
+                json.dumps(
+                    {
+                        "request_id": g.request_id,
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status_code,
+                        "ms": round(elapsed * 1000, 1),
+                        "member": _member_id(),
+                        "ip": request.remote_addr,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        return response
+
+    app.add_url_rule("/metrics", "metrics", metrics)
+
+
+def _member_id():
+    actor = g.get("actor")
+    if actor is not None:
+        return actor.id
+    from flask_login import current_user
+
+    user = current_user._get_current_object() if current_user else None
+    return user.id if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def metrics():
+    """Prometheus text format (scrape from inside the network; it shows no personal data)."""
+    from ..extensions import db
+    from ..notifications.models import OutboxMessage
+
+    try:
+        OUTBOX.set(db.session.query(OutboxMessage).filter_by(status="pending").count())
+    except Exception:  # noqa: BLE001 - metrics must answer even when the database does not
+        db.session.rollback()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        body = generate_latest(registry)
+    else:
+        body = generate_latest()
+    return Response(body, mimetype=CONTENT_TYPE_LATEST)
