@@ -113,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .auth.cli import create_admin_command
+    from .core.cli import backup_command, restore_command
     from .demo.cli import seed_demo_command
     from .ledger.cli import verify_ledger_command
     from .members.cli import import_members_command
@@ -129,5 +130,7 @@ def _register_cli(app: Flask) -> None:
         verify_ledger_command,
         rankings_check_command,
         rankings_rebuild_command,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
