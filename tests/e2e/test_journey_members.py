@@ -82,7 +82,7 @@ def sign_out(page):
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
         toggler.click()
-    page.locator("#mainNav .dropdown-toggle").click()
+    page.locator('[data-test="user-menu"]').click()
     page.locator('[data-test="logout"]').click()
 
 

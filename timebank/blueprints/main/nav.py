@@ -52,16 +52,22 @@ def nav_items(actor) -> list:
     if not actor.is_authenticated:
         return []
     items: list = [
-        NavItem(_l("Home"), "main.index", "house"),
         NavItem(_l("Shifts"), "shifts.board", "calendar3"),
-        NavItem(_l("My shifts"), "shifts.mine", "calendar-check"),
-        NavItem(_l("My hours"), "ledger.my_hours", "hourglass-split"),
         NavItem(_l("My QR code"), "checkin.my_qr", "qr-code"),
         NavItem(_l("Rankings"), "rankings.index", "trophy"),
+        NavGroup(
+            _l("Mine"),
+            "person",
+            [
+                NavItem(_l("My shifts"), "shifts.mine", "calendar-check"),
+                NavItem(_l("My hours"), "ledger.my_hours", "hourglass-split"),
+                NavItem(_l("My profile"), "members.me", "person-vcard"),
+            ],
+        ),
     ]
     waiting = len(list_invitations(actor.id, status="pending", limit=9))
     if waiting:
-        items.insert(1, NavItem(_l("Call-outs"), "mobilisation.mine", "lightning-charge", waiting))
+        items.insert(0, NavItem(_l("Call-outs"), "mobilisation.mine", "lightning-charge", waiting))
     if has_role(actor, Role.STAFF):
         items.append(NavItem(_l("Scanner"), "checkin.scanner", "upc-scan"))
     if has_role(actor, Role.COORDINATOR):
