@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app timebank
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test lint format migrate-check translations translations-update bench clean
+.PHONY: serve-prod run test install install-test lint format migrate-check translations translations-update bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,16 @@ run: install
 	$(FLASK) seed-demo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
 	TIMEBANK_SCHEDULER=$${TIMEBANK_SCHEDULER:-inline} $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT) --no-reload
+
+## Production shape on this machine: gunicorn (several workers) plus the scheduler as its own
+## process, against DATABASE_URL (PostgreSQL). Ctrl-C stops both.
+serve-prod: install
+	@test -n "$$DATABASE_URL" || { echo "Set DATABASE_URL, e.g. postgresql+psycopg://postgres@127.0.0.1/timebank"; exit 1; }
+	$(FLASK) db upgrade
+	@echo "Serving on http://$${GUNICORN_BIND:-127.0.0.1:8000} with a separate scheduler (Ctrl-C stops both)"
+	@TIMEBANK_SCHEDULER=off $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app & web=$$!; \
+	trap 'kill $$web 2>/dev/null; wait $$web 2>/dev/null' EXIT INT TERM; \
+	TIMEBANK_SCHEDULER=off $(FLASK) scheduler
 
 ## Lint, then the whole suite (SQLite; PostgreSQL when TIMEBANK_TEST_DATABASE_URL is set).
 test: install-test

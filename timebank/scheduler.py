@@ -72,6 +72,7 @@ def run_job(app, fn, holder: str = HOLDER) -> int | None:
 
 
 def build(app, *, blocking: bool = False):
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own lines say what ran
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     for fn, seconds in all_jobs():
         if isinstance(seconds, str):  # a setting's name, e.g. "CALLOUT_TICK_S"
