@@ -46,6 +46,7 @@ serve-prod: install
 ## Lint, then the whole suite (SQLite; PostgreSQL when TIMEBANK_TEST_DATABASE_URL is set).
 test: install-test
 	$(BIN)/ruff check timebank tests bench
+	$(BIN)/bandit -r timebank -q
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-test

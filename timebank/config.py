@@ -100,7 +100,8 @@ class TestConfig(Config):
         super().__init__(instance_path)
         self.TESTING = True
         self.SQLALCHEMY_DATABASE_URI = database_url
-        self.SECRET_KEY = "test-secret-key"  # noqa: S105 - a fixed key for tests only
+        # A fixed key for tests only.
+        self.SECRET_KEY = "test-secret-key"  # noqa: S105  # nosec B105
         self.WTF_CSRF_ENABLED = False
         self.RATELIMIT_ENABLED = False
         self.TIMEBANK_SCHEDULER = "off"

@@ -161,4 +161,4 @@ def _reset_sequences(conn, counts) -> None:
         seq = conn.execute(sa.text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": name}).scalar()
         if seq:
             # Table names come from our own metadata, not from input.
-            conn.execute(sa.text(f"SELECT setval('{seq}', (SELECT max(id) FROM \"{name}\"))"))  # noqa: S608
+            conn.execute(sa.text(f"SELECT setval('{seq}', (SELECT max(id) FROM \"{name}\"))"))  # noqa: S608  # nosec B608

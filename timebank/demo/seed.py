@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 #: Communities per town (sums to 158) in the order of nansha_towns.csv.
 COMMUNITIES_PER_TOWN = [22, 18, 16, 14, 20, 19, 17, 16, 16]
 GRIDS_TOTAL = 1069
-DEMO_PASSWORD = "demo1234"  # noqa: S105 - printed for the demo on purpose
+#: Printed for the demo on purpose.
+DEMO_PASSWORD = "demo1234"  # noqa: S105  # nosec B105
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ def seed_demo(members: int = 1000, seed: int = 2022) -> bool:
     """Seed everything unless the tree exists already. Returns whether it seeded."""
     if find_root() is not None:
         return False
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311
     password_hash = hash_password(DEMO_PASSWORD)
     seed_units(rng)
     seed_accounts(password_hash)
