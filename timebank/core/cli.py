@@ -31,11 +31,11 @@ def restore_command(file):
     click.echo(f"Restored {sum(counts.values())} rows into {len(counts)} tables.")
     result = verify()
     if not result.ok:
-        click.echo(f"Ledger BROKEN at entry {result.first_bad_entry_id} ({result.problem}).",
-                   err=True)
+        click.echo(
+            f"Ledger BROKEN at entry {result.first_bad_entry_id} ({result.problem}).", err=True
+        )
         raise SystemExit(1)
     click.echo(f"Ledger OK: {result.entries} entries, head hash {result.head_hash}")
     if differences():
-        click.echo("Ranking totals differ from the ledger: run `flask rankings-rebuild`.",
-                   err=True)
+        click.echo("Ranking totals differ from the ledger: run `flask rankings-rebuild`.", err=True)
         raise SystemExit(1)
