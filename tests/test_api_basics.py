@@ -120,3 +120,16 @@ def test_html_client_asking_for_json_gets_json(client):
     response = client.get("/no-such-page", headers={"Accept": "application/json"})
     assert response.status_code == 404
     assert response.json["error"]["code"] == "not_found"
+
+
+def test_huge_numbers_are_refused_not_500(people, api, client):
+    huge = 2**70
+    assert client.get(f"/members/{huge}").status_code == 404  # URL converter bound
+    response = api(people.admin).get(f"/members/{huge}")
+    assert response.status_code == 404
+    response = api(people.admin).post("/ledger/adjustments",
+                                      json={"member_id": huge, "minutes": 5, "reason": "x"})
+    assert response.status_code in (404, 422)
+    assert response.json["error"]["code"] in ("not_found", "out_of_range")
+    response = api(people.admin).get(f"/units?parent_id={huge}")
+    assert response.status_code == 422 and response.json["error"]["code"] == "out_of_range"

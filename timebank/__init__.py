@@ -17,6 +17,7 @@ def create_app(config: object | None = None) -> Flask:
     `scheduler` command do that.
     """
     app = Flask(__name__, instance_relative_config=True)
+    _bound_int_urls(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_object(config or Config(app.instance_path))
     if not app.config.get("SECRET_KEY"):
@@ -38,6 +39,19 @@ def create_app(config: object | None = None) -> Flask:
     return app
 
 
+def _bound_int_urls(app: Flask) -> None:
+    """`<int:…>` in URLs matches database-sized integers only: a larger id is a 404, not a
+    database overflow."""
+    from werkzeug.routing import IntegerConverter
+
+    class BoundedInt(IntegerConverter):
+        def __init__(self, map, *args, **kwargs):
+            kwargs.setdefault("max", 2**31 - 1)
+            super().__init__(map, *args, **kwargs)
+
+    app.url_map.converters["int"] = BoundedInt
+
+
 def _instance_secret(instance_path: str) -> str:
     """A random key kept in instance/secret_key, for the one-machine default."""
     path = Path(instance_path) / "secret_key"
@@ -51,10 +65,10 @@ def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every model registered before mappers configure)
     from .blueprints.auth.session import init_login
     from .core.db import configure_sqlite, write_intent
-    from .core.headers import init_headers
     from .core.i18n import init_i18n
-    from .core.observability import init_observability
     from .extensions import api, csrf, db, limiter, migrate
+    from .http.headers import init_headers
+    from .http.observability import init_observability
 
     @app.before_request
     def _declare_write_intent():

@@ -21,7 +21,7 @@ from flask.cli import with_appcontext
 
 from .core.clock import utcnow
 from .core.lease import acquire
-from .core.observability import JOB_RUNS
+from .core.metrics import JOB_RUNS
 from .extensions import db
 
 log = logging.getLogger(__name__)

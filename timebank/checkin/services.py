@@ -22,7 +22,7 @@ from ..auth.models import Role
 from ..auth.permissions import ensure_role
 from ..core.clock import utcnow
 from ..core.errors import ValidationFailed, check
-from ..core.observability import SCANS
+from ..core.metrics import SCANS
 from ..core.settings import setting
 from ..core.validation import lat_lon
 from ..extensions import db

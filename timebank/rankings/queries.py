@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from ..auth.permissions import assignments
 from ..core.errors import NotAllowed, ValidationFailed
@@ -92,11 +93,11 @@ def _scope_filter(subject: str, unit: Unit):
 def _validate(by, period, limit):
     errors = []
     if by not in [s.value for s in Subject]:
-        errors.append(("by", "member, community or town"))
+        errors.append(("by", _l("Rank members, communities or towns.")))
     if period not in PERIODS:
-        errors.append(("period", "week, month, quarter, year or all"))
+        errors.append(("period", _l("A week, month, quarter, year, or all time.")))
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-        errors.append(("limit", f"1 to {MAX_LIMIT}"))
+        errors.append(("limit", _l("Between 1 and %(n)s.", n=MAX_LIMIT)))
     if errors:
         raise ValidationFailed(errors)
 

@@ -4,6 +4,8 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
 from ..core.clock import utcnow
@@ -52,7 +54,10 @@ def build_ics(member: Member, *, host: str, now: datetime | None = None) -> byte
     cal = Calendar()
     cal.add("prodid", "-//Nansha Party Member Time Bank//timebank//ZH")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", "南沙时间银行 · " + member.name)
+    with force_locale(member.locale):
+        calendar_name = _("Nansha Time Bank") + " · " + member.name
+        waitlisted = _("[waitlist]") + " "
+    cal.add("x-wr-calname", calendar_name)
     cal.add("x-wr-timezone", "Asia/Shanghai")
     for signup, shift in rows:
         event = Event()
@@ -61,7 +66,7 @@ def build_ics(member: Member, *, host: str, now: datetime | None = None) -> byte
         event.add("dtstart", shift.starts_at)
         event.add("dtend", shift.ends_at)
         waiting = signup.status == SignupStatus.WAITLISTED
-        event.add("summary", ("[候补] " if waiting else "") + shift.title)
+        event.add("summary", (waitlisted if waiting else "") + shift.title)
         where = shift.community.name + (f" · {shift.checkpoint.name}" if shift.checkpoint else "")
         event.add("location", where)
         if shift.checkpoint:

@@ -5,7 +5,7 @@ import logging
 from flask import jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ...core.errors import DomainError, ValidationFailed
@@ -116,8 +116,16 @@ def handle_csrf_error(exc: CSRFError):
     )
 
 
+def handle_out_of_range(exc: Exception):
+    """A number too large for the database (an id or count far beyond any real one)."""
+    db.session.rollback()
+    return error_response(422, "out_of_range", _l("A number in the request is out of range."))
+
+
 def handle_db_unavailable(exc: DBAPIError):
     db.session.rollback()
+    if isinstance(exc, DataError):
+        return handle_out_of_range(exc)
     if isinstance(exc, OperationalError) or exc.connection_invalidated:
         log.warning("database unavailable: %s", exc.__class__.__name__)
         return error_response(503, "unavailable", MESSAGES[503])
@@ -136,4 +144,5 @@ def register_error_handlers(app) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(DBAPIError, handle_db_unavailable)
+    app.register_error_handler(OverflowError, handle_out_of_range)
     app.register_error_handler(Exception, handle_unexpected)
