@@ -84,7 +84,9 @@ def db(app):
         from flask_sqlalchemy.session import _app_ctx_id
 
         _db.session = scoped_session(
-            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            sessionmaker(
+                bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+            ),
             scopefunc=_app_ctx_id,
         )
         try:

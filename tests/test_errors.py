@@ -38,3 +38,35 @@ def test_405_in_api_uses_error_shape(client, db):
     response = client.put("/api/v1/units")
     assert response.status_code == 405
     assert response.json["error"]["code"] == "method_not_allowed"
+
+
+def test_database_lost_mid_request_is_503_not_500(app, people, api, monkeypatch):
+    """The request fails on the database and nothing after it (the access log, closing the
+    session) touches the database again: a clean 503, never a 500."""
+    import sqlalchemy as sa
+
+    from timebank.blueprints.api import shifts as api_shifts
+    from timebank.extensions import db
+
+    gone = {"on": False}
+
+    def refuse(conn, cursor, statement, *args):
+        if gone["on"]:
+            raise sa.exc.OperationalError(statement, {}, Exception("server closed"))
+
+    def broken_get_shift(shift_id):
+        gone["on"] = True
+        raise sa.exc.OperationalError("SELECT", {}, Exception("server closed"))
+
+    client = api(people.member)
+    monkeypatch.setattr(api_shifts.queries, "get_shift", broken_get_shift)
+    engine = db.session.get_bind().engine if hasattr(db.session.get_bind(), "engine") else None
+    target = engine or db.engine
+    sa.event.listen(target, "before_cursor_execute", refuse)
+    try:
+        response = client.get("/shifts/1")
+    finally:
+        gone["on"] = False
+        sa.event.remove(target, "before_cursor_execute", refuse)
+    assert response.status_code == 503
+    assert response.json["error"]["code"] == "unavailable"

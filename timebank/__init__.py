@@ -66,6 +66,8 @@ def _init_extensions(app: Flask) -> None:
     from .blueprints.auth.session import init_login
     from .core.db import configure_sqlite, write_intent
     from .core.i18n import init_i18n
+    from sqlalchemy.exc import DBAPIError
+
     from .extensions import api, csrf, db, limiter, migrate
     from .http.headers import init_headers
     from .http.observability import init_observability
@@ -81,6 +83,18 @@ def _init_extensions(app: Flask) -> None:
 
     init_observability(app)
     init_headers(app)
+
+    @app.teardown_appcontext
+    def _remove_session_safely(exc=None):
+        # Runs before Flask-SQLAlchemy's own teardown: when the database went away with a
+        # transaction open, closing the session raises; forget it instead of failing the
+        # (already answered) request.
+        try:
+            db.session.remove()
+        except DBAPIError:
+            logging.getLogger(__name__).warning("database gone while closing a session")
+            db.session.registry.clear()
+
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)

@@ -15,6 +15,7 @@ import re
 import time
 import uuid
 
+import sqlalchemy as sa
 from flask import Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
@@ -62,13 +63,12 @@ def init_observability(app) -> None:
 
 
 def _member_id():
-    actor = g.get("actor")
-    if actor is not None:
-        return actor.id
-    from flask_login import current_user
-
-    user = current_user._get_current_object() if current_user else None
-    return user.id if user is not None and getattr(user, "is_authenticated", False) else None
+    """The signed-in member's id, from the identity map: never a database query (the
+    database may be what just failed)."""
+    actor = g.get("actor") or g.get("_login_user")
+    state = sa.inspect(actor, raiseerr=False) if actor is not None else None
+    identity = state.identity if state is not None else None
+    return identity[0] if identity else None
 
 
 def metrics():

@@ -42,6 +42,14 @@ MESSAGES = {
 }
 
 
+def _rollback() -> None:
+    """Roll back the request's work; if the database is gone, forget the session."""
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        db.session.registry.clear()
+
+
 def wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True
@@ -100,7 +108,7 @@ def handle_http_exception(exc: HTTPException):
 
 
 def handle_domain_error(exc: DomainError):
-    db.session.rollback()
+    _rollback()
     fields = exc.fields if isinstance(exc, ValidationFailed) else None
     return error_response(exc.status, exc.code, exc.message, fields)
 
@@ -118,12 +126,12 @@ def handle_csrf_error(exc: CSRFError):
 
 def handle_out_of_range(exc: Exception):
     """A number too large for the database (an id or count far beyond any real one)."""
-    db.session.rollback()
+    _rollback()
     return error_response(422, "out_of_range", _l("A number in the request is out of range."))
 
 
 def handle_db_unavailable(exc: DBAPIError):
-    db.session.rollback()
+    _rollback()
     if isinstance(exc, DataError):
         return handle_out_of_range(exc)
     if isinstance(exc, OperationalError) or exc.connection_invalidated:
@@ -134,7 +142,7 @@ def handle_db_unavailable(exc: DBAPIError):
 
 def handle_unexpected(exc: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
-    db.session.rollback()
+    _rollback()
     return error_response(500, "internal_error", MESSAGES[500])
 
 
