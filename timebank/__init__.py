@@ -62,12 +62,12 @@ def _instance_secret(instance_path: str) -> str:
 
 
 def _init_extensions(app: Flask) -> None:
+    from sqlalchemy.exc import DBAPIError
+
     from . import models  # noqa: F401  (every model registered before mappers configure)
     from .blueprints.auth.session import init_login
     from .core.db import configure_sqlite, write_intent
     from .core.i18n import init_i18n
-    from sqlalchemy.exc import DBAPIError
-
     from .extensions import api, csrf, db, limiter, migrate
     from .http.headers import init_headers
     from .http.observability import init_observability
