@@ -8,8 +8,12 @@ import json
 import os
 import re
 import secrets
+import signal
+import socket
 import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import unicodedata
@@ -58,6 +62,20 @@ def fresh_database(url: str | None, keep: bool) -> Iterator[str]:
         if not keep:
             _run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.dispose()
+
+
+def code_version() -> str:
+    """The commit the app code is at, and whether timebank/ has uncommitted changes (others
+    edit the app while benchmarks run: the figures belong to this state)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    head = git("log", "-1", "--format=%h %ad", "--date=format:%Y-%m-%d %H:%M")
+    dirty = [line for line in git("status", "--porcelain", "--", "timebank").splitlines() if line]
+    return head + (f" + uncommitted changes in {len(dirty)} files under timebank/" if dirty else "")
 
 
 def configure_environment(database_url: str) -> None:
@@ -151,6 +169,92 @@ def sign_in(pages, phone: str, password: str, check_path: str = "/members/") -> 
     )
     if status != 302 or pages.get(check_path)[0] != 200:
         raise SystemExit(f"could not sign in as {phone} (login answered {status})")
+
+
+# --- gunicorn -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def children(pid: int) -> list[int]:
+    """The ids of the processes whose parent is `pid` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return sorted(found)
+
+
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def memory_kib(pid: int) -> dict[str, int]:
+    """VmHWM (peak resident set) and VmRSS of a process, in KiB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return {
+        key: int(re.search(rf"^{key}:\s+(\d+) kB", status, re.M).group(1))
+        for key in ("VmHWM", "VmRSS")
+    }
+
+
+@contextmanager
+def gunicorn(
+    log_path: Path, app: str = "wsgi:app", workers: int = 1, threads: int | None = None
+) -> Iterator[tuple[str, list[int]]]:
+    """`gunicorn [-c gunicorn.conf.py] -w N [--threads T] APP` on a free port, with the
+    current environment; yields (base URL, worker pids) once every worker is up, and stops
+    it afterwards. gunicorn reads the repository's gunicorn.conf.py from the working
+    directory by itself; it is named here so that the command says so."""
+    binary = Path(sys.executable).parent / "gunicorn"
+    port = free_port()
+    command = [str(binary)]
+    if (ROOT / "gunicorn.conf.py").exists():
+        command += ["-c", "gunicorn.conf.py"]
+    command += ["-w", str(workers), "-b", f"127.0.0.1:{port}"]
+    if threads is not None:
+        command += ["--threads", str(threads)]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([*command, app], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(proc, base, log_path)
+        deadline = time.monotonic() + 60
+        while len(children(proc.pid)) < workers and time.monotonic() < deadline:
+            time.sleep(0.2)
+        found = children(proc.pid)
+        if len(found) != workers:
+            raise SystemExit(f"expected {workers} gunicorn worker(s), found {found}")
+        yield base, found
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def wait_until_up(proc, base: str, log_path: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"gunicorn exited:\n{log_path.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer /healthz in {timeout:.0f} s")
 
 
 # --- timing -------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
     python -m bench.run members --members 20000 [--database-url URL]
     python -m bench.run shifts --members 100000 --shifts 50000 [--database-url URL]
+    python -m bench.run scans [--database-url URL | --sqlite] [--workers 4] [--duration 30]
+    python -m bench.run ledger --entries 1000000 [--database-url URL]
 
 Each builds a fresh database (SQLite in a temporary directory unless --database-url names a
 PostgreSQL database, which is created and dropped here) and seeds the Nansha-shaped demo tree.
@@ -9,24 +11,19 @@ PostgreSQL database, which is created and dropped here) and seeds the Nansha-sha
 client, and over HTTP against `gunicorn -w 1 wsgi:app`, whose worker's peak RSS (VmHWM) is
 reported. `shifts` (bench/shifts.py) adds checkpoints, shifts and sign-ups, then times the
 board query, the board page and one sign-up, and signs up many members for one shift at once.
-See bench/README.md.
+`scans` (bench/scans.py) serves the app with a floor route under gunicorn and loads the scan
+endpoint and the floor from separate processes (PostgreSQL by default). `ledger`
+(bench/ledger.py) builds a long hash chain and times its verification. See bench/README.md.
 """
 
 import argparse
 import os
 import platform
 import random
-import re
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
-import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +31,6 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from .common import (
-    ROOT,
     FlaskClientPages,
     HttpPages,
     Timing,
@@ -42,6 +38,8 @@ from .common import (
     configure_environment,
     database_version,
     fresh_database,
+    gunicorn,
+    memory_kib,
     print_facts,
     print_timings,
     sign_in,
@@ -105,78 +103,6 @@ def measure(pages, ids: list[int], args) -> list[Timing]:
     ]
 
 
-# --- gunicorn -----------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def memory_kib(pid: int) -> dict[str, int]:
-    """VmHWM (peak resident set) and VmRSS of a process, in KiB."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    return {
-        key: int(re.search(rf"^{key}:\s+(\d+) kB", status, re.M).group(1))
-        for key in ("VmHWM", "VmRSS")
-    }
-
-
-@contextmanager
-def gunicorn(log_path: Path) -> Iterator[tuple[str, int]]:
-    """`gunicorn -w 1 wsgi:app` on a free port; yields (base URL, worker pid)."""
-    binary = Path(sys.executable).parent / "gunicorn"
-    port = _free_port()
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [str(binary), "-w", "1", "-b", f"127.0.0.1:{port}", "wsgi:app"],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(proc, base, log_path)
-        workers = _children(proc.pid)
-        if len(workers) != 1:
-            raise SystemExit(f"expected one gunicorn worker, found {workers}")
-        yield base, workers[0]
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _wait_until_up(proc, base: str, log_path: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited:\n{log_path.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not answer /healthz in {timeout:.0f} s")
-
-
 # --- the report ---------------------------------------------------------------------------
 
 
@@ -221,10 +147,10 @@ def run_members(args) -> None:
         if not args.no_gunicorn:
             with (
                 tempfile.TemporaryDirectory(prefix="tb-bench-log-") as tmp,
-                gunicorn(Path(tmp) / "gunicorn.log") as (base, worker),
+                gunicorn(Path(tmp) / "gunicorn.log") as (base, workers),
             ):
                 runs[HttpPages.label] = measure(HttpPages(base), ids, args)
-                memory = memory_kib(worker)
+                memory = memory_kib(workers[0])
         print_report(f"Members pages, {facts['database']}", facts, runs, memory)
         if args.output:
             path = write_results(
@@ -239,7 +165,7 @@ def run_members(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from . import shifts
+    from . import ledger, scans, shifts
 
     parser = argparse.ArgumentParser(
         prog="python -m bench.run",
@@ -263,6 +189,8 @@ def main(argv: list[str] | None = None) -> None:
     members.add_argument("--output", help="also write JSON to bench/results/<name>")
     members.set_defaults(func=run_members)
     shifts.add_parser(sub)
+    scans.add_parser(sub)
+    ledger.add_parser(sub)
     args = parser.parse_args(argv)
     args.func(args)
 
