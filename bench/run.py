@@ -4,6 +4,8 @@
     python -m bench.run shifts --members 100000 --shifts 50000 [--database-url URL]
     python -m bench.run scans [--database-url URL | --sqlite] [--workers 4] [--duration 30]
     python -m bench.run ledger --entries 1000000 [--database-url URL]
+    python -m bench.run mobilisation --members 100000 [--database-url URL]
+    python -m bench.run rankings --members 100000 --entries 2000000 [--database-url URL]
 
 Each builds a fresh database (SQLite in a temporary directory unless --database-url names a
 PostgreSQL database, which is created and dropped here) and seeds the Nansha-shaped demo tree.
@@ -165,7 +167,7 @@ def run_members(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from . import ledger, scans, shifts
+    from . import ledger, mobilisation, rankings, scans, shifts
 
     parser = argparse.ArgumentParser(
         prog="python -m bench.run",
@@ -191,6 +193,8 @@ def main(argv: list[str] | None = None) -> None:
     shifts.add_parser(sub)
     scans.add_parser(sub)
     ledger.add_parser(sub)
+    mobilisation.add_parser(sub)
+    rankings.add_parser(sub)
     args = parser.parse_args(argv)
     args.func(args)
 
