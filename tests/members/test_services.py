@@ -5,10 +5,16 @@ import pytest
 from tests.factories import make_member
 from timebank.core.errors import Conflict, NotAllowed, ValidationFailed
 from timebank.core.security import verify_password
+from timebank.extensions import db as sa_db
 from timebank.members import services
 from timebank.members.models import MemberStatus, Transfer
+from timebank.notifications.models import Notification
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def _inbox(member, kind):
+    return sa_db.session.query(Notification).filter_by(member_id=member.id, kind=kind).all()
 
 
 def _register(tree, **overrides):
@@ -101,6 +107,8 @@ def test_coordinator_approves_pending_member(people):
     assert member.status == MemberStatus.ACTIVE
     assert member.approved_at == NOW
     assert member.approved_by_id == people.coordinator.id
+    [notice] = _inbox(people.pending, "member_approved")
+    assert people.pending.community.name in notice.title
 
 
 @pytest.mark.parametrize("approver", ["organiser", "admin"])
@@ -195,6 +203,8 @@ def test_transfer_is_approved_by_the_new_community(tree, people, db):
     assert transfer.status == "approved"
     assert people.member.community_id == tree.far.id
     assert (people.member.home_lat, people.member.home_lon) == (tree.far.lat, tree.far.lon)
+    [notice] = _inbox(people.member, "transfer_decided")
+    assert tree.far.name in notice.body
     history = db.session.query(Transfer).filter_by(member_id=people.member.id).all()
     assert [(t.from_community_id, t.to_community_id) for t in history] == [
         (tree.community.id, tree.far.id)
@@ -208,6 +218,8 @@ def test_transfer_rejection_needs_reason_and_keeps_community(tree, people):
     services.decide_transfer(people.far_coordinator, transfer, approve=False, reason="not here")
     assert transfer.status == "rejected"
     assert people.member.community_id == tree.community.id
+    [notice] = _inbox(people.member, "transfer_decided")
+    assert "not here" in notice.body
 
 
 def test_only_one_pending_transfer_at_a_time(tree, people):
