@@ -39,6 +39,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from . import what_if
 from .common import (
     RESULTS,
     ROOT,
@@ -1026,9 +1027,9 @@ def add_parser(sub) -> None:
         "--what-if",
         action="append",
         default=[],
-        choices=["totals-executemany"],
-        help="an experiment from bench/what_if.py: a suggested app change, patched in at run "
-        "time (not the app as it is; the report says so)",
+        choices=what_if.NAMES,
+        help="an experiment from bench/what_if.py (e.g. the old way of an app function), patched "
+        "in at run time (not the app as it is; the report says so)",
     )
     p.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
     p.add_argument("--output", help="also write JSON to bench/results/<name>")

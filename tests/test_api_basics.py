@@ -127,8 +127,9 @@ def test_huge_numbers_are_refused_not_500(people, api, client):
     assert client.get(f"/members/{huge}").status_code == 404  # URL converter bound
     response = api(people.admin).get(f"/members/{huge}")
     assert response.status_code == 404
-    response = api(people.admin).post("/ledger/adjustments",
-                                      json={"member_id": huge, "minutes": 5, "reason": "x"})
+    response = api(people.admin).post(
+        "/ledger/adjustments", json={"member_id": huge, "minutes": 5, "reason": "x"}
+    )
     assert response.status_code in (404, 422)
     assert response.json["error"]["code"] in ("not_found", "out_of_range")
     response = api(people.admin).get(f"/units?parent_id={huge}")

@@ -18,22 +18,35 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _flask(url, *args):
-    env = {**os.environ, "DATABASE_URL": url, "TIMEBANK_SCHEDULER": "off",
-           "SECRET_KEY": "backup-test"}
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "timebank", *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TIMEBANK_SCHEDULER": "off",
+        "SECRET_KEY": "backup-test",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "timebank", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def _counts(engine):
     with engine.connect() as conn:
-        return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar()
-                for t in db.metadata.sorted_tables}
+        return {
+            t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar()
+            for t in db.metadata.sorted_tables
+        }
 
 
 def test_backup_restores_into_an_empty_database(app, committed, runner, tmp_path):
     tree = make_tree()
-    coordinator = make_member(tree.community, name="协调员",
-                              roles=[(Role.COORDINATOR, tree.community)])
+    coordinator = make_member(
+        tree.community, name="协调员", roles=[(Role.COORDINATOR, tree.community)]
+    )
     member = make_member(tree.community, name="王小明", skills=["medical"])
     shift = make_shift(tree.community, starts_at=utcnow() + timedelta(days=1))
     make_signup(member, shift)
@@ -54,8 +67,12 @@ def test_backup_restores_into_an_empty_database(app, committed, runner, tmp_path
     engine = sa.create_engine(target)
     assert _counts(engine) == source
     with engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT name FROM members WHERE id = :i"),
-                            {"i": member.id}).scalar() == "王小明"
+        assert (
+            conn.execute(
+                sa.text("SELECT name FROM members WHERE id = :i"), {"i": member.id}
+            ).scalar()
+            == "王小明"
+        )
     engine.dispose()
     verify = _flask(target, "verify-ledger")
     assert verify.returncode == 0, verify.stderr

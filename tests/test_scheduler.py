@@ -26,8 +26,13 @@ def test_lease_one_holder_until_it_expires(db):
 
 def test_every_domain_job_is_registered(app):
     names = {fn.__name__ for fn, _seconds in all_jobs()}
-    assert {"purge_tokens_job", "send_reminders_job", "close_shifts_job", "callout_tick_job",
-            "deliver_outbox_job"} <= names
+    assert {
+        "purge_tokens_job",
+        "send_reminders_job",
+        "close_shifts_job",
+        "callout_tick_job",
+        "deliver_outbox_job",
+    } <= names
 
 
 def test_two_schedulers_send_each_reminder_once(app, committed):

@@ -126,6 +126,13 @@ def test_manual_entry_closes_an_open_attendance(people, tree, db):
 def test_manual_attendance_cannot_end_in_the_future(people, tree):
     shift = make_shift(tree.community, starts_at=START, hours=4)
     with pytest.raises(ValidationFailed) as exc:
-        enter_attendance(people.coordinator, shift, people.member, checked_in_at=START,
-                         checked_out_at=END, reason="x", now=START + timedelta(hours=1))
+        enter_attendance(
+            people.coordinator,
+            shift,
+            people.member,
+            checked_in_at=START,
+            checked_out_at=END,
+            reason="x",
+            now=START + timedelta(hours=1),
+        )
     assert "checked_out_at" in exc.value.fields

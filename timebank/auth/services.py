@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from ..audit.services import record
 from ..core.clock import utcnow
@@ -104,7 +105,15 @@ def issue_token(member: Member, *, ttl_days: int, now: datetime | None = None):
 def member_for_token(raw: str, *, now: datetime | None = None):
     """(member, token) for a valid, unexpired, unrevoked bearer token, else (None, None)."""
     now = now or utcnow()
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_digest(raw)))
+    # The token with its member (one join) and the member's roles with their units (one
+    # more statement): all that an API request needs to know who is asking.
+    token = db.session.scalar(
+        sa.select(ApiToken)
+        .where(ApiToken.token_hash == token_digest(raw))
+        .options(
+            joinedload(ApiToken.member).selectinload(Member.roles).joinedload(RoleAssignment.unit)
+        )
+    )
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None, None
     member = token.member

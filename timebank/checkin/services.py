@@ -186,7 +186,9 @@ def _decide(staff, shift, qr_payload, scanned_at, lat, lon, override_reason, now
             None,
             None,
         )
-    member = db.session.get(Member, checked.member_id)
+    # Loaded and locked at once: what follows (check-in, check-out or duplicate) is decided
+    # with the member's row held, so two scans of one member are applied one after the other.
+    member = db.session.get(Member, checked.member_id, with_for_update=True)
     if member is None or member.status != MemberStatus.ACTIVE:
         return _refuse("member_not_active", _("This member is not active.")), None, None
     if shift.is_cancelled:
@@ -221,10 +223,6 @@ def _decide(staff, shift, qr_payload, scanned_at, lat, lon, override_reason, now
             flagged = True
     answer, attendance_id = _attend(staff, shift, member, scanned_at, now, flagged, override_reason)
     return answer, member.id, attendance_id
-
-
-def _lock_member(member_id: int) -> None:
-    db.session.execute(sa.select(Member.id).where(Member.id == member_id).with_for_update())
 
 
 def _find_attendance(member_id: int, shift_id: int) -> Attendance | None:
@@ -276,7 +274,7 @@ def _body(action, member, attendance) -> dict:
 
 
 def _attend(staff, shift, member, at, now, flagged, override_reason):
-    _lock_member(member.id)
+    """Check in, check out or duplicate; the caller holds the member's row lock."""
     method = Method.OFFLINE_SCAN if now - at > timedelta(minutes=1) else Method.SCAN
     duplicate = timedelta(seconds=setting("SCAN_DUPLICATE_S"))
     attendance = _find_attendance(member.id, shift.id)

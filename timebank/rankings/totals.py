@@ -98,21 +98,24 @@ def apply_entries(entries) -> None:
     ]
     if not rows:
         return
+    # One single-row statement executed for every row: SQLAlchemy compiles it once and takes
+    # it from its statement cache afterwards (a multi-row VALUES would be compiled again on
+    # every call, which cost about half of a check-out's Python time; bench/README.md).
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = RankingTotal.__table__
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["subject", "subject_id", "period", "period_key"],
+        set_={
+            "minutes": table.c.minutes + stmt.excluded.minutes,
+            "shifts": table.c.shifts + stmt.excluded.shifts,
+            "community_id": stmt.excluded.community_id,
+            "town_id": stmt.excluded.town_id,
+        },
+    )
     for start in range(0, len(rows), CHUNK):
-        stmt = insert(table).values(rows[start : start + CHUNK])
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["subject", "subject_id", "period", "period_key"],
-            set_={
-                "minutes": table.c.minutes + stmt.excluded.minutes,
-                "shifts": table.c.shifts + stmt.excluded.shifts,
-                "community_id": stmt.excluded.community_id,
-                "town_id": stmt.excluded.town_id,
-            },
-        )
-        db.session.execute(stmt)
+        db.session.execute(stmt, rows[start : start + CHUNK])
 
 
 def compute_from_ledger(batch: int = 10_000) -> dict[tuple, tuple[int, int]]:

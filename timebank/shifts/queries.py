@@ -13,7 +13,8 @@ from .models import Checkpoint, Shift, ShiftStatus, Signup, SignupStatus
 
 
 def get_shift(shift_id: int) -> Shift:
-    shift = db.session.get(Shift, shift_id)
+    # Its checkpoint in the same statement: the scan, roster and shift pages all read it.
+    shift = db.session.get(Shift, shift_id, options=[joinedload(Shift.checkpoint)])
     if shift is None:
         raise NotFound("shift_not_found")
     return shift

@@ -6,7 +6,6 @@ from flask import current_app, g, request
 from flask_smorest import abort
 
 from ...auth.services import member_for_token
-from ...members.queries import load_member_for_session
 
 ERRORS = {
     400: "Malformed JSON",
@@ -33,7 +32,7 @@ def authenticate() -> None:
     member, token = member_for_token(raw) if raw else (None, None)
     if member is None:
         abort(401)
-    g.actor = load_member_for_session(member.id)
+    g.actor = member
     g.token = token
 
 
