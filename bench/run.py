@@ -6,6 +6,7 @@
     python -m bench.run ledger --entries 1000000 [--database-url URL]
     python -m bench.run mobilisation --members 100000 [--database-url URL]
     python -m bench.run rankings --members 100000 --entries 2000000 [--database-url URL]
+    python -m bench.run mixed [--members 80000] [--workers-list 1,2,4] [--soak-minutes 10]
 
 Each builds a fresh database (SQLite in a temporary directory unless --database-url names a
 PostgreSQL database, which is created and dropped here) and seeds the Nansha-shaped demo tree.
@@ -167,7 +168,7 @@ def run_members(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from . import ledger, mobilisation, rankings, scans, shifts
+    from . import ledger, mixed, mobilisation, rankings, scans, shifts
 
     parser = argparse.ArgumentParser(
         prog="python -m bench.run",
@@ -195,6 +196,7 @@ def main(argv: list[str] | None = None) -> None:
     ledger.add_parser(sub)
     mobilisation.add_parser(sub)
     rankings.add_parser(sub)
+    mixed.add_parser(sub)
     args = parser.parse_args(argv)
     args.func(args)
 
