@@ -882,9 +882,12 @@ def add_parser(sub) -> None:
     p.add_argument("--entries", type=int, default=2000000, help="ledger entries to load")
     p.add_argument("--days", type=int, default=400, help="days of history")
     p.add_argument("--database-url", help="postgresql+psycopg://… (created and dropped)")
-    p.add_argument("--requests", type=int, default=200, help="timed runs of A0, A and page")
+    p.add_argument("--requests", type=int, default=100, help="timed runs of A0, A and page")
     p.add_argument(
-        "--plain-requests", type=int, default=200, help="timed runs of B (spread over A's)"
+        "--plain-requests",
+        type=int,
+        default=10,
+        help="timed runs of B, spread over A's (each reads the whole ledger: seconds apiece)",
     )
     p.add_argument("--warmup", type=int, default=20, help="untimed runs per row")
     p.add_argument("--export-runs", type=int, default=3, help="runs of each export")
