@@ -107,7 +107,6 @@ def build(args, seconds: dict):
     sign-ups the load will make. Returns (app, world, now)."""
     from timebank import create_app
     from timebank.auth.models import Role, RoleAssignment
-    from timebank.checkin.models import Attendance, Method
     from timebank.core.clock import local, utcnow
     from timebank.core.security import hash_password
     from timebank.demo.seed import DEMO_PASSWORD, seed_accounts, seed_members, seed_units
@@ -227,65 +226,9 @@ def build(args, seconds: dict):
             per_shift[cps[i % len(cps)].id].append(member_id)
             world.busy.add((member_id, today))
         running = [cp for cp in checkpoints if per_shift[cp.id]]
-        shift_ids = db.session.scalars(
-            sa.insert(Shift).returning(Shift.id, sort_by_parameter_order=True),
-            [
-                dict(
-                    community_id=cp.community_id,
-                    checkpoint_id=cp.id,
-                    kind="checkpoint",
-                    title="卡口值守",
-                    description="测温、查验健康码，引导车辆有序通行。",
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    capacity=len(per_shift[cp.id]),
-                    taken=len(per_shift[cp.id]),
-                    skills=[],
-                    walk_ins=False,
-                    counts_as_service=True,
-                    status="published",
-                    created_at=now - timedelta(days=3),
-                )
-                for cp in running
-            ],
-        ).all()
-        signups, attendances, check_ins, check_outs = [], [], [], []
-        for shift_id, cp in zip(shift_ids, running, strict=True):
-            staff_id, token = staff_of[cp.community_id], token_of[cp.community_id]
-            for i, member_id in enumerate(per_shift[cp.id]):
-                signups.append(
-                    dict(
-                        shift_id=shift_id,
-                        member_id=member_id,
-                        status="confirmed",
-                        queued_at=now - timedelta(days=2),
-                        confirmed_at=now - timedelta(days=2),
-                        is_late_cancel=False,
-                        is_walk_in=False,
-                    )
-                )
-                pair = (shift_id, member_id, cp.lat, cp.lon, token)
-                if i % 2:
-                    check_ins.append(pair)
-                    continue
-                checked_in_at = starts_at + timedelta(seconds=rng.randint(0, 300))
-                attendances.append(
-                    dict(
-                        member_id=member_id,
-                        shift_id=shift_id,
-                        checked_in_at=checked_in_at,
-                        check_in_method=str(Method.SCAN),
-                        checked_in_by_id=staff_id,
-                        auto_closed=False,
-                        outside_geofence_override=False,
-                        created_at=checked_in_at,
-                    )
-                )
-                check_outs.append(pair)
-        for start in range(0, len(signups), BATCH):
-            db.session.execute(sa.insert(Signup), signups[start : start + BATCH])
-        for start in range(0, len(attendances), BATCH):
-            db.session.execute(sa.insert(Attendance), attendances[start : start + BATCH])
+        check_ins, check_outs = scans.seed_running_shifts(
+            rng, running, per_shift, staff_of, token_of, starts_at, ends_at, now
+        )
         db.session.commit()
 
         # the sign-ups the load will make: for each token member, one published shift of
@@ -332,8 +275,8 @@ def build(args, seconds: dict):
             "sign-ups": db.session.scalar(sa.select(sa.func.count(Signup.id))),
             "ledger entries": db.session.scalar(sa.text("SELECT count(*) FROM ledger_entries")),
             "ranking totals": n_totals,
-            "shifts running now": len(shift_ids),
-            "open attendances": len(attendances),
+            "shifts running now": len(running),
+            "open attendances": len(check_outs),
             "staff": len(staff_ids),
             "token members": len(token_members),
             "sign-ups to make": len(jobs),

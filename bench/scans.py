@@ -80,18 +80,90 @@ class World:
     counts: dict = field(default_factory=dict)
 
 
+def seed_running_shifts(rng, checkpoints, per_shift, staff_of, token_of, starts_at, ends_at, now):
+    """One checkpoint shift from `starts_at` to `ends_at` (no walk-ins) for each checkpoint,
+    with the members of `per_shift[checkpoint id]` signed up (confirmed, `taken` = their
+    number) and every other one already checked in by the community's staff (an open
+    attendance). Inserted with `sa.insert` in batches, not committed. Returns the (shift,
+    member, lat, lon, staff token) pairs whose next scan is a check-in, and those whose next
+    scan is a check-out."""
+    from timebank.checkin.models import Attendance, Method
+    from timebank.extensions import db
+    from timebank.shifts.models import Shift, Signup
+
+    shift_rows = [
+        dict(
+            community_id=cp.community_id,
+            checkpoint_id=cp.id,
+            kind="checkpoint",
+            title="卡口值守",
+            description="测温、查验健康码，引导车辆有序通行。",
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity=max(1, len(per_shift[cp.id])),
+            taken=len(per_shift[cp.id]),
+            skills=[],
+            walk_ins=False,
+            counts_as_service=True,
+            status="published",
+            created_at=now - timedelta(days=3),
+        )
+        for cp in checkpoints
+    ]
+    shift_ids = db.session.scalars(
+        sa.insert(Shift).returning(Shift.id, sort_by_parameter_order=True), shift_rows
+    ).all()
+    signups, attendances, check_ins, check_outs = [], [], [], []
+    for shift_id, cp in zip(shift_ids, checkpoints, strict=True):
+        staff_id, token = staff_of[cp.community_id], token_of[cp.community_id]
+        for i, member_id in enumerate(per_shift[cp.id]):
+            signups.append(
+                dict(
+                    shift_id=shift_id,
+                    member_id=member_id,
+                    status="confirmed",
+                    queued_at=now - timedelta(days=2),
+                    confirmed_at=now - timedelta(days=2),
+                    is_late_cancel=False,
+                    is_walk_in=False,
+                )
+            )
+            pair = (shift_id, member_id, cp.lat, cp.lon, token)
+            if i % 2:
+                check_ins.append(pair)
+                continue
+            checked_in_at = starts_at + timedelta(seconds=rng.randint(0, 300))
+            attendances.append(
+                dict(
+                    member_id=member_id,
+                    shift_id=shift_id,
+                    checked_in_at=checked_in_at,
+                    check_in_method=str(Method.SCAN),
+                    checked_in_by_id=staff_id,
+                    auto_closed=False,
+                    outside_geofence_override=False,
+                    created_at=checked_in_at,
+                )
+            )
+            check_outs.append(pair)
+    for start in range(0, len(signups), BATCH):
+        db.session.execute(sa.insert(Signup), signups[start : start + BATCH])
+    for start in range(0, len(attendances), BATCH):
+        db.session.execute(sa.insert(Attendance), attendances[start : start + BATCH])
+    return check_ins, check_outs
+
+
 def build(args):
     """create_all, the demo tree, members, checkpoints, shifts running now, sign-ups,
     attendances already open for half of them, staff; returns (app, world, seconds)."""
     from timebank.auth.models import Role, RoleAssignment
-    from timebank.checkin.models import Attendance, Method
     from timebank.core.clock import utcnow
     from timebank.core.security import hash_password
     from timebank.demo.seed import DEMO_PASSWORD, seed_accounts, seed_members, seed_units
     from timebank.demo.seed_shifts import seed_checkpoints
     from timebank.extensions import db
     from timebank.members.models import Member, MemberStatus
-    from timebank.shifts.models import Checkpoint, Shift, Signup
+    from timebank.shifts.models import Checkpoint
     from timebank.units.models import Level, Unit
 
     # the app the server runs (create_app() and the floor route), built here in-process
@@ -170,65 +242,9 @@ def build(args):
             cps = by_community[community_id]
             for i, member_id in enumerate(member_ids):
                 per_shift[cps[i % len(cps)].id].append(member_id)
-        shift_rows = [
-            dict(
-                community_id=cp.community_id,
-                checkpoint_id=cp.id,
-                kind="checkpoint",
-                title="卡口值守",
-                description="测温、查验健康码，引导车辆有序通行。",
-                starts_at=starts_at,
-                ends_at=ends_at,
-                capacity=max(1, len(per_shift[cp.id])),
-                taken=len(per_shift[cp.id]),
-                skills=[],
-                walk_ins=False,
-                counts_as_service=True,
-                status="published",
-                created_at=now - timedelta(days=3),
-            )
-            for cp in checkpoints
-        ]
-        shift_ids = db.session.scalars(
-            sa.insert(Shift).returning(Shift.id, sort_by_parameter_order=True), shift_rows
-        ).all()
-        signups, attendances, check_ins, check_outs = [], [], [], []
-        for shift_id, cp in zip(shift_ids, checkpoints, strict=True):
-            staff_id, token = staff_of[cp.community_id], token_of[cp.community_id]
-            for i, member_id in enumerate(per_shift[cp.id]):
-                signups.append(
-                    dict(
-                        shift_id=shift_id,
-                        member_id=member_id,
-                        status="confirmed",
-                        queued_at=now - timedelta(days=2),
-                        confirmed_at=now - timedelta(days=2),
-                        is_late_cancel=False,
-                        is_walk_in=False,
-                    )
-                )
-                pair = (shift_id, member_id, cp.lat, cp.lon, token)
-                if i % 2:
-                    check_ins.append(pair)
-                    continue
-                checked_in_at = starts_at + timedelta(seconds=rng.randint(0, 300))
-                attendances.append(
-                    dict(
-                        member_id=member_id,
-                        shift_id=shift_id,
-                        checked_in_at=checked_in_at,
-                        check_in_method=str(Method.SCAN),
-                        checked_in_by_id=staff_id,
-                        auto_closed=False,
-                        outside_geofence_override=False,
-                        created_at=checked_in_at,
-                    )
-                )
-                check_outs.append(pair)
-        for start in range(0, len(signups), BATCH):
-            db.session.execute(sa.insert(Signup), signups[start : start + BATCH])
-        for start in range(0, len(attendances), BATCH):
-            db.session.execute(sa.insert(Attendance), attendances[start : start + BATCH])
+        check_ins, check_outs = seed_running_shifts(
+            rng, checkpoints, per_shift, staff_of, token_of, starts_at, ends_at, now
+        )
         db.session.commit()
         seconds["shifts, sign-ups, open attendances, staff"] = time.perf_counter() - started
         started = time.perf_counter()
@@ -239,9 +255,9 @@ def build(args):
             "members_active": sum(len(v) for v in members.values()),
             "communities": len(communities),
             "checkpoints": len(checkpoints),
-            "shifts": len(shift_ids),
-            "signups": len(signups),
-            "open_attendances": len(attendances),
+            "shifts": len(checkpoints),
+            "signups": len(check_ins) + len(check_outs),
+            "open_attendances": len(check_outs),
             "staff": len(staff_ids),
         }
         db.session.remove()
