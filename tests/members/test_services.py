@@ -252,3 +252,16 @@ def test_privileged_member_actions_are_audited(people, db):
         ("member.approve", people.coordinator.id, people.pending.id),
         ("member.suspend", people.coordinator.id, people.member.id),
     ]
+
+
+def test_pending_count_is_the_pending_members_in_scope(tree, people):
+    from timebank.members.queries import count_pending
+
+    make_member(tree.far, status=MemberStatus.PENDING, name="远方待审")
+    make_member(tree.community, status=MemberStatus.SUSPENDED, name="停用者")
+    assert count_pending(people.coordinator) == 1  # people.pending, not the far one
+    assert count_pending(people.far_coordinator) == 1
+    assert count_pending(people.organiser) == 1  # their town, not the far one's
+    assert count_pending(people.admin) == 2  # the whole district
+    services.approve_member(people.coordinator, people.pending, now=NOW)
+    assert count_pending(people.coordinator) == 0

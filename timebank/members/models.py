@@ -41,6 +41,14 @@ class Member(UserMixin, TimestampMixin, db.Model):
         sa.CheckConstraint("home_lon IS NULL OR (home_lon BETWEEN -180 AND 180)", name="lon_range"),
         sa.Index("ix_members_community_status", "community_id", "status"),
         sa.Index("ix_members_home", "home_lat", "home_lon"),
+        # The coordinators' "waiting for approval" badge is on every page they open: a
+        # partial index keeps its count to the pending few, not every member.
+        sa.Index(
+            "ix_members_pending",
+            "community_id",
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -70,7 +70,7 @@ def list_members(actor, *, status=None, community_id=None, search=None, page=1, 
 
 
 def count_pending(actor) -> int:
-    q = _member_scope_query(actor, status=MemberStatus.PENDING)
+    q = _member_scope_query(actor, status=MemberStatus.PENDING).with_only_columns(Member.id)
     return db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
 
 
