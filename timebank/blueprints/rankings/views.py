@@ -111,18 +111,20 @@ def _show_answer_rates(result) -> None:
 
 def _unit_choices(by: str, current) -> list[tuple[int, str]]:
     """Units the viewer may rank `by` in, indented by depth; the current one always."""
-    units = [u for u in ranking_units(current_user) if u.level in PICKER_LEVELS[by]]
+    actor = current_user._get_current_object()  # once, not through the proxy per unit
+    units = [u for u in ranking_units(actor) if u.level in PICKER_LEVELS[by]]
     if by == "member":
-        units = [u for u in units if _viewable(u, by)]
+        units = [u for u in units if _viewable(actor, u, by)]
     if all(u.id != current.id for u in units):
         units.append(current)
-    top = min(len(u.ancestor_ids) for u in units)
-    return [(u.id, "\u3000" * (len(u.ancestor_ids) - top) + u.name) for u in units]
+    depth = {u.id: u.path.count("/") for u in units}
+    top = min(depth.values())
+    return [(u.id, "\u3000" * (depth[u.id] - top) + u.name) for u in units]
 
 
-def _viewable(unit, by) -> bool:
+def _viewable(actor, unit, by) -> bool:
     try:
-        ensure_viewable(current_user, unit, by)
+        ensure_viewable(actor, unit, by)
     except NotAllowed:
         return False
     return True
