@@ -351,8 +351,8 @@ def build(args, seconds: dict, facts: dict):
             gc.enable()
         gc.collect()
         started = time.perf_counter()
-        analyze(db)
-        seconds["ANALYZE"] = time.perf_counter() - started
+        analyze(db, vacuum=args.vacuum)
+        seconds["VACUUM ANALYZE" if args.vacuum else "ANALYZE"] = time.perf_counter() - started
         facts["load average after load"] = _load()
         counts = {
             "members": len(members),
@@ -897,6 +897,12 @@ def add_parser(sub) -> None:
         default="full",
         help="after loading: chain.verify() and totals.differences() (full), only the "
         "chain, or nothing",
+    )
+    p.add_argument(
+        "--no-vacuum",
+        dest="vacuum",
+        action="store_false",
+        help="PostgreSQL: ANALYZE only after the load, no VACUUM (autovacuum would run both)",
     )
     p.add_argument("--no-profile", dest="profile", action="store_false", help="skip cProfile")
     p.add_argument("--no-explain", dest="explain", action="store_false", help="skip plans")
