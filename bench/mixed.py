@@ -106,7 +106,6 @@ def build(args, seconds: dict):
     ranking totals, shifts running now with members to scan in and out, staff, and the
     sign-ups the load will make. Returns (app, world, now)."""
     from timebank import create_app
-    from timebank.auth.models import Role, RoleAssignment
     from timebank.core.clock import local, utcnow
     from timebank.core.security import hash_password
     from timebank.demo.seed import DEMO_PASSWORD, seed_accounts, seed_members, seed_units
@@ -173,30 +172,7 @@ def build(args, seconds: dict):
 
         # staff, shifts running now, members to scan (the `scans` benchmark's shape)
         started = time.perf_counter()
-        staff_rows = [
-            dict(
-                name=f"卡口工作人员{i + 1:03d}",
-                phone=scans.STAFF_PHONE.format(i),
-                password_hash=password_hash,
-                community_id=community_id,
-                status=MemberStatus.ACTIVE,
-                created_at=now - timedelta(days=30),
-                approved_at=now - timedelta(days=29),
-            )
-            for i, community_id in enumerate(communities)
-        ]
-        staff_ids = db.session.scalars(
-            sa.insert(Member).returning(Member.id, sort_by_parameter_order=True), staff_rows
-        ).all()
-        db.session.execute(
-            sa.insert(RoleAssignment),
-            [
-                dict(member_id=m, role=Role.STAFF, unit_id=c, created_at=now)
-                for m, c in zip(staff_ids, communities, strict=True)
-            ],
-        )
-        token_of = {c: i for i, c in enumerate(communities)}
-        staff_of = dict(zip(communities, staff_ids, strict=True))
+        staff_ids, staff_of, token_of = scans.seed_staff(communities, password_hash, now)
         starts_at = now - timedelta(minutes=15)
         ends_at = starts_at + timedelta(hours=4)
         today = local(starts_at).date()

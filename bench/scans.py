@@ -80,6 +80,41 @@ class World:
     counts: dict = field(default_factory=dict)
 
 
+def seed_staff(communities, password_hash, now):
+    """One staff account per community (phone STAFF_PHONE.format(i), the `staff` role on
+    it), inserted in bulk, not committed. Returns (staff ids, community → staff id,
+    community → index of the staff token)."""
+    from timebank.auth.models import Role, RoleAssignment
+    from timebank.extensions import db
+    from timebank.members.models import Member, MemberStatus
+
+    staff_rows = [
+        dict(
+            name=f"卡口工作人员{i + 1:03d}",
+            phone=STAFF_PHONE.format(i),
+            password_hash=password_hash,
+            community_id=community_id,
+            status=MemberStatus.ACTIVE,
+            created_at=now - timedelta(days=30),
+            approved_at=now - timedelta(days=29),
+        )
+        for i, community_id in enumerate(communities)
+    ]
+    staff_ids = db.session.scalars(
+        sa.insert(Member).returning(Member.id, sort_by_parameter_order=True), staff_rows
+    ).all()
+    db.session.execute(
+        sa.insert(RoleAssignment),
+        [
+            dict(member_id=m, role=Role.STAFF, unit_id=c, created_at=now)
+            for m, c in zip(staff_ids, communities, strict=True)
+        ],
+    )
+    token_of = {c: i for i, c in enumerate(communities)}
+    staff_of = dict(zip(communities, staff_ids, strict=True))
+    return staff_ids, staff_of, token_of
+
+
 def seed_running_shifts(rng, checkpoints, per_shift, staff_of, token_of, starts_at, ends_at, now):
     """One checkpoint shift from `starts_at` to `ends_at` (no walk-ins) for each checkpoint,
     with the members of `per_shift[checkpoint id]` signed up (confirmed, `taken` = their
@@ -156,7 +191,6 @@ def seed_running_shifts(rng, checkpoints, per_shift, staff_of, token_of, starts_
 def build(args):
     """create_all, the demo tree, members, checkpoints, shifts running now, sign-ups,
     attendances already open for half of them, staff; returns (app, world, seconds)."""
-    from timebank.auth.models import Role, RoleAssignment
     from timebank.core.clock import utcnow
     from timebank.core.security import hash_password
     from timebank.demo.seed import DEMO_PASSWORD, seed_accounts, seed_members, seed_units
@@ -194,30 +228,7 @@ def build(args):
                 sa.select(Unit.id).where(Unit.level == Level.COMMUNITY).order_by(Unit.id)
             )
         )
-        staff_rows = [
-            dict(
-                name=f"卡口工作人员{i + 1:03d}",
-                phone=STAFF_PHONE.format(i),
-                password_hash=password_hash,
-                community_id=community_id,
-                status=MemberStatus.ACTIVE,
-                created_at=now - timedelta(days=30),
-                approved_at=now - timedelta(days=29),
-            )
-            for i, community_id in enumerate(communities)
-        ]
-        staff_ids = db.session.scalars(
-            sa.insert(Member).returning(Member.id, sort_by_parameter_order=True), staff_rows
-        ).all()
-        db.session.execute(
-            sa.insert(RoleAssignment),
-            [
-                dict(member_id=m, role=Role.STAFF, unit_id=c, created_at=now)
-                for m, c in zip(staff_ids, communities, strict=True)
-            ],
-        )
-        token_of = {c: i for i, c in enumerate(communities)}
-        staff_of = dict(zip(communities, staff_ids, strict=True))
+        staff_ids, staff_of, token_of = seed_staff(communities, password_hash, now)
 
         checkpoints = list(
             db.session.execute(
