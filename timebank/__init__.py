@@ -84,18 +84,21 @@ def _init_extensions(app: Flask) -> None:
     init_observability(app)
     init_headers(app)
 
+    db.init_app(app)
+
     @app.teardown_appcontext
     def _remove_session_safely(exc=None):
-        # Runs before Flask-SQLAlchemy's own teardown: when the database went away with a
-        # transaction open, closing the session raises; forget it instead of failing the
-        # (already answered) request.
+        # Flask runs teardown functions in reverse order of registration, so this one,
+        # registered after db.init_app(), runs before Flask-SQLAlchemy's own: when the
+        # database went away with a transaction open, closing the session raises (the
+        # ROLLBACK fails); forget the session instead of failing the request with a 500.
+        # Flask-SQLAlchemy's teardown then finds nothing left to close.
         try:
             db.session.remove()
         except DBAPIError:
             logging.getLogger(__name__).warning("database gone while closing a session")
             db.session.registry.clear()
 
-    db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
