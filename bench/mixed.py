@@ -56,6 +56,7 @@ from .common import (
     print_facts,
     write_results,
 )
+from .scans import percentile
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1/tb_bench_mixed"
 USER_AGENT = "tb-bench-mixed"
@@ -552,13 +553,6 @@ class Clients:
 
 
 # --- measuring ----------------------------------------------------------------------------
-
-
-def percentile(samples: list[float], q: float) -> float:
-    if not samples:
-        return float("nan")
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
 @dataclass

@@ -25,19 +25,7 @@ def _apply_entries_multirow(entries) -> None:
     from timebank.rankings import totals
     from timebank.rankings.models import RankingTotal
 
-    rows = [
-        dict(
-            subject=s,
-            subject_id=i,
-            period=p,
-            period_key=k,
-            minutes=m,
-            shifts=n,
-            community_id=c,
-            town_id=t,
-        )
-        for (s, i, p, k), (m, n, c, t) in totals.deltas(entries).items()
-    ]
+    rows = totals.delta_rows(entries)
     if not rows:
         return
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert

@@ -1,7 +1,11 @@
 """Plain factories with defaults and unique sequences. They skip HTTP and flush only."""
 
 import itertools
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from timebank.auth.models import Role, RoleAssignment
 from timebank.auth.services import issue_token
@@ -241,3 +245,25 @@ def make_signup(member, shift, *, status="confirmed"):
         shift.taken += 1
     db.session.flush()
     return signup
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_flask(url: str, *args: str, timeout: int = 180) -> subprocess.CompletedProcess:
+    """`flask --app timebank ARGS` in a subprocess against the database at `url` (no
+    scheduler), as an operator would run it; the output is captured as text."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TIMEBANK_SCHEDULER": "off",
+        "SECRET_KEY": "cli-test",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "timebank", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -1,37 +1,14 @@
 """Backup and restore, round trip: SQLite or PostgreSQL into an empty database."""
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
 
-from tests.factories import make_member, make_shift, make_signup, make_tree
+from tests.factories import make_member, make_shift, make_signup, make_tree, run_flask
 from timebank.auth.models import Role
 from timebank.core.clock import utcnow
 from timebank.extensions import db
 from timebank.ledger.services import adjust, reverse
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _flask(url, *args):
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "TIMEBANK_SCHEDULER": "off",
-        "SECRET_KEY": "backup-test",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "timebank", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
 
 
 def _counts(engine):
@@ -60,8 +37,8 @@ def test_backup_restores_into_an_empty_database(app, committed, runner, tmp_path
     source = _counts(db.engine)
 
     target = "sqlite:///" + str(tmp_path / "restored.sqlite3")
-    assert _flask(target, "db", "upgrade").returncode == 0
-    restored = _flask(target, "restore", str(dump))
+    assert run_flask(target, "db", "upgrade").returncode == 0
+    restored = run_flask(target, "restore", str(dump))
     assert restored.returncode == 0, restored.stdout + restored.stderr
     assert "Ledger OK: 3 entries" in restored.stdout
     engine = sa.create_engine(target)
@@ -74,9 +51,9 @@ def test_backup_restores_into_an_empty_database(app, committed, runner, tmp_path
             == "王小明"
         )
     engine.dispose()
-    verify = _flask(target, "verify-ledger")
+    verify = run_flask(target, "verify-ledger")
     assert verify.returncode == 0, verify.stderr
-    again = _flask(target, "restore", str(dump))  # not empty any more
+    again = run_flask(target, "restore", str(dump))  # not empty any more
     assert again.returncode == 1 and "not empty" in again.stderr
 
 

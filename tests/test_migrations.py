@@ -1,15 +1,12 @@
 """`flask db upgrade` on an empty database, then `flask db check` finds nothing to generate."""
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.factories import ROOT, run_flask
 
 
 @pytest.fixture
@@ -32,36 +29,19 @@ def empty_database(tmp_path):
         admin.dispose()
 
 
-def _flask(url, *args):
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "TIMEBANK_SCHEDULER": "off",
-        "SECRET_KEY": "migration-test",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "timebank", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def test_upgrade_then_check_finds_nothing_to_generate(empty_database):
-    upgrade = _flask(empty_database, "db", "upgrade")
+    upgrade = run_flask(empty_database, "db", "upgrade")
     assert upgrade.returncode == 0, upgrade.stderr
-    check = _flask(empty_database, "db", "check")
+    check = run_flask(empty_database, "db", "check")
     assert check.returncode == 0, check.stdout + check.stderr
     assert "No new upgrade operations detected" in check.stdout + check.stderr
 
 
 def test_downgrade_to_base_and_up_again(empty_database):
-    assert _flask(empty_database, "db", "upgrade").returncode == 0
-    down = _flask(empty_database, "db", "downgrade", "base")
+    assert run_flask(empty_database, "db", "upgrade").returncode == 0
+    down = run_flask(empty_database, "db", "downgrade", "base")
     assert down.returncode == 0, down.stderr
-    assert _flask(empty_database, "db", "upgrade").returncode == 0
+    assert run_flask(empty_database, "db", "upgrade").returncode == 0
 
 
 def test_migration_files_follow_the_naming_template():

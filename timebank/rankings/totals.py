@@ -81,9 +81,9 @@ def deltas(entries) -> dict[tuple, list]:
     return out
 
 
-def apply_entries(entries) -> None:
-    """Move the totals by these new ledger entries (same transaction; upserts)."""
-    rows = [
+def delta_rows(entries) -> list[dict]:
+    """deltas() as rows of ranking_totals: what apply_entries() adds, one per total."""
+    return [
         dict(
             subject=s,
             subject_id=i,
@@ -96,6 +96,11 @@ def apply_entries(entries) -> None:
         )
         for (s, i, p, k), (m, n, c, t) in deltas(entries).items()
     ]
+
+
+def apply_entries(entries) -> None:
+    """Move the totals by these new ledger entries (same transaction; upserts)."""
+    rows = delta_rows(entries)
     if not rows:
         return
     # One single-row statement executed for every row: SQLAlchemy compiles it once and takes
