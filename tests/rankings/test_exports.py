@@ -2,6 +2,7 @@
 
 import csv
 import io
+import zipfile
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -227,6 +228,47 @@ def test_export_rows_streams_every_row_past_the_page_cap(tree, people, monkeypat
     assert len({r.name for r in rows}) == 1200
     page = ranking(people.coordinator, unit=tree.community, limit=500, now=utcnow()).rows
     assert [(r.rank, r.name) for r in page] == [(r.rank, r.name) for r in rows[:500]]
+
+
+def _read_xlsx(data: bytes):
+    return openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
+
+
+def test_xlsx_rows_carry_any_text_and_the_sheet_keeps_its_layout(tree):
+    """Rows are written past openpyxl: markup characters, edge spaces and characters XML
+    cannot carry must still read back as text, and the header stays bold and frozen."""
+    rows = [
+        exports.ExportRow(1, "A & B <b>x</b>", "社区>1", "  镇  ", 90, 3, 0.5),
+        exports.ExportRow(2, "控制\x01字符\x1f", "", "", 30, 1, None),
+    ]
+    export = exports.Export("member", "month", "2026-11", tree.district, iter(rows))
+    data = exports.xlsx_bytes(export)
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        part = book.read("xl/worksheets/sheet1.xml").decode()
+    assert '<t xml:space="preserve">  镇  </t>' in part  # Excel trims the text otherwise
+    sheet = _read_xlsx(data)
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert values[1][:8] == [1, "A & B <b>x</b>", "社区>1", "  镇  ", 90, 1.5, 3, 0.5]
+    assert sheet["I2"].value == "南沙区" and sheet["K3"].value == "2026-11"
+    assert values[2][:8] == [2, "控制字符", None, None, 30, 0.5, 1, None]
+    assert len(values) == 3
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A1"].font.b and not sheet["A2"].font.b
+    assert sheet.column_dimensions["B"].width == 16
+    assert (sheet["F2"].number_format, sheet["H2"].number_format) == ("0.00", "0%")
+    assert sheet["F3"].number_format == "0.00" and sheet["E2"].number_format == "General"
+
+
+def test_xlsx_of_many_rows_equals_the_rows(tree, people, monkeypatch):
+    """2,500 rows, more than one chunk of the sheet: every row, in order, once."""
+    rows = [
+        exports.ExportRow(n + 1, f"成员{n}", "金洲社区", "黄阁镇", 5000 - n, n % 7, None)
+        for n in range(2500)
+    ]
+    export = exports.Export("member", "all", "all", tree.district, iter(rows))
+    sheet = _read_xlsx(exports.xlsx_bytes(export))
+    got = [r[:5] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert got == [(r.rank, r.name, r.community, r.town, r.minutes) for r in rows]
 
 
 def test_export_rows_checks_scope_before_reading(tree, people):
