@@ -21,9 +21,11 @@ invariants are checked in SQL and with `flask --app timebank verify-ledger`. See
 bench/README.md.
 """
 
+import cProfile
 import multiprocessing
 import os
 import platform
+import pstats
 import random
 import statistics
 import subprocess
@@ -585,6 +587,17 @@ def check_invariants(app, runs: list[Run], open_attendances: int) -> dict:
     return facts
 
 
+def _top_functions(profiler: cProfile.Profile, count: int, top: int = 40) -> list:
+    """(ms per request cumulative, ms per request own, calls per request, function) of the
+    functions with the most cumulative time."""
+    stats = pstats.Stats(profiler).stats
+    rows = [
+        (cum * 1000 / count, own * 1000 / count, calls / count, f"{Path(f).name}:{line} {name}")
+        for (f, line, name), (_, calls, own, cum, _) in stats.items()
+    ]
+    return sorted(rows, reverse=True)[:top]
+
+
 # --- the report ---------------------------------------------------------------------------
 
 
@@ -655,10 +668,14 @@ def summary_line(runs: list[Run]) -> dict:
 # --- one request in-process: time and SQL -------------------------------------------------
 
 
-def anatomy(app, world: World, tokens: list[str], secret: str, count: int) -> tuple[Run, dict]:
+def anatomy(
+    app, world: World, tokens: list[str], secret: str, count: int, profile: bool = False
+) -> tuple[Run, dict]:
     """`count` requests of each kind (floor, check-in, check-out) through Flask's test
     client (the app and the database, no HTTP, no server): milliseconds per request and
-    the statements SQLAlchemy sends for the last one of each kind."""
+    the statements SQLAlchemy sends for the last one of each kind; with `profile`, also
+    cProfile's functions of most cumulative time per kind (the timings then include
+    cProfile's own cost: compare kinds, not runs)."""
     from timebank.extensions import db
     from timebank.rankings import totals
 
@@ -686,15 +703,20 @@ def anatomy(app, world: World, tokens: list[str], secret: str, count: int) -> tu
         pool = world.check_outs if kind == "check_out" else world.check_ins
         samples = []
         totals_ms.clear()
+        profiler = cProfile.Profile() if profile else None
         for i in range(count):
             pair = pool[i] if kind == "floor" else pool.pop()
             with StatementLog(engine) as log:
                 started = time.perf_counter()
+                if profiler:
+                    profiler.enable()
                 response = client.post(
                     FLOOR_PATH if kind == "floor" else SCAN_PATH,
                     data=sender.body(pair),
                     headers=sender.headers[pair[4]],
                 )
+                if profiler:
+                    profiler.disable()
                 samples.append((time.perf_counter() - started) * 1000)
             body = response.get_json(silent=True) or {}
             got = (
@@ -708,6 +730,7 @@ def anatomy(app, world: World, tokens: list[str], secret: str, count: int) -> tu
             "p95_ms": percentile(samples, 95),
             "statements": log.statements,
             "totals_ms": statistics.median(totals_ms) if totals_ms else None,
+            "profile": _top_functions(profiler, count) if profiler else None,
         }
     totals.apply_entries = apply_entries
     run = Run(
@@ -722,6 +745,17 @@ def anatomy(app, world: World, tokens: list[str], secret: str, count: int) -> tu
         answers={f"{w} -> {g}": v for (w, g), v in sorted(answers.items())},
     )
     return run, found
+
+
+def _top_functions(profiler: cProfile.Profile, count: int, top: int = 40) -> list:
+    """(ms per request cumulative, ms per request own, calls per request, function) of the
+    functions with the most cumulative time."""
+    stats = pstats.Stats(profiler).stats
+    rows = [
+        (cum * 1000 / count, own * 1000 / count, calls / count, f"{Path(f).name}:{line} {name}")
+        for (f, line, name), (_, calls, own, cum, _) in stats.items()
+    ]
+    return sorted(rows, reverse=True)[:top]
 
 
 # --- the report ---------------------------------------------------------------------------
@@ -772,6 +806,11 @@ def print_anatomy(found: dict, show_sql: bool) -> None:
                 else ""
             )
         )
+    for kind, info in found.items():
+        if info.get("profile"):
+            print(f"  cProfile of the {kind} requests, per request: cumulative ms, own ms, calls")
+            for cum, own, calls, name in info["profile"]:
+                print(f"    {cum:7.2f} {own:6.2f} {calls:6.1f}  {name[:100]}")
     if show_sql:
         for kind, info in found.items():
             print(f"  statements of the last {kind} (* = compiled again):")
@@ -859,7 +898,9 @@ def run_scans(args) -> None:
                 except Exception:
                     print(f"gunicorn log:\n{log_path.read_text(errors='replace')[-4000:]}")
                     raise
-                in_process, found = anatomy(app, world, tokens, secret, args.in_process)
+                in_process, found = anatomy(
+                    app, world, tokens, secret, args.in_process, args.in_process_profile
+                )
                 runs.append(in_process)
                 with app.app_context():
                     from timebank.extensions import db
@@ -1043,6 +1084,11 @@ def add_parser(sub) -> None:
         "--in-process", type=int, default=20, help="in-process requests of each kind (timed)"
     )
     p.add_argument("--show-sql", action="store_true", help="print the statements of each kind")
+    p.add_argument(
+        "--in-process-profile",
+        action="store_true",
+        help="cProfile the in-process requests and print the costliest functions of each kind",
+    )
     p.add_argument("--data-seed", type=int, default=2022, help="random seed for the data")
     p.add_argument(
         "--profile",

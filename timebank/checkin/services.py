@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..auth.models import Role
 from ..auth.permissions import ensure_role
@@ -330,27 +331,31 @@ def close_attendance(
     )
     if not shift.counts_as_service:
         minutes = 0
+    values = dict(
+        checked_in_at=attendance.checked_in_at,
+        check_in_method=str(attendance.check_in_method),
+        checked_out_at=at,
+        check_out_method=str(method),
+        checked_out_by_id=by.id if by else None,
+        credited_minutes=minutes,
+        auto_closed=auto,
+        review="pending" if auto else None,
+    )
     matched = (
         db.session.execute(
             sa.update(Attendance)
             .where(Attendance.id == attendance.id, Attendance.checked_out_at.is_(None))
-            .values(
-                checked_in_at=attendance.checked_in_at,
-                check_in_method=str(attendance.check_in_method),
-                checked_out_at=at,
-                check_out_method=str(method),
-                checked_out_by_id=by.id if by else None,
-                credited_minutes=minutes,
-                auto_closed=auto,
-                review="pending" if auto else None,
-            )
+            .values(values)
         ).rowcount
         == 1
     )
-    db.session.refresh(attendance)
-    if matched:
-        credit_service(attendance, actor=by, now=now)
-    return matched
+    if not matched:  # closed by someone else meanwhile: read what they wrote
+        db.session.refresh(attendance)
+        return False
+    for key, value in values.items():  # what was just written, without reading it back
+        set_committed_value(attendance, key, value)
+    credit_service(attendance, actor=by, now=now, first=True)
+    return True
 
 
 def validate_manual(shift, checked_in_at, checked_out_at, reason, now=None):

@@ -65,11 +65,16 @@ def find_by_source(source_key: str) -> LedgerEntry | None:
     return db.session.scalar(sa.select(LedgerEntry).where(LedgerEntry.source_key == source_key))
 
 
-def credit_service(attendance, *, actor=None, now: datetime | None = None) -> LedgerEntry:
+def credit_service(
+    attendance, *, actor=None, now: datetime | None = None, first: bool = False
+) -> LedgerEntry:
     """The `service` entry of a closed attendance (0 minutes when the shift does not count
-    as service). Once per attendance: a repeated call returns the first entry."""
+    as service). Once per attendance: a repeated call returns the first entry. `first`
+    says the caller has just closed the attendance with a conditional UPDATE that matched,
+    so no entry can exist yet and the lookup is skipped (UNIQUE (source_key) still backs
+    it: a second entry could not be inserted)."""
     source_key = f"attendance:{attendance.id}"
-    existing = find_by_source(source_key)
+    existing = None if first else find_by_source(source_key)
     if existing is not None:
         return existing
     shift = attendance.shift

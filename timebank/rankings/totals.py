@@ -1,11 +1,14 @@
 """Keeping ranking totals in step with the ledger, and rebuilding them to prove it."""
 
+import functools
 from collections import defaultdict
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm.util import identity_key
 
 from ..core.clock import local
 from ..extensions import db
@@ -31,14 +34,28 @@ def period_keys(moment: datetime) -> dict[str, str]:
 
 
 def _homes(community_ids) -> dict[int, tuple[int, int | None]]:
-    """community id → (community id, town id) for communities; other units are left out."""
-    ids = [i for i in community_ids if i is not None]
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(Unit.id, Unit.level, Unit.parent_id).where(Unit.id.in_(ids))
-    )
-    return {uid: (uid, parent) for uid, level, parent in rows if level == Level.COMMUNITY}
+    """community id → (community id, town id) for communities; other units are left out.
+
+    Units already in the session (a scan has its staff member's community there) are read
+    from it; the others in one query."""
+    ids = {i for i in community_ids if i is not None}
+    homes, missing = {}, []
+    for uid in ids:
+        unit = db.session.identity_map.get(identity_key(Unit, uid))
+        loaded = sa.inspect(unit).dict if unit is not None else {}
+        if "level" in loaded and "parent_id" in loaded:
+            if loaded["level"] == Level.COMMUNITY:
+                homes[uid] = (uid, loaded["parent_id"])
+        else:
+            missing.append(uid)
+    if missing:
+        rows = db.session.execute(
+            sa.select(Unit.id, Unit.level, Unit.parent_id).where(Unit.id.in_(missing))
+        )
+        homes.update(
+            (uid, (uid, parent)) for uid, level, parent in rows if level == Level.COMMUNITY
+        )
+    return homes
 
 
 def _shift_delta(entry, originals: dict[int, LedgerEntry]) -> int:
@@ -98,19 +115,46 @@ def delta_rows(entries) -> list[dict]:
     ]
 
 
+#: The columns of a ranking_totals row, in the order the upserts send them.
+COLUMNS = (
+    "subject",
+    "subject_id",
+    "period",
+    "period_key",
+    "minutes",
+    "shifts",
+    "community_id",
+    "town_id",
+)
+#: Up to this many rows (one ledger entry makes 15) go in one multi-row statement.
+MULTI_ROW_MAX = 16
+
+
 def apply_entries(entries) -> None:
-    """Move the totals by these new ledger entries (same transaction; upserts)."""
+    """Move the totals by these new ledger entries (same transaction; upserts).
+
+    One entry's rows (15: five periods × member, community, town) go in one multi-row
+    statement, one round trip; bulk loads send one cached single-row statement for every
+    row (executemany)."""
     rows = delta_rows(entries)
     if not rows:
         return
-    # One single-row statement executed for every row: SQLAlchemy compiles it once and takes
-    # it from its statement cache afterwards (a multi-row VALUES would be compiled again on
-    # every call, which cost about half of a check-out's Python time; bench/README.md).
-    dialect = db.session.get_bind().dialect.name
+    if len(rows) <= MULTI_ROW_MAX:
+        params = {f"{c}_{n}": row[c] for n, row in enumerate(rows) for c in COLUMNS}
+        db.session.execute(_multi_row_upsert(len(rows)), params)
+        return
+    stmt = _upsert(db.session.get_bind().dialect.name)
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(stmt, rows[start : start + CHUNK])
+
+
+def _upsert(dialect: str, values=None):
+    """INSERT … ON CONFLICT (subject, subject_id, period, period_key) DO UPDATE adding the
+    minutes and shifts; `values` for a multi-row VALUES, else one row of bound columns."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = RankingTotal.__table__
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(
+    stmt = insert(table) if values is None else insert(table).values(values)
+    return stmt.on_conflict_do_update(
         index_elements=["subject", "subject_id", "period", "period_key"],
         set_={
             "minutes": table.c.minutes + stmt.excluded.minutes,
@@ -119,8 +163,17 @@ def apply_entries(entries) -> None:
             "town_id": stmt.excluded.town_id,
         },
     )
-    for start in range(0, len(rows), CHUNK):
-        db.session.execute(stmt, rows[start : start + CHUNK])
+
+
+@functools.cache
+def _multi_row_upsert(rows: int) -> sa.TextClause:
+    """The upsert of `rows` rows as SQL text, made once per row count. SQLAlchemy does not
+    cache a multi-row VALUES (it compiled it again on every check-out: half of a check-out's
+    Python time, bench/README.md); as text it is cached like any statement. The SQL (named
+    parameters `subject_0`, `subject_id_0`, …) is the same on SQLite and PostgreSQL."""
+    values = [{c: sa.bindparam(f"{c}_{n}") for c in COLUMNS} for n in range(rows)]
+    sql = _upsert("sqlite", values).compile(dialect=sqlite.dialect(paramstyle="named"))
+    return sa.text(str(sql))
 
 
 def compute_from_ledger(batch: int = 10_000) -> dict[tuple, tuple[int, int]]:
