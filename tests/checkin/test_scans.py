@@ -70,16 +70,36 @@ def test_second_scan_within_the_duplicate_window_is_harmless(people, duty, db):
 def test_same_scan_id_is_applied_once_and_answers_the_first_answer(people, duty, db):
     scan_id = str(uuid.uuid4())
     first = scan(people.staff, duty, people.member, START, scan_id=scan_id)
+    db.session.commit()  # each scan is a request of its own
     replay = scan(people.staff, duty, people.member, START + timedelta(minutes=5), scan_id=scan_id)
     assert replay.status == 200 and replay.body == first.body
     assert db.session.query(Attendance).one().is_open
+    assert db.session.query(LedgerEntry).count() == 0  # the repeat did not check out
 
 
-def test_refusal_is_replayed_too(people, duty):
+def test_a_repeat_decided_differently_is_undone_and_answers_the_first_answer(
+    people, duty, tree, db
+):
+    """The first scan was refused (no sign-up); by the time the same scan_id comes again
+    the member has a place: the repeat would check in, but its work is rolled back and the
+    stored refusal answered."""
+    scan_id = str(uuid.uuid4())
+    first = scan(people.staff, duty, people.neighbour, START, scan_id=scan_id)
+    assert first.body["error"]["code"] == "not_signed_up"
+    make_signup(people.neighbour, duty)
+    db.session.commit()
+    again = scan(people.staff, duty, people.neighbour, START, scan_id=scan_id)
+    assert again.status == 422 and again.body == first.body
+    assert db.session.query(Attendance).count() == 0
+    assert scan(people.staff, duty, people.neighbour, START).body["action"] == "check_in"
+
+
+def test_refusal_is_replayed_too(people, duty, db):
     scan_id = str(uuid.uuid4())
     first = record_scan(
         people.staff, duty, qr_payload="nonsense", scan_id=scan_id, scanned_at=START, now=START
     )
+    db.session.commit()
     again = record_scan(
         people.staff, duty, qr_payload="nonsense", scan_id=scan_id, scanned_at=START, now=START
     )

@@ -1,10 +1,12 @@
 """Scanning members in and out, manual attendance, and the review of auto-closed ones.
 
-A scan is applied once per client-made `scan_id`: the scan row is claimed first under a
-UNIQUE constraint (INSERT … ON CONFLICT DO NOTHING); a repeated id replays the stored
-answer. Deciding check-in, check-out or duplicate happens with the member's row locked,
-and check-out is a conditional UPDATE on the open attendance that credits the ledger only
-when it matched.
+A scan is applied once per client-made `scan_id`. Deciding check-in, check-out or duplicate
+happens with the member's row locked; the scan row is then stored with its answer under a
+UNIQUE constraint (INSERT … ON CONFLICT DO NOTHING). When that id was stored first by
+another request (a retry, twenty retries at once), this request's transaction is rolled
+back and the stored answer is replayed: the decision made here is undone, never applied
+twice. Check-out is a conditional UPDATE on the open attendance that credits the ledger
+only when it matched.
 """
 
 import logging
@@ -86,8 +88,8 @@ def _validate(scan_id, scanned_at, lat, lon, now):
     return scan_id, scanned_at, lat, lon
 
 
-def _claim(scan_id, shift, staff, scanned_at, lat, lon, now) -> int | None:
-    """Insert the scan row; None when this scan_id exists already."""
+def _store(scan_id, shift, staff, scanned_at, lat, lon, now, answer, member_id, attendance_id):
+    """Insert the scan row with its answer; None when this scan_id is stored already."""
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = (
         insert(Scan)
@@ -99,11 +101,20 @@ def _claim(scan_id, shift, staff, scanned_at, lat, lon, now) -> int | None:
             received_at=now,
             lat=lat,
             lon=lon,
+            outcome=_outcome(answer),
+            status_code=answer.status,
+            response=answer.body,
+            member_id=member_id,
+            attendance_id=attendance_id,
         )
         .on_conflict_do_nothing(index_elements=["scan_id"])
         .returning(Scan.id)
     )
     return db.session.execute(stmt).scalar()
+
+
+def _outcome(answer: ScanAnswer) -> str:
+    return answer.body.get("action") or answer.body["error"]["code"]
 
 
 def _replay(scan_id: str) -> ScanAnswer:
@@ -131,35 +142,24 @@ def record_scan(
     Answers check_in, check_out (with the minutes credited) or duplicate; or refuses with
     qr_invalid, qr_expired, scan_too_old, not_signed_up, outside_geofence, member_not_active
     or shift_cancelled. Scans up to 24 h old (offline) are checked against their scan time.
+
+    Call it in a transaction of its own (a request): a scan_id applied before rolls the
+    transaction back, undoing what this call decided, and answers what was stored then.
     """
     now = now or utcnow()
     scan_id, scanned_at, lat, lon = _validate(scan_id, scanned_at, lat, lon, now)
     ensure_role(staff, Role.STAFF, shift.community)
-    scan_pk = _claim(scan_id, shift, staff, scanned_at, lat, lon, now)
-    if scan_pk is None:
-        return _replay(scan_id)
     answer, member_id, attendance_id = _decide(
         staff, shift, qr_payload, scanned_at, lat, lon, (override_reason or "").strip()[:255], now
     )
-    db.session.execute(
-        sa.update(Scan)
-        .where(Scan.id == scan_pk)
-        .values(
-            outcome=answer.body.get("action") or answer.body["error"]["code"],
-            status_code=answer.status,
-            response=answer.body,
-            member_id=member_id,
-            attendance_id=attendance_id,
-        )
+    stored = _store(
+        scan_id, shift, staff, scanned_at, lat, lon, now, answer, member_id, attendance_id
     )
-    SCANS.labels(answer.body.get("action") or answer.body["error"]["code"]).inc()
-    log.info(
-        "scan %s at shift %s by %s: %s",
-        scan_id,
-        shift.id,
-        staff.id,
-        answer.body.get("action") or answer.body["error"]["code"],
-    )
+    if stored is None:  # this scan_id was applied by an earlier request: undo, then replay
+        db.session.rollback()
+        return _replay(scan_id)
+    SCANS.labels(_outcome(answer)).inc()
+    log.info("scan %s at shift %s by %s: %s", scan_id, shift.id, staff.id, _outcome(answer))
     return answer
 
 
@@ -226,19 +226,25 @@ def _decide(staff, shift, qr_payload, scanned_at, lat, lon, override_reason, now
     return answer, member.id, attendance_id
 
 
-def _find_attendance(member_id: int, shift_id: int) -> Attendance | None:
-    return db.session.scalars(
-        sa.select(Attendance)
-        .where(Attendance.member_id == member_id, Attendance.shift_id == shift_id)
+def _attendance_and_signup(member_id: int, shift_id: int):
+    """(the member's attendance at the shift, their sign-up), either None, in one query.
+    Read after the member's row is locked, in a statement of its own: on PostgreSQL it then
+    sees what a scan of the same member committed while this one waited for the lock (rows
+    joined to the locked row itself would come from before the wait)."""
+    return db.session.execute(
+        sa.select(Attendance, Signup)
+        .select_from(Member)
+        .outerjoin(
+            Attendance, (Attendance.member_id == Member.id) & (Attendance.shift_id == shift_id)
+        )
+        .outerjoin(Signup, (Signup.member_id == Member.id) & (Signup.shift_id == shift_id))
+        .where(Member.id == member_id)
         .execution_options(populate_existing=True)
-    ).first()
+    ).one()
 
 
-def _admit(shift: Shift, member: Member, now) -> bool:
+def _admit(shift: Shift, member: Member, signup: Signup | None, now) -> bool:
     """A confirmed sign-up, or a walk-in given a free place."""
-    signup = db.session.scalar(
-        sa.select(Signup).where(Signup.shift_id == shift.id, Signup.member_id == member.id)
-    )
     if signup is not None and signup.status == SignupStatus.CONFIRMED:
         return True
     if not shift.walk_ins:
@@ -278,9 +284,9 @@ def _attend(staff, shift, member, at, now, flagged, override_reason):
     """Check in, check out or duplicate; the caller holds the member's row lock."""
     method = Method.OFFLINE_SCAN if now - at > timedelta(minutes=1) else Method.SCAN
     duplicate = timedelta(seconds=setting("SCAN_DUPLICATE_S"))
-    attendance = _find_attendance(member.id, shift.id)
+    attendance, signup = _attendance_and_signup(member.id, shift.id)
     if attendance is None:
-        if not _admit(shift, member, now):
+        if not _admit(shift, member, signup, now):
             return _refuse(
                 "not_signed_up",
                 _("%(name)s is not signed up for this shift.", name=member.name),
