@@ -598,6 +598,24 @@ def _top_functions(profiler: cProfile.Profile, count: int, top: int = 40) -> lis
     return sorted(rows, reverse=True)[:top]
 
 
+def _own_time_by_package(profiler: cProfile.Profile, count: int) -> list:
+    """(ms per request of own time, package) for each package (sqlalchemy, psycopg, flask,
+    timebank, the standard library, built-ins…), most first."""
+    mine: Counter = Counter()
+    for (f, _, _), (_, _, own, _, _) in pstats.Stats(profiler).stats.items():
+        parts = Path(f).parts
+        if "site-packages" in parts:
+            package = parts[parts.index("site-packages") + 1]
+        elif "timebank" in parts:
+            package = "timebank"
+        elif f.startswith("<") or f == "~":
+            package = "(built-in or generated)"
+        else:
+            package = "(standard library)"
+        mine[package] += own * 1000 / count
+    return mine.most_common()
+
+
 # --- the report ---------------------------------------------------------------------------
 
 
@@ -731,6 +749,7 @@ def anatomy(
             "statements": log.statements,
             "totals_ms": statistics.median(totals_ms) if totals_ms else None,
             "profile": _top_functions(profiler, count) if profiler else None,
+            "packages": _own_time_by_package(profiler, count) if profiler else None,
         }
     totals.apply_entries = apply_entries
     run = Run(
@@ -756,6 +775,24 @@ def _top_functions(profiler: cProfile.Profile, count: int, top: int = 40) -> lis
         for (f, line, name), (_, calls, own, cum, _) in stats.items()
     ]
     return sorted(rows, reverse=True)[:top]
+
+
+def _own_time_by_package(profiler: cProfile.Profile, count: int) -> list:
+    """(ms per request of own time, package) for each package (sqlalchemy, psycopg, flask,
+    timebank, the standard library, built-ins…), most first."""
+    mine: Counter = Counter()
+    for (f, _, _), (_, _, own, _, _) in pstats.Stats(profiler).stats.items():
+        parts = Path(f).parts
+        if "site-packages" in parts:
+            package = parts[parts.index("site-packages") + 1]
+        elif "timebank" in parts:
+            package = "timebank"
+        elif f.startswith("<") or f == "~":
+            package = "(built-in or generated)"
+        else:
+            package = "(standard library)"
+        mine[package] += own * 1000 / count
+    return mine.most_common()
 
 
 # --- the report ---------------------------------------------------------------------------
@@ -811,6 +848,9 @@ def print_anatomy(found: dict, show_sql: bool) -> None:
             print(f"  cProfile of the {kind} requests, per request: cumulative ms, own ms, calls")
             for cum, own, calls, name in info["profile"]:
                 print(f"    {cum:7.2f} {own:6.2f} {calls:6.1f}  {name[:100]}")
+            print(f"  own time of the {kind} requests by package, ms per request:")
+            for package, ms in info["packages"]:
+                print(f"    {ms:7.2f}  {package}")
     if show_sql:
         for kind, info in found.items():
             print(f"  statements of the last {kind} (* = compiled again):")

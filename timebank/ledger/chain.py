@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from ..core.clock import as_utc
 from ..extensions import db
@@ -44,27 +46,34 @@ def entry_hash(prev_hash: str, entry) -> str:
     return hashlib.sha256(prev_hash.encode() + canonical(entry)).hexdigest()
 
 
-def _lock_head() -> LedgerHead:
-    head = db.session.scalars(
-        sa.select(LedgerHead)
-        .where(LedgerHead.id == 1)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+def _lock_head() -> tuple[int, str]:
+    """(last id, last hash) of the chain, its head row locked until the transaction ends."""
+    table = LedgerHead.__table__
+    stmt = sa.select(table.c.last_id, table.c.last_hash).where(table.c.id == 1).with_for_update()
+    head = db.session.execute(stmt).first()
     if head is None:
         # First entry ever on a database made without the migration's seed row.
         try:
             with db.session.begin_nested():
-                db.session.add(LedgerHead(id=1, last_id=0, last_hash=GENESIS))
+                db.session.execute(sa.insert(table).values(id=1, last_id=0, last_hash=GENESIS))
         except sa.exc.IntegrityError:
             pass
-        head = db.session.scalars(
-            sa.select(LedgerHead)
-            .where(LedgerHead.id == 1)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
-    return head
+        head = db.session.execute(stmt).one()
+    return head.last_id, head.last_hash
+
+
+def _move_head(last_id: int, last_hash: str) -> None:
+    table = LedgerHead.__table__
+    db.session.execute(
+        sa.update(table).where(table.c.id == 1).values(last_id=last_id, last_hash=last_hash)
+    )
+    loaded = db.session.identity_map.get(identity_key(LedgerHead, 1))
+    if loaded is not None:  # a head object read earlier in this session is out of date now
+        db.session.expire(loaded)
+
+
+def _row(entry: LedgerEntry) -> dict:
+    return {c.key: getattr(entry, c.key) for c in LedgerEntry.__table__.columns}
 
 
 def _effective(entry: LedgerEntry) -> None:
@@ -87,13 +96,15 @@ def append(entry: LedgerEntry) -> LedgerEntry:
     from ..rankings.totals import apply_entries
 
     _effective(entry)
-    head = _lock_head()
-    entry.id = head.last_id + 1
-    entry.prev_hash = head.last_hash
+    last_id, entry.prev_hash = _lock_head()
+    entry.id = last_id + 1
     entry.entry_hash = entry_hash(entry.prev_hash, entry)
+    # Written as a plain INSERT and then taken into the session as a loaded object: the
+    # ORM's unit of work costs more than the statement itself on this hot path (a check-out).
+    db.session.execute(sa.insert(LedgerEntry.__table__), _row(entry))
+    make_transient_to_detached(entry)
     db.session.add(entry)
-    head.last_id, head.last_hash = entry.id, entry.entry_hash
-    db.session.flush()
+    _move_head(entry.id, entry.entry_hash)
     apply_entries([entry])
     return entry
 
@@ -107,17 +118,16 @@ def append_many(entries: list[LedgerEntry]) -> list[LedgerEntry]:
         return entries
     for entry in entries:
         _effective(entry)
-    head = _lock_head()
-    prev, next_id = head.last_hash, head.last_id + 1
+    last_id, prev = _lock_head()
+    next_id = last_id + 1
     rows = []
     for entry in entries:
         entry.id, entry.prev_hash = next_id, prev
         entry.entry_hash = prev = entry_hash(prev, entry)
         next_id += 1
-        rows.append({c.key: getattr(entry, c.key) for c in LedgerEntry.__table__.columns})
+        rows.append(_row(entry))
     db.session.execute(sa.insert(LedgerEntry), rows)
-    head.last_id, head.last_hash = next_id - 1, prev
-    db.session.flush()
+    _move_head(next_id - 1, prev)
     apply_entries(entries)
     return entries
 
