@@ -70,7 +70,12 @@ def list_members(actor, *, status=None, community_id=None, search=None, page=1, 
 
 
 def count_pending(actor) -> int:
-    q = _member_scope_query(actor, status=MemberStatus.PENDING).with_only_columns(Member.id)
+    """Members in scope waiting for approval: the badge in every coordinator's navigation.
+    The status goes into the SQL as a literal, so that SQLite uses the partial index
+    ix_members_pending too (it cannot match a bound parameter with the index's WHERE and
+    read all 100,000 members of a district instead: 19 ms of every page)."""
+    pending = sa.literal(MemberStatus.PENDING.value, literal_execute=True)
+    q = _member_scope_query(actor).where(Member.status == pending).with_only_columns(Member.id)
     return db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
 
 
