@@ -587,15 +587,24 @@ def check_invariants(app, runs: list[Run], open_attendances: int) -> dict:
     return facts
 
 
+def _app_path(filename: str) -> str:
+    """timebank/… for the app's own files, else the file's name."""
+    parts = Path(filename).parts
+    if "timebank" in parts and "site-packages" not in parts:
+        return "/".join(parts[parts.index("timebank") :])
+    return Path(filename).name
+
+
 def _top_functions(profiler: cProfile.Profile, count: int, top: int = 40) -> list:
     """(ms per request cumulative, ms per request own, calls per request, function) of the
     functions with the most cumulative time."""
     stats = pstats.Stats(profiler).stats
     rows = [
-        (cum * 1000 / count, own * 1000 / count, calls / count, f"{Path(f).name}:{line} {name}")
+        (cum * 1000 / count, own * 1000 / count, calls / count, f"{_app_path(f)}:{line} {name}")
         for (f, line, name), (_, calls, own, cum, _) in stats.items()
     ]
-    return sorted(rows, reverse=True)[:top]
+    ours = [r for r in rows if r[3].startswith("timebank/")]
+    return sorted(rows, reverse=True)[:top] + [None] + sorted(ours, reverse=True)[:top]
 
 
 def _own_time_by_package(profiler: cProfile.Profile, count: int) -> list:
@@ -771,10 +780,11 @@ def _top_functions(profiler: cProfile.Profile, count: int, top: int = 40) -> lis
     functions with the most cumulative time."""
     stats = pstats.Stats(profiler).stats
     rows = [
-        (cum * 1000 / count, own * 1000 / count, calls / count, f"{Path(f).name}:{line} {name}")
+        (cum * 1000 / count, own * 1000 / count, calls / count, f"{_app_path(f)}:{line} {name}")
         for (f, line, name), (_, calls, own, cum, _) in stats.items()
     ]
-    return sorted(rows, reverse=True)[:top]
+    ours = [r for r in rows if r[3].startswith("timebank/")]
+    return sorted(rows, reverse=True)[:top] + [None] + sorted(ours, reverse=True)[:top]
 
 
 def _own_time_by_package(profiler: cProfile.Profile, count: int) -> list:
@@ -846,7 +856,11 @@ def print_anatomy(found: dict, show_sql: bool) -> None:
     for kind, info in found.items():
         if info.get("profile"):
             print(f"  cProfile of the {kind} requests, per request: cumulative ms, own ms, calls")
-            for cum, own, calls, name in info["profile"]:
+            for row in info["profile"]:
+                if row is None:
+                    print("   the app's own functions:")
+                    continue
+                cum, own, calls, name = row
                 print(f"    {cum:7.2f} {own:6.2f} {calls:6.1f}  {name[:100]}")
             print(f"  own time of the {kind} requests by package, ms per request:")
             for package, ms in info["packages"]:

@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..auth.models import Role
@@ -91,8 +92,9 @@ def _validate(scan_id, scanned_at, lat, lon, now):
 def _store(scan_id, shift, staff, scanned_at, lat, lon, now, answer, member_id, attendance_id):
     """Insert the scan row with its answer; None when this scan_id is stored already."""
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = Scan.__table__
     stmt = (
-        insert(Scan)
+        insert(table)
         .values(
             scan_id=scan_id,
             shift_id=shift.id,
@@ -108,7 +110,7 @@ def _store(scan_id, shift, staff, scanned_at, lat, lon, now, answer, member_id, 
             attendance_id=attendance_id,
         )
         .on_conflict_do_nothing(index_elements=["scan_id"])
-        .returning(Scan.id)
+        .returning(table.c.id)
     )
     return db.session.execute(stmt).scalar()
 
@@ -227,12 +229,12 @@ def _decide(staff, shift, qr_payload, scanned_at, lat, lon, override_reason, now
 
 
 def _attendance_and_signup(member_id: int, shift_id: int):
-    """(the member's attendance at the shift, their sign-up), either None, in one query.
-    Read after the member's row is locked, in a statement of its own: on PostgreSQL it then
-    sees what a scan of the same member committed while this one waited for the lock (rows
-    joined to the locked row itself would come from before the wait)."""
+    """(the member's attendance at the shift, the status of their sign-up), either None, in
+    one query. Read after the member's row is locked, in a statement of its own: on
+    PostgreSQL it then sees what a scan of the same member committed while this one waited
+    for the lock (rows joined to the locked row itself would come from before the wait)."""
     return db.session.execute(
-        sa.select(Attendance, Signup)
+        sa.select(Attendance, Signup.status)
         .select_from(Member)
         .outerjoin(
             Attendance, (Attendance.member_id == Member.id) & (Attendance.shift_id == shift_id)
@@ -243,22 +245,27 @@ def _attendance_and_signup(member_id: int, shift_id: int):
     ).one()
 
 
-def _admit(shift: Shift, member: Member, signup: Signup | None, now) -> bool:
+def _admit(shift: Shift, member: Member, signup_status: str | None, now) -> bool:
     """A confirmed sign-up, or a walk-in given a free place."""
-    if signup is not None and signup.status == SignupStatus.CONFIRMED:
+    if signup_status == SignupStatus.CONFIRMED:
         return True
     if not shift.walk_ins:
         return False
+    shifts = Shift.__table__
     claimed = (
         db.session.execute(
-            sa.update(Shift)
-            .where(Shift.id == shift.id, Shift.taken < Shift.capacity)
-            .values(taken=Shift.taken + 1)
+            sa.update(shifts)
+            .where(shifts.c.id == shift.id, shifts.c.taken < shifts.c.capacity)
+            .values(taken=shifts.c.taken + 1)
         ).rowcount
         == 1
     )
     if not claimed:
         return False
+    db.session.expire(shift, ["taken"])
+    signup = db.session.scalar(
+        sa.select(Signup).where(Signup.shift_id == shift.id, Signup.member_id == member.id)
+    )
     if signup is None:
         signup = Signup(shift_id=shift.id, member_id=member.id, queued_at=now)
         db.session.add(signup)
@@ -284,26 +291,24 @@ def _attend(staff, shift, member, at, now, flagged, override_reason):
     """Check in, check out or duplicate; the caller holds the member's row lock."""
     method = Method.OFFLINE_SCAN if now - at > timedelta(minutes=1) else Method.SCAN
     duplicate = timedelta(seconds=setting("SCAN_DUPLICATE_S"))
-    attendance, signup = _attendance_and_signup(member.id, shift.id)
+    attendance, signup_status = _attendance_and_signup(member.id, shift.id)
     if attendance is None:
-        if not _admit(shift, member, signup, now):
+        if not _admit(shift, member, signup_status, now):
             return _refuse(
                 "not_signed_up",
                 _("%(name)s is not signed up for this shift.", name=member.name),
                 member,
             ), None
-        attendance = Attendance(
+        attendance = _insert_attendance(
             member_id=member.id,
             shift_id=shift.id,
             checked_in_at=at,
-            check_in_method=method,
+            check_in_method=str(method),
             checked_in_by_id=staff.id,
             outside_geofence_override=flagged,
             override_reason=override_reason if flagged else None,
             created_at=now,
         )
-        db.session.add(attendance)
-        db.session.flush()
         return ScanAnswer(201, _body("check_in", member, attendance)), attendance.id
     if flagged:
         attendance.outside_geofence_override = True
@@ -319,6 +324,19 @@ def _attend(staff, shift, member, at, now, flagged, override_reason):
     attendance.checked_in_at, attendance.check_in_method = at, method
     close_attendance(attendance, checked_out, method=attendance.check_in_method, by=staff, now=now)
     return ScanAnswer(201, _body("check_in", member, attendance)), attendance.id
+
+
+def _insert_attendance(**values) -> Attendance:
+    """A new attendance in one plain INSERT, then taken into the session as a loaded object
+    (on a check-in the ORM's unit of work would cost more than the statement)."""
+    table = Attendance.__table__
+    row = {c.key: None for c in table.columns if c.key != "id"}
+    row.update(auto_closed=False, **values)
+    row["id"] = db.session.execute(sa.insert(table).returning(table.c.id), row).scalar_one()
+    attendance = Attendance(**row)
+    make_transient_to_detached(attendance)
+    db.session.add(attendance)
+    return attendance
 
 
 def close_attendance(
@@ -347,10 +365,11 @@ def close_attendance(
         auto_closed=auto,
         review="pending" if auto else None,
     )
+    table = Attendance.__table__
     matched = (
         db.session.execute(
-            sa.update(Attendance)
-            .where(Attendance.id == attendance.id, Attendance.checked_out_at.is_(None))
+            sa.update(table)
+            .where(table.c.id == attendance.id, table.c.checked_out_at.is_(None))
             .values(values)
         ).rowcount
         == 1
