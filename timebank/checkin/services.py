@@ -19,7 +19,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import load_only, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..auth.models import Role
@@ -191,7 +191,13 @@ def _decide(staff, shift, qr_payload, scanned_at, lat, lon, override_reason, now
         )
     # Loaded and locked at once: what follows (check-in, check-out or duplicate) is decided
     # with the member's row held, so two scans of one member are applied one after the other.
-    member = db.session.get(Member, checked.member_id, with_for_update=True)
+    member = db.session.scalar(
+        sa.select(Member)
+        .options(load_only(Member.name, Member.status, Member.community_id))
+        .where(Member.id == checked.member_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if member is None or member.status != MemberStatus.ACTIVE:
         return _refuse("member_not_active", _("This member is not active.")), None, None
     if shift.is_cancelled:
