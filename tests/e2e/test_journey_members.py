@@ -82,7 +82,13 @@ def sign_out(page):
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
         toggler.click()
-    page.locator('[data-test="user-menu"]').click()
+        # wait for the collapse to finish opening: a click on the user menu while it is
+        # still animating can be lost (seen on a slow machine), leaving the menu closed
+        expect(page.locator(".navbar-collapse.show")).to_be_visible()
+        expect(page.locator(".navbar-collapse.collapsing")).to_have_count(0)
+    menu = page.locator('[data-test="user-menu"]')
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
     page.locator('[data-test="logout"]').click()
 
 
