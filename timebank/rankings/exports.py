@@ -213,7 +213,7 @@ def xlsx_bytes(export: Export) -> bytes:
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(_template(export))) as template,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as book,
     ):
         for part in template.infolist():
             data = template.read(part)
@@ -222,9 +222,7 @@ def xlsx_bytes(export: Export) -> bytes:
                 continue
             head, sample, tail = _split_at_sample(data)
             styles = dict(re.findall(rb'<c r="([A-Z]+)2" s="(\d+)"', sample))
-            info = zipfile.ZipInfo(SHEET_PART, date_time=part.date_time)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            with book.open(info, "w", force_zip64=True) as sheet:
+            with book.open(SHEET_PART, "w", force_zip64=True) as sheet:
                 sheet.write(head)
                 for chunk in _sheet_rows(export, styles):
                     sheet.write(chunk)
@@ -233,6 +231,9 @@ def xlsx_bytes(export: Export) -> bytes:
 
 
 SHEET_PART = "xl/worksheets/sheet1.xml"
+#: zlib level 3: 100,000 rows took 1.3 s and 7.3 MB, at the default level 6 2.3 s and
+#: 6.5 MB, at level 1 1.3 s and 8.6 MB (this machine, writing alone).
+COMPRESS_LEVEL = 3
 COLUMNS = "ABCDEFGHIJK"
 WIDTHS = (7, 16, 18, 14, 10, 9, 9, 12, 16, 9, 10)
 #: Characters XML 1.0 cannot carry (openpyxl refuses them); they are dropped from text.
@@ -271,28 +272,52 @@ def _split_at_sample(sheet: bytes) -> tuple[bytes, bytes, bytes]:
 
 
 def _sheet_rows(export: Export, styles: dict[bytes, bytes], *, every: int = 1000):
-    """The ranking's <row> elements from row 2, as UTF-8, a chunk every `every` rows."""
-    style = [f' s="{styles[c.encode()].decode()}"' if c.encode() in styles else "" for c in COLUMNS]
+    """The ranking's <row> elements from row 2, as UTF-8, a chunk every `every` rows. The
+    cells' types are known by column (rank, name, community, town, minutes, hours, shifts,
+    response rate, then the unit, period and key, the same in every row), so each row is
+    one format string; text is made XML-safe once per value."""
+    hours = f' s="{styles[b"F"].decode()}"' if b"F" in styles else ""
+    rate = f' s="{styles[b"H"].decode()}"' if b"H" in styles else ""
+    unit, period, key = (
+        _xml_text(safe_text(export.unit.name)),
+        _xml_text(str(PERIOD_LABELS[export.period])),
+        _xml_text(export.period_key),
+    )
     parts = []
-    for number, values in enumerate(_lines(export, blank=None), start=2):
-        parts.append(f'<row r="{number}">')
-        for column, value, s in zip(COLUMNS, values, style, strict=True):
-            if value is None:
-                continue
-            if isinstance(value, str):
-                value = ILLEGAL_XML.sub("", value)
-                space = ' xml:space="preserve"' if value.strip() != value else ""
-                parts.append(
-                    f'<c r="{column}{number}"{s} t="inlineStr"><is><t{space}>'
-                    f"{html.escape(value, quote=False)}</t></is></c>"
-                )
-            else:
-                parts.append(f'<c r="{column}{number}"{s} t="n"><v>{value!r}</v></c>')
-        parts.append("</row>")
-        if number % every == 0:
+    for n, row in enumerate(export.rows, start=2):
+        parts.append(
+            f'<row r="{n}"><c r="A{n}" t="n"><v>{row.rank}</v></c>'
+            f"{_text_cell(f'B{n}', safe_text(row.name))}"
+            f"{_text_cell(f'C{n}', safe_text(row.community))}"
+            f"{_text_cell(f'D{n}', safe_text(row.town))}"
+            f'<c r="E{n}" t="n"><v>{row.minutes}</v></c>'
+            f'<c r="F{n}"{hours} t="n"><v>{round(row.minutes / 60, 2)!r}</v></c>'
+            f'<c r="G{n}" t="n"><v>{row.shifts}</v></c>'
+            + (
+                ""
+                if row.response_rate is None
+                else f'<c r="H{n}"{rate} t="n"><v>{row.response_rate!r}</v></c>'
+            )
+            + f'<c r="I{n}" t="inlineStr">{unit}</c><c r="J{n}" t="inlineStr">{period}</c>'
+            f'<c r="K{n}" t="inlineStr">{key}</c></row>'
+        )
+        if n % every == 0:
             yield "".join(parts).encode("utf-8")
             parts.clear()
     yield "".join(parts).encode("utf-8")
+
+
+def _text_cell(ref: str, value: str) -> str:
+    """An inline-string cell, or nothing for an empty value (as openpyxl leaves None)."""
+    return f'<c r="{ref}" t="inlineStr">{_xml_text(value)}</c>' if value else ""
+
+
+def _xml_text(value: str) -> str:
+    """<is><t>value</t></is>: without the characters XML cannot carry, escaped, and with
+    xml:space="preserve" when it has edge spaces (Excel trims them otherwise)."""
+    value = ILLEGAL_XML.sub("", value)
+    space = ' xml:space="preserve"' if value.strip() != value else ""
+    return f"<is><t{space}>{html.escape(value, quote=False)}</t></is>"
 
 
 def _sheet_title(export: Export) -> str:
