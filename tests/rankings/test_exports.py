@@ -152,7 +152,7 @@ def _callout(tree, now, title):
     return callout
 
 
-def test_response_rate_is_answered_of_asked(tree, people, login, english):
+def test_response_rate_is_answered_of_asked(tree, people, login, api, english):
     _give(people.coordinator, people.member, 60)
     now = utcnow()
     for n, status in enumerate(("accepted", "declined", "expired", "pending")):
@@ -176,6 +176,8 @@ def test_response_rate_is_answered_of_asked(tree, people, login, english):
     assert sheet["H2"].value == pytest.approx(2 / 3) and sheet["H2"].number_format == "0%"
     page = login(people.coordinator).get("/rankings").get_data(as_text=True)
     assert "67%" in page
+    items = api(people.coordinator).get("/rankings").json["items"]
+    assert items[0]["response_rate"] == pytest.approx(2 / 3)  # the same rate in the API
 
 
 def test_exports_respect_the_limit(tree, people, login, scores):

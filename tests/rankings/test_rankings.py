@@ -154,7 +154,7 @@ def test_rankings_api(tree, people, api):
             "name": people.member.name,
             "minutes": 90,
             "shifts": 0,
-            "response_rate": 0.5,
+            "response_rate": None,  # never asked: no rate (as on the page and in exports)
         }
     ]
     assert api(people.coordinator).get(f"/rankings?unit_id={tree.far.id}").status_code == 403

@@ -10,7 +10,6 @@ from ..auth.permissions import assignments
 from ..core.errors import NotAllowed, ValidationFailed
 from ..extensions import db
 from ..members.models import Member
-from ..mobilisation.candidates import response_rates
 from ..units.models import Level, Unit
 from .models import PERIODS, RankingTotal, Subject
 from .totals import period_keys
@@ -137,11 +136,13 @@ def ranking(
     rows = _rank(top, _names(by, [r[0] for r in top]))
     me = None
     if by == Subject.MEMBER:
-        rates = response_rates([r.id for r in rows])
         for row in rows:
-            row.response_rate = rates.get(row.id)
             row.is_me = row.id == actor.id
         me = next((r for r in rows if r.is_me), None) or _my_row(actor, base)
+        shown = rows if me is None or any(r is me for r in rows) else [*rows, me]
+        rates = answer_rates([r.id for r in shown])
+        for row in shown:
+            row.response_rate = rates.get(row.id)
     return Ranking(by, period, key, unit, rows, me)
 
 

@@ -22,7 +22,6 @@ from ...extensions import limiter
 from ...rankings import exports, periods
 from ...rankings.queries import (
     MAX_LIMIT,
-    answer_rates,
     ensure_viewable,
     public_top,
     ranking,
@@ -64,7 +63,6 @@ def index():
     if not form.validate():
         return render_template("rankings/index.html", form=form, result=None), 400
     result, notice = _ranking(form, day)
-    _show_answer_rates(result)
     form.unit_id.data = result.unit.id
     form.unit_id.choices = _unit_choices(form.by.data, result.unit)
     return render_template(
@@ -97,16 +95,6 @@ def _ranking(form, day):
         ensure_viewable(current_user, unit, "community")
     notice = _("Members are ranked by name only in your own community and where you have a role.")
     return ranking(current_user, unit=None, **kwargs), notice
-
-
-def _show_answer_rates(result) -> None:
-    """Rates as people read them: answered of asked, none for someone never asked."""
-    if result.by != "member":
-        return
-    shown = [*result.rows, *([result.me] if result.me else [])]
-    rates = answer_rates([r.id for r in shown])
-    for row in shown:
-        row.response_rate = rates.get(row.id)
 
 
 def _unit_choices(by: str, current) -> list[tuple[int, str]]:
