@@ -192,14 +192,12 @@ def ranking_units(actor) -> list:
     return list(db.session.execute(sa.select(*columns).where(wanted).order_by(Unit.path)))
 
 
-def answer_rates(member_ids: list[int]) -> dict[int, float | None]:
-    """For people to read: the share of call-out invitations a member answered (accepted or
-    declined) of those that asked for an answer; None for someone never asked. (Candidate
-    ordering uses the smoothed mobilisation.candidates.response_rates instead.)"""
+def answer_counts() -> sa.Select:
+    """Per member: the call-out invitations answered (accepted or declined) and those that
+    asked for an answer (answered or expired): `member_id, answered, asked`, grouped by
+    member, to filter or to join."""
     from ..mobilisation.models import Invitation, InvitationStatus
 
-    if not member_ids:
-        return {}
     answered = sa.func.count().filter(
         Invitation.status.in_([InvitationStatus.ACCEPTED, InvitationStatus.DECLINED])
     )
@@ -208,14 +206,27 @@ def answer_rates(member_ids: list[int]) -> dict[int, float | None]:
             [InvitationStatus.ACCEPTED, InvitationStatus.DECLINED, InvitationStatus.EXPIRED]
         )
     )
-    rows = db.session.execute(
-        sa.select(Invitation.member_id, answered, asked)
-        .where(Invitation.member_id.in_(member_ids))
-        .group_by(Invitation.member_id)
-    )
+    return sa.select(
+        Invitation.member_id, answered.label("answered"), asked.label("asked")
+    ).group_by(Invitation.member_id)
+
+
+def answer_rate(answered: int | None, asked: int | None) -> float | None:
+    """For people to read: answered of asked; None for someone never asked. (Candidate
+    ordering uses the smoothed mobilisation.candidates.response_rates instead.)"""
+    return answered / asked if asked else None
+
+
+def answer_rates(member_ids: list[int]) -> dict[int, float | None]:
+    """answer_rate() of each of these members."""
+    from ..mobilisation.models import Invitation
+
+    if not member_ids:
+        return {}
+    rows = db.session.execute(answer_counts().where(Invitation.member_id.in_(member_ids)))
     rates: dict[int, float | None] = dict.fromkeys(member_ids)
-    for member_id, ok, total in rows:
-        rates[member_id] = ok / total if total else None
+    for member_id, answered, asked in rows:
+        rates[member_id] = answer_rate(answered, asked)
     return rates
 
 
