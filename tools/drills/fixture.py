@@ -124,23 +124,16 @@ def build(seed: int = 20261127) -> dict:
         40,
         now,
     )
-    b = _shift(
-        community,
-        "演练：报名高峰",
-        now + timedelta(hours=3),
-        now + timedelta(hours=5),
-        40,
-        now,
-    )
+    # B and E lie beyond the demo's 14 days of seeded shifts: hours from now they could
+    # overlap the seeded 08:00-12:00 shift that most members are on (at 19:00 UTC B and E
+    # fell on 06:15-10:15 Shanghai time and 186 of 277 members could not sign up)
+    later = now + timedelta(days=20)
+    b = _shift(community, "演练：报名高峰", later, later + timedelta(hours=2), 40, now)
     c_ends = now - timedelta(minutes=30) + timedelta(seconds=CLOSE_IN)
     c = _shift(community, "演练：待关闭的班次", c_ends - timedelta(minutes=90), c_ends, 30, now)
+    e_starts = later + timedelta(days=1)
     e = _shift(
-        community,
-        "演练：数据库重启时的报名",
-        now + timedelta(hours=6),
-        now + timedelta(hours=7),
-        1000,
-        now,
+        community, "演练：数据库重启时的报名", e_starts, e_starts + timedelta(hours=1), 1000, now
     )
     on_a, on_c, strangers = active[:40], active[40:70], active[70:80]
     _confirm(a, on_a, now)
