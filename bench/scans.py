@@ -587,44 +587,6 @@ def check_invariants(app, runs: list[Run], open_attendances: int) -> dict:
     return facts
 
 
-def _app_path(filename: str) -> str:
-    """timebank/… for the app's own files, else the file's name."""
-    parts = Path(filename).parts
-    if "timebank" in parts and "site-packages" not in parts:
-        return "/".join(parts[parts.index("timebank") :])
-    return Path(filename).name
-
-
-def _top_functions(profiler: cProfile.Profile, count: int, top: int = 40) -> list:
-    """(ms per request cumulative, ms per request own, calls per request, function) of the
-    functions with the most cumulative time."""
-    stats = pstats.Stats(profiler).stats
-    rows = [
-        (cum * 1000 / count, own * 1000 / count, calls / count, f"{_app_path(f)}:{line} {name}")
-        for (f, line, name), (_, calls, own, cum, _) in stats.items()
-    ]
-    ours = [r for r in rows if r[3].startswith("timebank/")]
-    return sorted(rows, reverse=True)[:top] + [None] + sorted(ours, reverse=True)[:top]
-
-
-def _own_time_by_package(profiler: cProfile.Profile, count: int) -> list:
-    """(ms per request of own time, package) for each package (sqlalchemy, psycopg, flask,
-    timebank, the standard library, built-ins…), most first."""
-    mine: Counter = Counter()
-    for (f, _, _), (_, _, own, _, _) in pstats.Stats(profiler).stats.items():
-        parts = Path(f).parts
-        if "site-packages" in parts:
-            package = parts[parts.index("site-packages") + 1]
-        elif "timebank" in parts:
-            package = "timebank"
-        elif f.startswith("<") or f == "~":
-            package = "(built-in or generated)"
-        else:
-            package = "(standard library)"
-        mine[package] += own * 1000 / count
-    return mine.most_common()
-
-
 # --- the report ---------------------------------------------------------------------------
 
 
@@ -773,6 +735,14 @@ def anatomy(
         answers={f"{w} -> {g}": v for (w, g), v in sorted(answers.items())},
     )
     return run, found
+
+
+def _app_path(filename: str) -> str:
+    """timebank/… for the app's own files, else the file's name."""
+    parts = Path(filename).parts
+    if "timebank" in parts and "site-packages" not in parts:
+        return "/".join(parts[parts.index("timebank") :])
+    return Path(filename).name
 
 
 def _top_functions(profiler: cProfile.Profile, count: int, top: int = 40) -> list:
