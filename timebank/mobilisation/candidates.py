@@ -46,10 +46,10 @@ def _busy_or_invited(callout: Callout):
     return sa.or_(invited_here, checked_in_now, other_callout)
 
 
-def response_rates(member_ids: list[int]) -> dict[int, float]:
-    """(answered + 1) / (asked + 2) over past invitations: 0.5 for someone never asked."""
-    if not member_ids:
-        return {}
+def answer_counts() -> sa.Select:
+    """Per member: the call-out invitations answered (accepted or declined) and those that
+    asked for an answer (answered or expired): `member_id, answered, asked`, grouped by
+    member, to filter or to join."""
     answered = sa.func.count().filter(
         Invitation.status.in_([InvitationStatus.ACCEPTED, InvitationStatus.DECLINED])
     )
@@ -58,11 +58,16 @@ def response_rates(member_ids: list[int]) -> dict[int, float]:
             [InvitationStatus.ACCEPTED, InvitationStatus.DECLINED, InvitationStatus.EXPIRED]
         )
     )
-    rows = db.session.execute(
-        sa.select(Invitation.member_id, answered, asked)
-        .where(Invitation.member_id.in_(member_ids))
-        .group_by(Invitation.member_id)
-    )
+    return sa.select(
+        Invitation.member_id, answered.label("answered"), asked.label("asked")
+    ).group_by(Invitation.member_id)
+
+
+def response_rates(member_ids: list[int]) -> dict[int, float]:
+    """(answered + 1) / (asked + 2) over past invitations: 0.5 for someone never asked."""
+    if not member_ids:
+        return {}
+    rows = db.session.execute(answer_counts().where(Invitation.member_id.in_(member_ids)))
     rates = {m: 0.5 for m in member_ids}
     for member_id, ok, total in rows:
         rates[member_id] = (ok + 1) / (total + 2)

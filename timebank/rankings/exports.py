@@ -22,12 +22,12 @@ from flask_babel import lazy_gettext as _l
 from ..core.errors import ValidationFailed
 from ..extensions import db
 from ..members.models import Member
+from ..mobilisation.candidates import answer_counts
 from ..units.models import Unit
 from .models import PERIODS, RankingTotal, Subject
 from .queries import (
     MAX_LIMIT,
     _scope_filter,
-    answer_counts,
     answer_rate,
     default_unit,
     ensure_viewable,
@@ -183,7 +183,7 @@ def header() -> list[str]:
     return [str(label) for label in HEADER]
 
 
-def _lines(export: Export, blank=""):
+def _lines(export: Export):
     """Each row's values: text made safe, minutes as integers, hours to two decimals, and
     the unit and period (worked out once per file, not once per row)."""
     tail = (safe_text(export.unit.name), str(PERIOD_LABELS[export.period]), export.period_key)
@@ -191,8 +191,8 @@ def _lines(export: Export, blank=""):
         yield [
             row.rank,
             safe_text(row.name),
-            safe_text(row.community) or blank,
-            safe_text(row.town) or blank,
+            safe_text(row.community),
+            safe_text(row.town),
             row.minutes,
             round(row.minutes / 60, 2),
             row.shifts,

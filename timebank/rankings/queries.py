@@ -10,6 +10,8 @@ from ..auth.permissions import assignments
 from ..core.errors import NotAllowed, ValidationFailed
 from ..extensions import db
 from ..members.models import Member
+from ..mobilisation.candidates import answer_counts
+from ..mobilisation.models import Invitation
 from ..units.models import Level, Unit
 from .models import PERIODS, RankingTotal, Subject
 from .totals import period_keys
@@ -192,25 +194,6 @@ def ranking_units(actor) -> list:
     return list(db.session.execute(sa.select(*columns).where(wanted).order_by(Unit.path)))
 
 
-def answer_counts() -> sa.Select:
-    """Per member: the call-out invitations answered (accepted or declined) and those that
-    asked for an answer (answered or expired): `member_id, answered, asked`, grouped by
-    member, to filter or to join."""
-    from ..mobilisation.models import Invitation, InvitationStatus
-
-    answered = sa.func.count().filter(
-        Invitation.status.in_([InvitationStatus.ACCEPTED, InvitationStatus.DECLINED])
-    )
-    asked = sa.func.count().filter(
-        Invitation.status.in_(
-            [InvitationStatus.ACCEPTED, InvitationStatus.DECLINED, InvitationStatus.EXPIRED]
-        )
-    )
-    return sa.select(
-        Invitation.member_id, answered.label("answered"), asked.label("asked")
-    ).group_by(Invitation.member_id)
-
-
 def answer_rate(answered: int | None, asked: int | None) -> float | None:
     """For people to read: answered of asked; None for someone never asked. (Candidate
     ordering uses the smoothed mobilisation.candidates.response_rates instead.)"""
@@ -219,8 +202,6 @@ def answer_rate(answered: int | None, asked: int | None) -> float | None:
 
 def answer_rates(member_ids: list[int]) -> dict[int, float | None]:
     """answer_rate() of each of these members."""
-    from ..mobilisation.models import Invitation
-
     if not member_ids:
         return {}
     rows = db.session.execute(answer_counts().where(Invitation.member_id.in_(member_ids)))
