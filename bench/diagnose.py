@@ -292,7 +292,8 @@ def analyse_profiles(out_dir: Path) -> dict:
 
 class StatementLog:
     """Every statement SQLAlchemy sends on `engine` while active, and whether its compiled
-    form came from SQLAlchemy's statement cache (the pool's pre-ping and the driver's own
+    form came from SQLAlchemy's statement cache, and how long the driver's execute took
+    (the round trip and the database's work; the pool's pre-ping and the driver's own
     BEGIN/COMMIT are not cursor executions and do not show)."""
 
     def __init__(self, engine):
@@ -300,6 +301,9 @@ class StatementLog:
         #: (statement, whether its compiled form came from the cache; None for raw SQL
         #: such as SQLite's BEGIN IMMEDIATE, which is never compiled)
         self.statements: list[tuple[str, bool | None]] = []
+        #: milliseconds in the driver's execute, one per statement
+        self.driver_ms: list[float] = []
+        self._started = 0.0
 
     def _capture(self, conn, cursor, statement, parameters, context, executemany):
         from sqlalchemy.engine.default import CACHE_HIT
@@ -309,10 +313,16 @@ class StatementLog:
         else:
             cached = context.cache_hit is CACHE_HIT
         self.statements.append((" ".join(statement.split()), cached))
+        self._started = time.perf_counter()
+
+    def _done(self, *args):
+        self.driver_ms.append((time.perf_counter() - self._started) * 1000)
 
     def __enter__(self):
         sa.event.listen(self.engine, "before_cursor_execute", self._capture)
+        sa.event.listen(self.engine, "after_cursor_execute", self._done)
         return self
 
     def __exit__(self, *exc):
         sa.event.remove(self.engine, "before_cursor_execute", self._capture)
+        sa.event.remove(self.engine, "after_cursor_execute", self._done)

@@ -690,7 +690,7 @@ def anatomy(
     totals.apply_entries = timed_apply_entries
     for kind in ("floor", "check_in", "check_out"):
         pool = world.check_outs if kind == "check_out" else world.check_ins
-        samples = []
+        samples, driver = [], []
         totals_ms.clear()
         profiler = cProfile.Profile() if profile else None
         for i in range(count):
@@ -707,6 +707,7 @@ def anatomy(
                 if profiler:
                     profiler.disable()
                 samples.append((time.perf_counter() - started) * 1000)
+            driver.append(log.driver_ms)
             body = response.get_json(silent=True) or {}
             got = (
                 body.get("action")
@@ -718,6 +719,12 @@ def anatomy(
             "median_ms": statistics.median(samples),
             "p95_ms": percentile(samples, 95),
             "statements": log.statements,
+            # per statement (by position, requests with the last one's count): median ms
+            # in the driver's execute, the round trip and the database's work
+            "driver_ms": [
+                statistics.median(column)
+                for column in zip(*(d for d in driver if len(d) == len(log.driver_ms)))
+            ],
             "totals_ms": statistics.median(totals_ms) if totals_ms else None,
             "profile": _top_functions(profiler, count) if profiler else None,
             "packages": _own_time_by_package(profiler, count) if profiler else None,
@@ -837,9 +844,17 @@ def print_anatomy(found: dict, show_sql: bool) -> None:
                 print(f"    {ms:7.2f}  {package}")
     if show_sql:
         for kind, info in found.items():
-            print(f"  statements of the last {kind} (* = compiled again):")
-            for statement, cached in info["statements"]:
-                print(f"    {'*' if cached is False else ' '} {statement[:134]}")
+            print(
+                f"  statements of the last {kind} (* = compiled again), with the median ms "
+                "in the driver's execute (round trip and database) of that statement:"
+            )
+            times = info.get("driver_ms") or [float("nan")] * len(info["statements"])
+            for (statement, cached), ms in zip(info["statements"], times, strict=False):
+                print(f"    {'*' if cached is False else ' '} {ms:5.2f} {statement[:126]}")
+            print(
+                f"    in the driver: {sum(times):.2f} ms of the request's "
+                f"{info['median_ms']:.2f} ms (medians)"
+            )
 
 
 def print_profile(kind: str, profile: dict, pg: dict) -> None:
