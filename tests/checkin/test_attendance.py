@@ -19,7 +19,7 @@ END = START + timedelta(hours=4)
 def _scan(staff, shift, member, at):
     return record_scan(
         staff,
-        shift,
+        shift.id,
         qr_payload=qr_for(member, at),
         scan_id=str(uuid.uuid4()),
         scanned_at=at,

@@ -36,7 +36,7 @@ def test_the_same_scan_id_from_twenty_threads_gives_one_attendance(app, committe
     def work(i):
         answer = record_scan(
             db.session.get(Member, ids[1]),
-            db.session.get(Shift, ids[0]),
+            ids[0],
             qr_payload=payload,
             scan_id=scan_id,
             scanned_at=now,
@@ -65,7 +65,7 @@ def test_two_devices_scanning_one_member_at_once_check_in_once(app, committed):
     def work(i):
         return record_scan(
             db.session.get(Member, ids[1]),
-            db.session.get(Shift, ids[0]),
+            ids[0],
             qr_payload=payload,
             scan_id=str(uuid.uuid4()),
             scanned_at=now,
@@ -74,6 +74,71 @@ def test_two_devices_scanning_one_member_at_once_check_in_once(app, committed):
     outcomes, errors = _run_in_threads(app, 6, work)
     assert errors == []
     assert sorted(outcomes) == ["check_in"] + ["duplicate"] * 5
+
+
+def test_two_devices_checking_one_member_out_at_once_credit_once(app, committed):
+    """Both read the open attendance; the conditional close lets one through, and the
+    others, decided again on what it wrote, answer duplicate."""
+    tree = make_tree()
+    now = utcnow()
+    shift = make_shift(tree.community, starts_at=now - timedelta(hours=2))
+    member = make_member(tree.community)
+    staff = make_member(tree.community, roles=[(Role.STAFF, tree.community)])
+    make_signup(member, shift)
+    ids = (shift.id, staff.id)
+    checked_in = now - timedelta(hours=1)
+    first = record_scan(
+        staff, shift.id, qr_payload=qr_for(member, checked_in), scan_id=str(uuid.uuid4()),
+        scanned_at=checked_in, now=checked_in,
+    )  # fmt: skip
+    assert first.body["action"] == "check_in"
+    db.session.commit()
+    payload = qr_for(member, now)
+
+    def work(i):
+        return record_scan(
+            db.session.get(Member, ids[1]),
+            ids[0],
+            qr_payload=payload,
+            scan_id=str(uuid.uuid4()),
+            scanned_at=now,
+        ).body["action"]
+
+    outcomes, errors = _run_in_threads(app, 6, work)
+    assert errors == []
+    assert sorted(outcomes) == ["check_out"] + ["duplicate"] * 5
+    entries = db.session.scalars(sa.select(LedgerEntry)).all()
+    assert [(e.kind, e.minutes) for e in entries] == [("service", 60)]
+    assert chain.verify().ok
+
+
+def test_two_devices_scanning_one_walk_in_at_once_take_one_place(app, committed):
+    """A walk-in's place is claimed before the attendance is written; the scans that lose
+    the race give theirs back (their transaction is rolled back) and answer duplicate."""
+    tree = make_tree()
+    now = utcnow()
+    shift = make_shift(tree.community, starts_at=now - timedelta(minutes=5), walk_ins=True)
+    member = make_member(tree.community)
+    staff = make_member(tree.community, roles=[(Role.STAFF, tree.community)])
+    ids = (shift.id, staff.id)
+    payload = qr_for(member, now)
+    db.session.commit()
+
+    def work(i):
+        return record_scan(
+            db.session.get(Member, ids[1]),
+            ids[0],
+            qr_payload=payload,
+            scan_id=str(uuid.uuid4()),
+            scanned_at=now,
+        ).body["action"]
+
+    outcomes, errors = _run_in_threads(app, 6, work)
+    assert errors == []
+    assert sorted(outcomes) == ["check_in"] + ["duplicate"] * 5
+    db.session.expire_all()
+    assert db.session.get(Shift, ids[0]).taken == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 1
 
 
 def test_many_ledger_writers_keep_the_chain_whole(app, committed):

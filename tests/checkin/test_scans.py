@@ -31,7 +31,7 @@ def duty(tree, people):
 def scan(staff, shift, member, at, *, now=None, scan_id=None, qr_at=None, **kw):
     return record_scan(
         staff,
-        shift,
+        shift.id,
         qr_payload=qr_for(member, qr_at or at),
         scan_id=scan_id or str(uuid.uuid4()),
         scanned_at=at,
@@ -97,11 +97,11 @@ def test_a_repeat_decided_differently_is_undone_and_answers_the_first_answer(
 def test_refusal_is_replayed_too(people, duty, db):
     scan_id = str(uuid.uuid4())
     first = record_scan(
-        people.staff, duty, qr_payload="nonsense", scan_id=scan_id, scanned_at=START, now=START
+        people.staff, duty.id, qr_payload="nonsense", scan_id=scan_id, scanned_at=START, now=START
     )
     db.session.commit()
     again = record_scan(
-        people.staff, duty, qr_payload="nonsense", scan_id=scan_id, scanned_at=START, now=START
+        people.staff, duty.id, qr_payload="nonsense", scan_id=scan_id, scanned_at=START, now=START
     )
     assert first.status == again.status == 422
     assert again.body["error"]["code"] == "qr_invalid"
@@ -117,7 +117,7 @@ def test_expired_and_forged_codes(people, duty):
     )
     answer = record_scan(
         people.staff,
-        duty,
+        duty.id,
         qr_payload=forged,
         scan_id=str(uuid.uuid4()),
         scanned_at=START,
@@ -197,7 +197,7 @@ def test_scanned_at_in_the_future_is_invalid(people, duty):
         scan(people.staff, duty, people.member, START + timedelta(minutes=10), now=START)
     assert "scanned_at" in exc.value.fields
     with pytest.raises(ValidationFailed) as exc:
-        record_scan(people.staff, duty, qr_payload="x", scan_id="not-a-uuid", now=START)
+        record_scan(people.staff, duty.id, qr_payload="x", scan_id="not-a-uuid", now=START)
     assert "scan_id" in exc.value.fields
 
 

@@ -349,7 +349,7 @@ def _auto_closed_attendance(people, shift, db) -> Attendance:
     make_signup(people.member, shift)
     record_scan(
         people.staff,
-        shift,
+        shift.id,
         qr_payload=qr_for(people.member, shift.starts_at),
         scan_id=str(uuid.uuid4()),
         scanned_at=shift.starts_at,

@@ -1,14 +1,19 @@
 """Scanning members in and out, manual attendance, and the review of auto-closed ones.
 
-A scan is applied once per client-made `scan_id`. Deciding check-in, check-out or duplicate
-happens with the member's row locked; the scan row is then stored with its answer under a
-UNIQUE constraint (INSERT … ON CONFLICT DO NOTHING). When that id was stored first by
+A scan is applied once per client-made `scan_id`. The shift, the member, their attendance
+and their sign-up are read in one statement; the decision (check-in, check-out or
+duplicate) is then written under the attendance's own constraints, so two scans of one
+member never both apply: a check-in is an INSERT … ON CONFLICT (member, shift) DO NOTHING,
+a check-out a conditional UPDATE on the open attendance that credits the ledger only when
+it matched. When another scan of the member got there first, the transaction is rolled
+back and the scan decided again on what that one wrote. The scan row is stored last, with
+its answer, under a UNIQUE constraint on `scan_id`: when that id was stored first by
 another request (a retry, twenty retries at once), this request's transaction is rolled
 back and the stored answer is replayed: the decision made here is undone, never applied
-twice. Check-out is a conditional UPDATE on the open attendance that credits the ledger
-only when it matched.
+twice.
 """
 
+import functools
 import logging
 import uuid
 from dataclasses import dataclass
@@ -19,13 +24,13 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import load_only, make_transient_to_detached
+from sqlalchemy.orm import joinedload, load_only, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..auth.models import Role
 from ..auth.permissions import ensure_role
 from ..core.clock import utcnow
-from ..core.errors import ValidationFailed, check
+from ..core.errors import Conflict, NotFound, ValidationFailed, check
 from ..core.metrics import SCANS
 from ..core.settings import setting
 from ..core.validation import lat_lon
@@ -46,6 +51,12 @@ MAX_LATE = timedelta(hours=24)
 CLOCK_SKEW = timedelta(minutes=5)
 #: Scans further than this from the shift's times are refused.
 SHIFT_MARGIN = timedelta(hours=12)
+#: Times one scan is decided when other scans of the same member keep getting there first.
+ATTEMPTS = 3
+
+
+class _Raced(Exception):
+    """Another scan of the member wrote the attendance after this one read it."""
 
 
 @dataclass
@@ -89,30 +100,40 @@ def _validate(scan_id, scanned_at, lat, lon, now):
     return scan_id, scanned_at, lat, lon
 
 
+@functools.cache
+def _insert_or_nothing(dialect: str, table: sa.Table, *keys: str):
+    """INSERT … ON CONFLICT (keys) DO NOTHING RETURNING id into `table`, made once."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=list(keys)).returning(table.c.id)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
 def _store(scan_id, shift, staff, scanned_at, lat, lon, now, answer, member_id, attendance_id):
     """Insert the scan row with its answer; None when this scan_id is stored already."""
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = Scan.__table__
-    stmt = (
-        insert(table)
-        .values(
-            scan_id=scan_id,
-            shift_id=shift.id,
-            staff_id=staff.id,
-            scanned_at=scanned_at,
-            received_at=now,
-            lat=lat,
-            lon=lon,
-            outcome=_outcome(answer),
-            status_code=answer.status,
-            response=answer.body,
-            member_id=member_id,
-            attendance_id=attendance_id,
+    return (
+        db.session.connection()
+        .execute(
+            _insert_or_nothing(_dialect(), Scan.__table__, "scan_id"),
+            {
+                "scan_id": scan_id,
+                "shift_id": shift.id,
+                "staff_id": staff.id,
+                "scanned_at": scanned_at,
+                "received_at": now,
+                "lat": lat,
+                "lon": lon,
+                "outcome": _outcome(answer),
+                "status_code": answer.status,
+                "response": answer.body,
+                "member_id": member_id,
+                "attendance_id": attendance_id,
+            },
         )
-        .on_conflict_do_nothing(index_elements=["scan_id"])
-        .returning(table.c.id)
+        .scalar()
     )
-    return db.session.execute(stmt).scalar()
 
 
 def _outcome(answer: ScanAnswer) -> str:
@@ -129,7 +150,7 @@ def _replay(scan_id: str) -> ScanAnswer:
 
 def record_scan(
     staff,
-    shift: Shift,
+    shift_id: int,
     *,
     qr_payload,
     scan_id,
@@ -139,21 +160,35 @@ def record_scan(
     override_reason=None,
     now: datetime | None = None,
 ) -> ScanAnswer:
-    """Apply one scan of a member's QR code at `shift` by `staff` (staff in scope).
+    """Apply one scan of a member's QR code at shift `shift_id` by `staff` (staff in scope).
 
     Answers check_in, check_out (with the minutes credited) or duplicate; or refuses with
     qr_invalid, qr_expired, scan_too_old, not_signed_up, outside_geofence, member_not_active
     or shift_cancelled. Scans up to 24 h old (offline) are checked against their scan time.
+    Raises NotFound for an unknown shift and NotAllowed for staff out of its scope.
 
     Call it in a transaction of its own (a request): a scan_id applied before rolls the
     transaction back, undoing what this call decided, and answers what was stored then.
     """
     now = now or utcnow()
     scan_id, scanned_at, lat, lon = _validate(scan_id, scanned_at, lat, lon, now)
-    ensure_role(staff, Role.STAFF, shift.community)
-    answer, member_id, attendance_id = _decide(
-        staff, shift, qr_payload, scanned_at, lat, lon, (override_reason or "").strip()[:255], now
+    checked = tokens.check_token(
+        qr_payload, secrets=qr_secrets(), rotate_s=setting("QR_ROTATE_S"), at=scanned_at
     )
+    reason = (override_reason or "").strip()[:255]
+    for _attempt in range(ATTEMPTS):
+        shift, member, attendance, signup_status = _load(shift_id, checked.member_id)
+        ensure_role(staff, Role.STAFF, shift.community)
+        try:
+            answer, member_id, attendance_id = _decide(
+                staff, shift, checked, member, attendance, signup_status,
+                scanned_at, lat, lon, reason, now,
+            )  # fmt: skip
+            break
+        except _Raced:  # another scan of the member wrote first: decide on what it wrote
+            db.session.rollback()
+    else:
+        raise Conflict("scan_conflict", _("Other scans of this member keep arriving: retry."))
     stored = _store(
         scan_id, shift, staff, scanned_at, lat, lon, now, answer, member_id, attendance_id
     )
@@ -165,6 +200,37 @@ def record_scan(
     return answer
 
 
+@functools.cache
+def _load_statement():
+    member_id = sa.bindparam("member_id", type_=sa.Integer)
+    return (
+        sa.select(Shift, Member, Attendance, Signup.status)
+        .select_from(Shift)
+        .outerjoin(Member, Member.id == member_id)
+        .outerjoin(
+            Attendance, (Attendance.shift_id == Shift.id) & (Attendance.member_id == member_id)
+        )
+        .outerjoin(Signup, (Signup.shift_id == Shift.id) & (Signup.member_id == member_id))
+        .options(
+            joinedload(Shift.checkpoint),
+            load_only(Member.name, Member.status, Member.community_id),
+        )
+        .where(Shift.id == sa.bindparam("shift_id", type_=sa.Integer))
+        .execution_options(populate_existing=True)
+    )
+
+
+def _load(shift_id: int, member_id: int | None):
+    """(shift with its checkpoint, member, their attendance at it, their sign-up's status)
+    in one statement; all but the shift may be None. NotFound without the shift."""
+    row = db.session.execute(
+        _load_statement(), {"shift_id": shift_id, "member_id": member_id}
+    ).first()
+    if row is None:
+        raise NotFound("shift_not_found")
+    return tuple(row)
+
+
 def _refuse(code: str, message: str, member: Member | None = None) -> ScanAnswer:
     body = {"error": {"code": code, "message": message}}
     if member is not None:
@@ -172,12 +238,12 @@ def _refuse(code: str, message: str, member: Member | None = None) -> ScanAnswer
     return ScanAnswer(422, body)
 
 
-def _decide(staff, shift, qr_payload, scanned_at, lat, lon, override_reason, now):
+def _decide(
+    staff, shift, checked, member, attendance, signup_status, scanned_at, lat, lon,
+    override_reason, now,
+):  # fmt: skip
     if scanned_at < now - MAX_LATE:
         return _refuse("scan_too_old", _("Scans are accepted up to 24 hours late.")), None, None
-    checked = tokens.check_token(
-        qr_payload, secrets=qr_secrets(), rotate_s=setting("QR_ROTATE_S"), at=scanned_at
-    )
     if checked.error == "qr_invalid":
         return _refuse("qr_invalid", _("This is not a valid member code.")), None, None
     if checked.error == "qr_expired":
@@ -189,15 +255,6 @@ def _decide(staff, shift, qr_payload, scanned_at, lat, lon, override_reason, now
             None,
             None,
         )
-    # Loaded and locked at once: what follows (check-in, check-out or duplicate) is decided
-    # with the member's row held, so two scans of one member are applied one after the other.
-    member = db.session.scalar(
-        sa.select(Member)
-        .options(load_only(Member.name, Member.status, Member.community_id))
-        .where(Member.id == checked.member_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
     if member is None or member.status != MemberStatus.ACTIVE:
         return _refuse("member_not_active", _("This member is not active.")), None, None
     if shift.is_cancelled:
@@ -230,25 +287,11 @@ def _decide(staff, shift, qr_payload, scanned_at, lat, lon, override_reason, now
                     None,
                 )
             flagged = True
-    answer, attendance_id = _attend(staff, shift, member, scanned_at, now, flagged, override_reason)
+    answer, attendance_id = _attend(
+        staff, shift, member, attendance, signup_status, scanned_at, now, flagged,
+        override_reason,
+    )  # fmt: skip
     return answer, member.id, attendance_id
-
-
-def _attendance_and_signup(member_id: int, shift_id: int):
-    """(the member's attendance at the shift, the status of their sign-up), either None, in
-    one query. Read after the member's row is locked, in a statement of its own: on
-    PostgreSQL it then sees what a scan of the same member committed while this one waited
-    for the lock (rows joined to the locked row itself would come from before the wait)."""
-    return db.session.execute(
-        sa.select(Attendance, Signup.status)
-        .select_from(Member)
-        .outerjoin(
-            Attendance, (Attendance.member_id == Member.id) & (Attendance.shift_id == shift_id)
-        )
-        .outerjoin(Signup, (Signup.member_id == Member.id) & (Signup.shift_id == shift_id))
-        .where(Member.id == member_id)
-        .execution_options(populate_existing=True)
-    ).one()
 
 
 def _admit(shift: Shift, member: Member, signup_status: str | None, now) -> bool:
@@ -293,11 +336,11 @@ def _body(action, member, attendance) -> dict:
     }
 
 
-def _attend(staff, shift, member, at, now, flagged, override_reason):
-    """Check in, check out or duplicate; the caller holds the member's row lock."""
+def _attend(staff, shift, member, attendance, signup_status, at, now, flagged, override_reason):
+    """Check in, check out or duplicate. Raises _Raced when another scan of the member
+    wrote the attendance after it was read (nothing of this one is then kept)."""
     method = Method.OFFLINE_SCAN if now - at > timedelta(minutes=1) else Method.SCAN
     duplicate = timedelta(seconds=setting("SCAN_DUPLICATE_S"))
-    attendance, signup_status = _attendance_and_signup(member.id, shift.id)
     if attendance is None:
         if not _admit(shift, member, signup_status, now):
             return _refuse(
@@ -322,27 +365,44 @@ def _attend(staff, shift, member, at, now, flagged, override_reason):
     if not attendance.is_open or abs(at - attendance.checked_in_at) < duplicate:
         return ScanAnswer(201, _body("duplicate", member, attendance)), attendance.id
     if at > attendance.checked_in_at:
-        close_attendance(attendance, at, method=method, by=staff, now=now)
+        if not close_attendance(attendance, at, method=method, by=staff, now=now):
+            raise _Raced
         return ScanAnswer(201, _body("check_out", member, attendance)), attendance.id
     # An earlier scan arriving late (offline, out of order): it was the check-in, and the
     # scan recorded first was the check-out.
     checked_out = attendance.checked_in_at
     attendance.checked_in_at, attendance.check_in_method = at, method
-    close_attendance(attendance, checked_out, method=attendance.check_in_method, by=staff, now=now)
+    if not close_attendance(
+        attendance, checked_out, method=attendance.check_in_method, by=staff, now=now
+    ):
+        raise _Raced
     return ScanAnswer(201, _body("check_in", member, attendance)), attendance.id
 
 
 def _insert_attendance(**values) -> Attendance:
     """A new attendance in one plain INSERT, then taken into the session as a loaded object
-    (on a check-in the ORM's unit of work would cost more than the statement)."""
+    (on a check-in the ORM's unit of work would cost more than the statement). Raises
+    _Raced when another scan of the member checked them in first (UNIQUE (member, shift))."""
     table = Attendance.__table__
     row = {c.key: None for c in table.columns if c.key != "id"}
     row.update(auto_closed=False, **values)
-    row["id"] = db.session.execute(sa.insert(table).returning(table.c.id), row).scalar_one()
+    stmt = _insert_or_nothing(_dialect(), table, "member_id", "shift_id")
+    row["id"] = db.session.connection().execute(stmt, row).scalar()
+    if row["id"] is None:
+        raise _Raced
     attendance = Attendance(**row)
     make_transient_to_detached(attendance)
     db.session.add(attendance)
     return attendance
+
+
+@functools.cache
+def _close_statement():
+    """UPDATE of the attendance `open_id` while it is open; the values from the parameters."""
+    table = Attendance.__table__
+    return sa.update(table).where(
+        table.c.id == sa.bindparam("open_id"), table.c.checked_out_at.is_(None)
+    )
 
 
 def close_attendance(
@@ -371,14 +431,8 @@ def close_attendance(
         auto_closed=auto,
         review="pending" if auto else None,
     )
-    table = Attendance.__table__
     matched = (
-        db.session.execute(
-            sa.update(table)
-            .where(table.c.id == attendance.id, table.c.checked_out_at.is_(None))
-            .values(values)
-        ).rowcount
-        == 1
+        db.session.execute(_close_statement(), {**values, "open_id": attendance.id}).rowcount == 1
     )
     if not matched:  # closed by someone else meanwhile: read what they wrote
         db.session.refresh(attendance)

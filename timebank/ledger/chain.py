@@ -46,27 +46,29 @@ def entry_hash(prev_hash: str, entry) -> str:
     return hashlib.sha256(prev_hash.encode() + canonical(entry)).hexdigest()
 
 
+_HEAD = LedgerHead.__table__
+#: The hot path's statements, made once (a check-out sends each of them).
+_LOCK_HEAD = sa.select(_HEAD.c.last_id, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+_MOVE_HEAD = sa.update(_HEAD).where(_HEAD.c.id == 1)  # SET from the parameters
+_INSERT_ENTRY = sa.insert(LedgerEntry.__table__)
+
+
 def _lock_head() -> tuple[int, str]:
     """(last id, last hash) of the chain, its head row locked until the transaction ends."""
-    table = LedgerHead.__table__
-    stmt = sa.select(table.c.last_id, table.c.last_hash).where(table.c.id == 1).with_for_update()
-    head = db.session.execute(stmt).first()
+    head = db.session.execute(_LOCK_HEAD).first()
     if head is None:
         # First entry ever on a database made without the migration's seed row.
         try:
             with db.session.begin_nested():
-                db.session.execute(sa.insert(table).values(id=1, last_id=0, last_hash=GENESIS))
+                db.session.execute(sa.insert(_HEAD).values(id=1, last_id=0, last_hash=GENESIS))
         except sa.exc.IntegrityError:
             pass
-        head = db.session.execute(stmt).one()
+        head = db.session.execute(_LOCK_HEAD).one()
     return head.last_id, head.last_hash
 
 
 def _move_head(last_id: int, last_hash: str) -> None:
-    table = LedgerHead.__table__
-    db.session.execute(
-        sa.update(table).where(table.c.id == 1).values(last_id=last_id, last_hash=last_hash)
-    )
+    db.session.execute(_MOVE_HEAD, {"last_id": last_id, "last_hash": last_hash})
     loaded = db.session.identity_map.get(identity_key(LedgerHead, 1))
     if loaded is not None:  # a head object read earlier in this session is out of date now
         db.session.expire(loaded)
@@ -101,7 +103,7 @@ def append(entry: LedgerEntry) -> LedgerEntry:
     entry.entry_hash = entry_hash(entry.prev_hash, entry)
     # Written as a plain INSERT and then taken into the session as a loaded object: the
     # ORM's unit of work costs more than the statement itself on this hot path (a check-out).
-    db.session.execute(sa.insert(LedgerEntry.__table__), _row(entry))
+    db.session.execute(_INSERT_ENTRY, _row(entry))
     make_transient_to_detached(entry)
     db.session.add(entry)
     _move_head(entry.id, entry.entry_hash)

@@ -143,7 +143,7 @@ def build(seed: int = 20261127) -> dict:
         scanned_at = c.starts_at + timedelta(minutes=rng.uniform(0, 10))
         answer = record_scan(
             staff,
-            c,
+            c.id,
             qr_payload=member_qr(db.session.get(Member, member_id), now=scanned_at)[0],
             scan_id=str(uuid.uuid4()),
             scanned_at=scanned_at,

@@ -45,8 +45,7 @@ def my_qr():
 @bp.alt_response(200, schema=ScanResultSchema, description="The same scan_id again")
 def scan(data):
     """Apply a scan: check-in, check-out or duplicate. The same scan_id is applied once."""
-    shift = get_shift(data.pop("shift_id"))
-    answer = services.record_scan(g.actor, shift, **data)
+    answer = services.record_scan(g.actor, data.pop("shift_id"), **data)
     db.session.commit()
     if not answer.ok:  # a refusal, in the API's error shape (stored for replays)
         response = jsonify(answer.body)

@@ -123,7 +123,7 @@ def record(shift_id: int):
     except ValidationError as exc:
         fields = {k: [str(m) for m in v] for k, v in exc.normalized_messages().items()}
         return error_response(422, "validation_failed", _("Some fields are not valid."), fields)
-    answer = services.record_scan(current_user, shift, **data)
+    answer = services.record_scan(current_user, shift.id, **data)
     db.session.commit()
     response = jsonify(answer.body)
     response.status_code = answer.status
