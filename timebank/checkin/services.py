@@ -35,7 +35,7 @@ from ..core.metrics import SCANS
 from ..core.settings import setting
 from ..core.validation import lat_lon
 from ..extensions import db
-from ..integrations.geo import distance_m
+from ..integrations.geo import distance_m, within_m
 from ..ledger.services import credit_service
 from ..members.models import Member, MemberStatus
 from ..shifts.models import Shift, Signup, SignupStatus
@@ -268,9 +268,9 @@ def _decide(
     flagged = False
     if lat is not None and shift.checkpoint is not None:
         cp = shift.checkpoint
-        metres = distance_m((lat, lon), (cp.lat, cp.lon))
-        if metres > cp.radius_m:
+        if not within_m((lat, lon), (cp.lat, cp.lon), cp.radius_m):
             if not override_reason:
+                metres = distance_m((lat, lon), (cp.lat, cp.lon))
                 return (
                     _refuse(
                         "outside_geofence",

@@ -22,6 +22,23 @@ def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
 
 
+#: How far haversine may stray from the geodesic, as a share of the distance: a little over
+#: 0.5 % on WGS-84, with room to spare.
+HAVERSINE_SLACK = 0.01
+
+
+def within_m(a: tuple[float, float], b: tuple[float, float], radius_m: float) -> bool:
+    """Whether the geodesic distance between a and b is at most radius_m. Haversine answers
+    when the point is clearly inside or outside; the geodesic decides near the edge (a
+    scan inside its checkpoint's fence then costs ~1 µs instead of ~0.1 ms)."""
+    rough = haversine_m(a, b)
+    if rough <= radius_m * (1 - HAVERSINE_SLACK):
+        return True
+    if rough > radius_m * (1 + HAVERSINE_SLACK):
+        return False
+    return distance_m(a, b) <= radius_m
+
+
 def bounding_box(centre: tuple[float, float], radius_m: float):
     """(min_lat, max_lat, min_lon, max_lon) of a box holding every point within radius_m."""
     lat, lon = centre

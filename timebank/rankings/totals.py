@@ -131,40 +131,45 @@ def apply_entries(entries) -> None:
 
 
 def _apply_one(entry) -> None:
+    db.session.connection().execute(ONE_ENTRY, one_entry_params(entry))
+
+
+def one_entry_params(entry) -> dict:
+    """The parameters of ONE_ENTRY for this entry."""
     originals = {}
     if entry.reverses_id:
         original = db.session.get(LedgerEntry, entry.reverses_id)
         originals = {original.id: original} if original is not None else {}
     community_id, town_id = _homes({entry.community_id}).get(entry.community_id, (None, None))
     keys = period_keys(entry.effective_at)
-    db.session.connection().execute(
-        _ONE_ENTRY,
-        {
-            "member_id": entry.member_id,
-            "community_id": community_id,
-            "town_id": town_id,
-            "minutes": entry.minutes,
-            "shifts": _shift_delta(entry, originals),
-            **{period: keys[period] for period in ("week", "month", "quarter", "year")},
-        },
-    )
+    return {
+        "rt_member_id": entry.member_id,
+        "rt_community_id": community_id,
+        "rt_town_id": town_id,
+        "rt_minutes": entry.minutes,
+        "rt_shifts": _shift_delta(entry, originals),
+        **{f"rt_{period}": keys[period] for period in ("week", "month", "quarter", "year")},
+    }
 
 
 #: The totals of one entry: its subjects (member, community, town; those it has) crossed
 #: with the five periods, upserted in one statement. Ten parameters instead of the 120 of a
 #: 15-row VALUES list: binding those was most of a check-out's time in this function. The
 #: same SQL on SQLite and PostgreSQL (both name a VALUES list's columns column1, column2).
-_ONE_ENTRY = sa.text(
+#: The parameters are prefixed (rt_) so that the statement can ride along with the
+#: entry's own INSERT (timebank.ledger.chain, on PostgreSQL) without a clash of names.
+ONE_ENTRY = sa.text(
     """
     INSERT INTO ranking_totals
         (subject, subject_id, period, period_key, minutes, shifts, community_id, town_id)
-    SELECT s.column1, s.column2, p.column1, p.column2, CAST(:minutes AS INTEGER),
-        CAST(:shifts AS INTEGER), CAST(:community_id AS INTEGER), CAST(:town_id AS INTEGER)
-    FROM (VALUES ('member', CAST(:member_id AS INTEGER)),
-            ('community', CAST(:community_id AS INTEGER)),
-            ('town', CAST(:town_id AS INTEGER))) AS s
-        CROSS JOIN (VALUES ('week', CAST(:week AS VARCHAR(8))), ('month', :month),
-            ('quarter', :quarter), ('year', :year), ('all', 'all')) AS p
+    SELECT s.column1, s.column2, p.column1, p.column2, CAST(:rt_minutes AS INTEGER),
+        CAST(:rt_shifts AS INTEGER), CAST(:rt_community_id AS INTEGER),
+        CAST(:rt_town_id AS INTEGER)
+    FROM (VALUES ('member', CAST(:rt_member_id AS INTEGER)),
+            ('community', CAST(:rt_community_id AS INTEGER)),
+            ('town', CAST(:rt_town_id AS INTEGER))) AS s
+        CROSS JOIN (VALUES ('week', CAST(:rt_week AS VARCHAR(8))), ('month', :rt_month),
+            ('quarter', :rt_quarter), ('year', :rt_year), ('all', 'all')) AS p
     WHERE s.column2 IS NOT NULL
     ON CONFLICT (subject, subject_id, period, period_key) DO UPDATE SET
         minutes = ranking_totals.minutes + excluded.minutes,
