@@ -723,7 +723,7 @@ def anatomy(
             # in the driver's execute, the round trip and the database's work
             "driver_ms": [
                 statistics.median(column)
-                for column in zip(*(d for d in driver if len(d) == len(log.driver_ms)))
+                for column in zip(*(d for d in driver if len(d) == len(log.driver_ms)), strict=True)
             ],
             "totals_ms": statistics.median(totals_ms) if totals_ms else None,
             "profile": _top_functions(profiler, count) if profiler else None,

@@ -3,7 +3,9 @@
 entry_hash = sha256(prev_hash || canonical(entry)). Appending takes the chain head row
 FOR UPDATE (PostgreSQL; SQLite's single writer serialises anyway), gives the entry the next
 id, and moves the head, all in the caller's transaction: concurrent writers wait their turn
-and the chain never forks.
+and the chain never forks. On PostgreSQL one entry's INSERT carries the head's move and its
+ranking totals as data-modifying WITH queries (one statement after the lock); on SQLite
+they are three statements.
 """
 
 import functools
