@@ -75,8 +75,13 @@ def _move_head(last_id: int, last_hash: str) -> None:
     _forget_head()
 
 
+@functools.cache
+def _head_key():
+    return identity_key(LedgerHead, 1)
+
+
 def _forget_head() -> None:
-    loaded = db.session.identity_map.get(identity_key(LedgerHead, 1))
+    loaded = db.session.identity_map.get(_head_key())
     if loaded is not None:  # a head object read earlier in this session is out of date now
         db.session.expire(loaded)
 
