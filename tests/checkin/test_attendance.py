@@ -1,7 +1,9 @@
+import contextlib
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from tests.factories import make_shift, make_signup, qr_for
 from timebank.checkin.attendance import enter_attendance, review_attendance
@@ -9,7 +11,9 @@ from timebank.checkin.jobs import close_shifts_job
 from timebank.checkin.models import Attendance
 from timebank.checkin.services import record_scan
 from timebank.core.errors import Conflict, NotAllowed, ValidationFailed
+from timebank.ledger import chain
 from timebank.ledger.queries import balance_minutes
+from timebank.ledger.services import adjust
 from timebank.shifts.models import Signup
 
 START = datetime(2026, 3, 3, 0, 0, tzinfo=UTC)
@@ -42,6 +46,66 @@ def test_auto_close_at_end_plus_grace(people, tree, db):
     assert balance_minutes(people.member.id) == 230
     statuses = {s.member_id: s.status for s in db.session.query(Signup)}
     assert statuses == {people.member.id: "confirmed", people.neighbour.id: "no_show"}
+
+
+@contextlib.contextmanager
+def _statements(db):
+    """The SQL sent on the session's connection while inside."""
+    seen = []
+
+    def note(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.split()))
+
+    connection = db.session.connection()
+    sa.event.listen(connection, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", note)
+
+
+def test_a_check_out_locks_the_ledger_head_before_the_attendance(people, tree, db):
+    """Every closer takes the head first (the auto-close job holds it across a whole
+    shift): a scan that locked the attendance first and then waited for the head would
+    deadlock with the job."""
+    shift = make_shift(tree.community, starts_at=START, hours=4)
+    make_signup(people.member, shift)
+    _scan(people.staff, shift, people.member, START + timedelta(minutes=10))
+    db.session.commit()
+    with _statements(db) as seen:
+        answer = _scan(people.staff, shift, people.member, START + timedelta(hours=2))
+    assert answer.body["action"] == "check_out"
+    head = next(i for i, s in enumerate(seen) if "FROM ledger_head" in s)
+    close = next(i for i, s in enumerate(seen) if s.startswith("UPDATE attendances"))
+    assert head < close
+
+
+def test_the_auto_close_job_locks_the_head_once_for_a_shift(people, tree, db):
+    shift = make_shift(tree.community, starts_at=START, hours=4)
+    for member in (people.member, people.neighbour, people.staff):
+        make_signup(member, shift)
+        _scan(people.staff, shift, member, START + timedelta(minutes=10))
+    db.session.commit()
+    with _statements(db) as seen:
+        assert close_shifts_job(now=END + timedelta(minutes=30)) == 1
+    assert len([s for s in seen if "FROM ledger_head" in s]) == 1
+    db.session.commit()
+    verification = chain.verify()
+    assert verification.ok and verification.entries == 3
+
+
+def test_an_append_undone_by_a_savepoint_leaves_the_chain_whole(people, db):
+    """The head a transaction has locked is remembered for its later appends; a savepoint
+    rolled back after an append must not leave that memory pointing past the real head."""
+    adjust(people.coordinator, people.member, minutes=30, reason="补录")
+    with contextlib.suppress(RuntimeError), db.session.begin_nested():
+        adjust(people.coordinator, people.member, minutes=45, reason="撤回的")
+        raise RuntimeError("undo the savepoint")
+    adjust(people.coordinator, people.member, minutes=60, reason="补录")
+    db.session.commit()
+    verification = chain.verify()
+    assert verification.ok and verification.entries == 2
+    assert balance_minutes(people.member.id) == 90
 
 
 def test_review_confirms_or_reverses(people, tree, db):

@@ -36,6 +36,7 @@ from ..core.settings import setting
 from ..core.validation import lat_lon
 from ..extensions import db
 from ..integrations.geo import distance_m, within_m
+from ..ledger import chain
 from ..ledger.services import credit_service
 from ..members.models import Member, MemberStatus
 from ..shifts.models import Checkpoint, Shift, Signup, SignupStatus
@@ -410,7 +411,12 @@ def close_attendance(
     attendance: Attendance, at: datetime, *, method, by=None, now, auto=False
 ) -> bool:
     """Close an open attendance at `at` and credit the ledger; False if it was closed
-    already (a conditional UPDATE: two closers never both credit)."""
+    already (a conditional UPDATE: two closers never both credit).
+
+    The ledger's head is locked first, before the attendance's row: a scan closing one
+    attendance and the auto-close job closing a whole shift's take their locks in the
+    same order and never wait on each other in a circle."""
+    chain.lock_head()
     shift = attendance.shift
     minutes = credited_minutes(
         shift.starts_at,

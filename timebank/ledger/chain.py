@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from ..core.clock import as_utc
@@ -56,8 +56,21 @@ _MOVE_HEAD = sa.update(_HEAD).where(_HEAD.c.id == 1)  # SET from the parameters
 _INSERT_ENTRY = sa.insert(LedgerEntry.__table__)
 
 
-def _lock_head() -> tuple[int, str]:
-    """(last id, last hash) of the chain, its head row locked until the transaction ends."""
+#: Where a transaction keeps the head it has locked (in `Session.info`, forgotten when any
+#: transaction or savepoint of the session ends).
+_HELD = "timebank.ledger_head"
+
+
+def lock_head() -> tuple[int, str]:
+    """(last id, last hash) of the chain, its head row locked until the transaction ends.
+
+    Locked once per transaction: later appends in it go on from the head it moved to.
+    Writers that also change other rows (closing an attendance) lock the head first, so
+    that every transaction takes the head before anything else it will wait on, and two
+    of them never wait on each other in a circle."""
+    held = db.session.info.get(_HELD)
+    if held is not None:
+        return held
     head = db.session.execute(_LOCK_HEAD).first()
     if head is None:
         # First entry ever on a database made without the migration's seed row.
@@ -67,12 +80,19 @@ def _lock_head() -> tuple[int, str]:
         except sa.exc.IntegrityError:
             pass
         head = db.session.execute(_LOCK_HEAD).one()
+    db.session.info[_HELD] = (head.last_id, head.last_hash)
     return head.last_id, head.last_hash
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_held_head(session, transaction) -> None:
+    session.info.pop(_HELD, None)
 
 
 def _move_head(last_id: int, last_hash: str) -> None:
     db.session.execute(_MOVE_HEAD, {"last_id": last_id, "last_hash": last_hash})
     _forget_head()
+    db.session.info[_HELD] = (last_id, last_hash)
 
 
 @functools.cache
@@ -110,7 +130,7 @@ def append(entry: LedgerEntry) -> LedgerEntry:
     from ..rankings import totals
 
     _effective(entry)
-    last_id, entry.prev_hash = _lock_head()
+    last_id, entry.prev_hash = lock_head()
     entry.id = last_id + 1
     entry.entry_hash = entry_hash(entry.prev_hash, entry)
     # Written as a plain INSERT and then taken into the session as a loaded object: the
@@ -122,6 +142,7 @@ def append(entry: LedgerEntry) -> LedgerEntry:
         params.update(head_last_id=entry.id, head_last_hash=entry.entry_hash)
         db.session.execute(_append_with_head_and_totals(), params)
         _forget_head()
+        db.session.info[_HELD] = (entry.id, entry.entry_hash)
     else:
         db.session.execute(_INSERT_ENTRY, _row(entry))
         _move_head(entry.id, entry.entry_hash)
@@ -157,7 +178,7 @@ def append_many(entries: list[LedgerEntry]) -> list[LedgerEntry]:
         return entries
     for entry in entries:
         _effective(entry)
-    last_id, prev = _lock_head()
+    last_id, prev = lock_head()
     next_id = last_id + 1
     rows = []
     for entry in entries:
