@@ -143,3 +143,32 @@ def test_manual_attendance_and_review_api(tree, people, api):
     assert response.status_code == 201 and response.json["credited_minutes"] == 120
     assert api(people.staff).get("/attendances/review").status_code == 403
     assert api(people.coordinator).get("/attendances/review").json["items"] == []
+
+
+def test_a_scan_raced_every_time_answers_409_and_stores_nothing(tree, people, api, monkeypatch):
+    """Should other scans of the member win the race on every attempt, the scan is not
+    stored and answers 409 (the scanner then sends it again with the same scan_id)."""
+    from timebank.checkin import services
+    from timebank.checkin.models import Attendance, Scan
+    from timebank.extensions import db
+
+    shift, now = _setup(tree, people)
+    attempts = []
+
+    def always_raced(*args, **kwargs):
+        attempts.append(1)
+        raise services._Raced
+
+    monkeypatch.setattr(services, "_decide", always_raced)
+    body = {
+        "shift_id": shift.id,
+        "qr_payload": qr_for(people.member, now),
+        "scan_id": str(uuid.uuid4()),
+        "scanned_at": now.isoformat(),
+    }
+    response = api(people.staff).post("/scans", json=body)
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "scan_conflict"
+    assert len(attempts) == services.ATTEMPTS
+    assert db.session.query(Scan).count() == 0
+    assert db.session.query(Attendance).count() == 0

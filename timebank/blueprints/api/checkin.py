@@ -39,7 +39,7 @@ def my_qr():
 
 @bp.route("/scans", methods=["POST"])
 @limiter.limit("600 per minute")
-@auth_required(bp, 400, 403, 404, 422)
+@auth_required(bp, 400, 403, 404, 409, 422)
 @bp.arguments(ScanInput)
 @bp.response(201, ScanResultSchema)
 @bp.alt_response(200, schema=ScanResultSchema, description="The same scan_id again")

@@ -328,7 +328,9 @@
       if (response.type === "opaqueredirect" || response.status === 401) {
         return { keep: true, problem: T.signed_out };
       }
-      if (response.status >= 500 || response.status === 429) {
+      // 409: other scans of the member raced this one three times; nothing was stored,
+      // so it is sent again like a busy server's (the same scan_id applies once).
+      if (response.status >= 500 || response.status === 429 || response.status === 409) {
         return { keep: true, problem: T.server_busy };
       }
       return response.json().catch(function () { return null; }).then(function (body) {
