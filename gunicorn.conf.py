@@ -35,3 +35,14 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):
+    """Once a worker has loaded the app: move what start-up allocated (the app, its
+    mappers, templates and translations) out of the garbage collector's generations, so its
+    collections walk only what requests allocate (gc.freeze; GUNICORN_GC_FREEZE=0 to skip)."""
+    if os.environ.get("GUNICORN_GC_FREEZE", "1") != "0":
+        import gc
+
+        gc.collect()
+        gc.freeze()
