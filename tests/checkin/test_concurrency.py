@@ -51,6 +51,22 @@ def test_the_same_scan_id_from_twenty_threads_gives_one_attendance(app, committe
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Scan)) == 1
 
 
+def _scans_from_six_devices(app, ids, payload, now):
+    """Six threads scan one QR payload at shift ids[0] as staff ids[1], each with a scan_id
+    of its own; (their actions, errors)."""
+
+    def work(i):
+        return record_scan(
+            db.session.get(Member, ids[1]),
+            ids[0],
+            qr_payload=payload,
+            scan_id=str(uuid.uuid4()),
+            scanned_at=now,
+        ).body["action"]
+
+    return _run_in_threads(app, 6, work)
+
+
 def test_two_devices_scanning_one_member_at_once_check_in_once(app, committed):
     tree = make_tree()
     now = utcnow()
@@ -62,16 +78,7 @@ def test_two_devices_scanning_one_member_at_once_check_in_once(app, committed):
     payload = qr_for(member, now)
     db.session.commit()
 
-    def work(i):
-        return record_scan(
-            db.session.get(Member, ids[1]),
-            ids[0],
-            qr_payload=payload,
-            scan_id=str(uuid.uuid4()),
-            scanned_at=now,
-        ).body["action"]
-
-    outcomes, errors = _run_in_threads(app, 6, work)
+    outcomes, errors = _scans_from_six_devices(app, ids, payload, now)
     assert errors == []
     assert sorted(outcomes) == ["check_in"] + ["duplicate"] * 5
 
@@ -95,16 +102,7 @@ def test_two_devices_checking_one_member_out_at_once_credit_once(app, committed)
     db.session.commit()
     payload = qr_for(member, now)
 
-    def work(i):
-        return record_scan(
-            db.session.get(Member, ids[1]),
-            ids[0],
-            qr_payload=payload,
-            scan_id=str(uuid.uuid4()),
-            scanned_at=now,
-        ).body["action"]
-
-    outcomes, errors = _run_in_threads(app, 6, work)
+    outcomes, errors = _scans_from_six_devices(app, ids, payload, now)
     assert errors == []
     assert sorted(outcomes) == ["check_out"] + ["duplicate"] * 5
     entries = db.session.scalars(sa.select(LedgerEntry)).all()
@@ -124,16 +122,7 @@ def test_two_devices_scanning_one_walk_in_at_once_take_one_place(app, committed)
     payload = qr_for(member, now)
     db.session.commit()
 
-    def work(i):
-        return record_scan(
-            db.session.get(Member, ids[1]),
-            ids[0],
-            qr_payload=payload,
-            scan_id=str(uuid.uuid4()),
-            scanned_at=now,
-        ).body["action"]
-
-    outcomes, errors = _run_in_threads(app, 6, work)
+    outcomes, errors = _scans_from_six_devices(app, ids, payload, now)
     assert errors == []
     assert sorted(outcomes) == ["check_in"] + ["duplicate"] * 5
     db.session.expire_all()
