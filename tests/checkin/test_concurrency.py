@@ -22,13 +22,21 @@ from timebank.shifts.models import Shift
 pytestmark = pytest.mark.concurrency
 
 
-def test_the_same_scan_id_from_twenty_threads_gives_one_attendance(app, committed):
+def _duty(starts_at, *, walk_in=False):
+    """(staff, member, shift) on a new tree: the member signed up, unless a walk-in (the
+    shift then takes walk-ins)."""
     tree = make_tree()
-    now = utcnow()
-    shift = make_shift(tree.community, starts_at=now - timedelta(minutes=5))
+    shift = make_shift(tree.community, starts_at=starts_at, walk_ins=walk_in)
     member = make_member(tree.community)
     staff = make_member(tree.community, roles=[(Role.STAFF, tree.community)])
-    make_signup(member, shift)
+    if not walk_in:
+        make_signup(member, shift)
+    return staff, member, shift
+
+
+def test_the_same_scan_id_from_twenty_threads_gives_one_attendance(app, committed):
+    now = utcnow()
+    staff, member, shift = _duty(now - timedelta(minutes=5))
     ids = (shift.id, staff.id)
     payload, scan_id = qr_for(member, now), str(uuid.uuid4())
     db.session.commit()
@@ -68,12 +76,8 @@ def _scans_from_six_devices(app, ids, payload, now):
 
 
 def test_two_devices_scanning_one_member_at_once_check_in_once(app, committed):
-    tree = make_tree()
     now = utcnow()
-    shift = make_shift(tree.community, starts_at=now - timedelta(minutes=5))
-    member = make_member(tree.community)
-    staff = make_member(tree.community, roles=[(Role.STAFF, tree.community)])
-    make_signup(member, shift)
+    staff, member, shift = _duty(now - timedelta(minutes=5))
     ids = (shift.id, staff.id)
     payload = qr_for(member, now)
     db.session.commit()
@@ -86,12 +90,8 @@ def test_two_devices_scanning_one_member_at_once_check_in_once(app, committed):
 def test_two_devices_checking_one_member_out_at_once_credit_once(app, committed):
     """Both read the open attendance; the conditional close lets one through, and the
     others, decided again on what it wrote, answer duplicate."""
-    tree = make_tree()
     now = utcnow()
-    shift = make_shift(tree.community, starts_at=now - timedelta(hours=2))
-    member = make_member(tree.community)
-    staff = make_member(tree.community, roles=[(Role.STAFF, tree.community)])
-    make_signup(member, shift)
+    staff, member, shift = _duty(now - timedelta(hours=2))
     ids = (shift.id, staff.id)
     checked_in = now - timedelta(hours=1)
     first = record_scan(
@@ -113,11 +113,8 @@ def test_two_devices_checking_one_member_out_at_once_credit_once(app, committed)
 def test_two_devices_scanning_one_walk_in_at_once_take_one_place(app, committed):
     """A walk-in's place is claimed before the attendance is written; the scans that lose
     the race give theirs back (their transaction is rolled back) and answer duplicate."""
-    tree = make_tree()
     now = utcnow()
-    shift = make_shift(tree.community, starts_at=now - timedelta(minutes=5), walk_ins=True)
-    member = make_member(tree.community)
-    staff = make_member(tree.community, roles=[(Role.STAFF, tree.community)])
+    staff, member, shift = _duty(now - timedelta(minutes=5), walk_in=True)
     ids = (shift.id, staff.id)
     payload = qr_for(member, now)
     db.session.commit()

@@ -30,6 +30,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..auth.models import Role
 from ..auth.permissions import ensure_role
 from ..core.clock import utcnow
+from ..core.db import dialect
 from ..core.errors import Conflict, NotFound, ValidationFailed, check
 from ..core.metrics import SCANS
 from ..core.settings import setting
@@ -108,16 +109,12 @@ def _insert_or_nothing(dialect: str, table: sa.Table, *keys: str):
     return insert(table).on_conflict_do_nothing(index_elements=list(keys)).returning(table.c.id)
 
 
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
-
-
 def _store(scan_id, shift, staff, scanned_at, lat, lon, now, answer, member_id, attendance_id):
     """Insert the scan row with its answer; None when this scan_id is stored already."""
     return (
         db.session.connection()
         .execute(
-            _insert_or_nothing(_dialect(), Scan.__table__, "scan_id"),
+            _insert_or_nothing(dialect(), Scan.__table__, "scan_id"),
             {
                 "scan_id": scan_id,
                 "shift_id": shift.id,
@@ -388,7 +385,7 @@ def _insert_attendance(**values) -> Attendance:
     table = Attendance.__table__
     row = {c.key: None for c in table.columns if c.key != "id"}
     row.update(auto_closed=False, **values)
-    stmt = _insert_or_nothing(_dialect(), table, "member_id", "shift_id")
+    stmt = _insert_or_nothing(dialect(), table, "member_id", "shift_id")
     row["id"] = db.session.connection().execute(stmt, row).scalar()
     if row["id"] is None:
         raise _Raced

@@ -44,6 +44,13 @@ class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
+def dialect() -> str:
+    """The name of the session's database dialect ("postgresql", "sqlite")."""
+    from ..extensions import db
+
+    return db.session.get_bind().dialect.name
+
+
 def configure_sqlite(engine: Engine) -> None:
     """WAL, a busy timeout, foreign keys, and transactions begun by us (see write_intent)."""
     if engine.dialect.name != "sqlite":

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from ..core.clock import as_utc
+from ..core.db import dialect
 from ..extensions import db
 from .models import LedgerEntry, LedgerHead
 
@@ -135,7 +136,7 @@ def append(entry: LedgerEntry) -> LedgerEntry:
     entry.entry_hash = entry_hash(entry.prev_hash, entry)
     # Written as a plain INSERT and then taken into the session as a loaded object: the
     # ORM's unit of work costs more than the statement itself on this hot path (a check-out).
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect() == "postgresql":
         # One statement: the entry, with the head's move and the totals' upsert riding
         # along as data-modifying WITH queries (a round trip each saved on a check-out).
         params = {**_row(entry), **totals.one_entry_params(entry)}

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.util import identity_key
 
 from ..core.clock import local
+from ..core.db import dialect
 from ..extensions import db
 from ..ledger.models import LedgerEntry
 from ..units.models import Level, Unit
@@ -125,7 +126,7 @@ def apply_entries(entries) -> None:
     rows = delta_rows(entries)
     if not rows:
         return
-    stmt = _upsert(db.session.get_bind().dialect.name)
+    stmt = _upsert(dialect())
     for start in range(0, len(rows), CHUNK):
         db.session.execute(stmt, rows[start : start + CHUNK])
 
