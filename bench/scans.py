@@ -690,13 +690,13 @@ def anatomy(
     totals.apply_entries = timed_apply_entries
     for kind in ("floor", "check_in", "check_out"):
         pool = world.check_outs if kind == "check_out" else world.check_ins
-        samples, driver = [], []
+        samples, driver, cpu = [], [], []
         totals_ms.clear()
-        profiler = cProfile.Profile() if profile else None
+        profiler = cProfile.Profile(time.process_time) if profile else None
         for i in range(count):
             pair = pool[i] if kind == "floor" else pool.pop()
             with StatementLog(engine) as log:
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 if profiler:
                     profiler.enable()
                 response = client.post(
@@ -707,6 +707,7 @@ def anatomy(
                 if profiler:
                     profiler.disable()
                 samples.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - cpu_started) * 1000)
             driver.append(log.driver_ms)
             body = response.get_json(silent=True) or {}
             got = (
@@ -718,6 +719,8 @@ def anatomy(
         found[kind] = {
             "median_ms": statistics.median(samples),
             "p95_ms": percentile(samples, 95),
+            # this process's CPU (the app's Python and the driver's; not the database's)
+            "cpu_ms": statistics.mean(cpu),
             "statements": log.statements,
             # per statement (by position, requests with the last one's count): median ms
             # in the driver's execute, the round trip and the database's work
@@ -821,7 +824,8 @@ def print_anatomy(found: dict, show_sql: bool) -> None:
     for kind, info in found.items():
         fresh = sum(cached is False for _, cached in info["statements"])
         print(
-            f"  {kind:<10} {info['median_ms']:6.1f} ms (p95 {info['p95_ms']:.1f}), "
+            f"  {kind:<10} {info['median_ms']:6.1f} ms (p95 {info['p95_ms']:.1f}; "
+            f"this process's CPU {info['cpu_ms']:.2f} ms, mean), "
             f"{len(info['statements'])} statements ({fresh} compiled again, not from "
             "SQLAlchemy's statement cache)"
             + (
@@ -829,6 +833,12 @@ def print_anatomy(found: dict, show_sql: bool) -> None:
                 if info.get("totals_ms")
                 else ""
             )
+        )
+    if {"floor", "check_in", "check_out"} <= found.keys():
+        scan_cpu = (found["check_in"]["cpu_ms"] + found["check_out"]["cpu_ms"]) / 2
+        print(
+            f"  this process's CPU, floor / scan (check-in and check-out alike): "
+            f"{found['floor']['cpu_ms'] / scan_cpu:.0%} (the database's CPU not counted)"
         )
     for kind, info in found.items():
         if info.get("profile"):
