@@ -1,5 +1,7 @@
 """Twenty retries of one scan at once, and many writers on the ledger at once."""
 
+import threading
+import time
 import uuid
 from datetime import timedelta
 
@@ -59,8 +61,8 @@ def test_the_same_scan_id_from_twenty_threads_gives_one_attendance(app, committe
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Scan)) == 1
 
 
-def _scans_from_six_devices(app, ids, payload, now):
-    """Six threads scan one QR payload at shift ids[0] as staff ids[1], each with a scan_id
+def _scans_from_n_devices(app, ids, payload, now, n=6):
+    """`n` threads scan one QR payload at shift ids[0] as staff ids[1], each with a scan_id
     of its own; (their actions, errors)."""
 
     def work(i):
@@ -72,7 +74,7 @@ def _scans_from_six_devices(app, ids, payload, now):
             scanned_at=now,
         ).body["action"]
 
-    return _run_in_threads(app, 6, work)
+    return _run_in_threads(app, n, work)
 
 
 def test_two_devices_scanning_one_member_at_once_check_in_once(app, committed):
@@ -82,7 +84,7 @@ def test_two_devices_scanning_one_member_at_once_check_in_once(app, committed):
     payload = qr_for(member, now)
     db.session.commit()
 
-    outcomes, errors = _scans_from_six_devices(app, ids, payload, now)
+    outcomes, errors = _scans_from_n_devices(app, ids, payload, now)
     assert errors == []
     assert sorted(outcomes) == ["check_in"] + ["duplicate"] * 5
 
@@ -102,7 +104,7 @@ def test_two_devices_checking_one_member_out_at_once_credit_once(app, committed)
     db.session.commit()
     payload = qr_for(member, now)
 
-    outcomes, errors = _scans_from_six_devices(app, ids, payload, now)
+    outcomes, errors = _scans_from_n_devices(app, ids, payload, now)
     assert errors == []
     assert sorted(outcomes) == ["check_out"] + ["duplicate"] * 5
     entries = db.session.scalars(sa.select(LedgerEntry)).all()
@@ -119,7 +121,7 @@ def test_two_devices_scanning_one_walk_in_at_once_take_one_place(app, committed)
     payload = qr_for(member, now)
     db.session.commit()
 
-    outcomes, errors = _scans_from_six_devices(app, ids, payload, now)
+    outcomes, errors = _scans_from_n_devices(app, ids, payload, now)
     assert errors == []
     assert sorted(outcomes) == ["check_in"] + ["duplicate"] * 5
     db.session.expire_all()
@@ -146,3 +148,57 @@ def test_many_ledger_writers_keep_the_chain_whole(app, committed):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry)) == 80
     result = chain.verify()
     assert result.ok and result.entries == 80
+
+
+def test_a_check_out_waiting_for_the_chain_head_holds_no_lock_on_the_attendance(app, committed):
+    """While another transaction holds the chain head (the auto-close job does, across a
+    whole shift), a check-out waits for the head before it locks the attendance it will
+    close: the job can still close that attendance, and nobody waits in a circle. On
+    PostgreSQL the check-out locks the head and closes in one statement, so this is the
+    order inside that statement."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL (SQLite's one writer serialises anyway)")
+    now = utcnow()
+    staff, member, shift = _duty(now - timedelta(hours=2))
+    checked_in = now - timedelta(hours=1)
+    record_scan(
+        staff, shift.id, qr_payload=qr_for(member, checked_in), scan_id=str(uuid.uuid4()),
+        scanned_at=checked_in, now=checked_in,
+    )  # fmt: skip
+    attendance_id = db.session.scalar(sa.select(Attendance.id))
+    ids, payload = (shift.id, staff.id), qr_for(member, now)
+    db.session.commit()
+
+    holder, prober = db.engine.connect(), db.engine.connect()
+    holder.execute(sa.text("SELECT 1 FROM ledger_head WHERE id = 1 FOR UPDATE"))
+    answers, scanner = (
+        [],
+        threading.Thread(
+            target=lambda: answers.extend(_scans_from_n_devices(app, ids, payload, now, n=1))
+        ),
+    )
+    scanner.start()
+    try:
+        waiting = sa.text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND pid <> pg_backend_pid()"
+        )
+        deadline = time.monotonic() + 10
+        while prober.scalar(waiting) == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert prober.scalar(waiting) == 1, "the check-out did not wait for the head"
+        # the attendance is not locked by the waiting check-out
+        locked = prober.execute(
+            sa.text("SELECT id FROM attendances WHERE id = :id FOR UPDATE NOWAIT"),
+            {"id": attendance_id},
+        ).scalar()
+        assert locked == attendance_id
+    finally:
+        prober.rollback()
+        prober.close()
+        holder.rollback()
+        holder.close()
+        scanner.join(30)
+    outcomes, errors = answers
+    assert errors == [] and outcomes == ["check_out"]
+    assert chain.verify().ok

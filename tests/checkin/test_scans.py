@@ -169,6 +169,25 @@ def test_geofence_override_with_reason_is_flagged(people, duty, db):
     assert attendance.override_reason == "卡口临时移到路口"
 
 
+def test_a_check_out_outside_the_geofence_with_a_reason_is_flagged_and_credited(people, duty, db):
+    """The flag is written by the close itself (on PostgreSQL the one statement that also
+    locks the chain head), not left for the session to flush before it."""
+    scan(people.staff, duty, people.member, START)
+    db.session.commit()
+    far = (GATE[0] + 0.01, GATE[1])
+    out = scan(
+        people.staff, duty, people.member, START + timedelta(hours=2), lat=far[0], lon=far[1],
+        override_reason="卡口临时移到路口",
+    )  # fmt: skip
+    assert out.body["action"] == "check_out" and out.body["credited_minutes"] == 120
+    db.session.commit()
+    db.session.expire_all()
+    attendance = db.session.query(Attendance).one()
+    assert attendance.outside_geofence_override
+    assert attendance.override_reason == "卡口临时移到路口"
+    assert balance_minutes(people.member.id) == 120
+
+
 def test_no_position_means_no_geofence_check(people, duty):
     assert scan(people.staff, duty, people.member, START).body["action"] == "check_in"
 

@@ -6,14 +6,14 @@ duplicate) is then written under the attendance's own constraints, so two scans 
 member never both apply: a check-in is an INSERT … ON CONFLICT (member, shift) DO NOTHING,
 a check-out a conditional UPDATE on the open attendance that credits the ledger only when
 it matched. When another scan of the member got there first, the transaction is rolled
-back and the scan decided again on what that one wrote. The scan row is stored last, with
-its answer, under a UNIQUE constraint on `scan_id`: when that id was stored first by
-another request (a retry, twenty retries at once), this request's transaction is rolled
-back and the stored answer is replayed: the decision made here is undone, never applied
-twice.
+back and the scan decided again on what that one wrote. The scan row is stored with its
+answer, under a UNIQUE constraint on `scan_id` (on PostgreSQL by the statement that
+checks in or closes, otherwise last): when that id was stored first by another request
+(a retry, twenty retries at once), this request's transaction is rolled back and the
+stored answer is replayed: the decision made here is undone, never applied twice. The
+statements themselves are in timebank.checkin.statements.
 """
 
-import functools
 import logging
 import uuid
 from dataclasses import dataclass
@@ -22,9 +22,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import load_only, make_transient_to_detached
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..auth.models import Role
@@ -40,8 +38,8 @@ from ..integrations.geo import distance_m, within_m
 from ..ledger import chain
 from ..ledger.services import credit_service
 from ..members.models import Member, MemberStatus
-from ..shifts.models import Checkpoint, Shift, Signup, SignupStatus
-from . import tokens
+from ..shifts.models import Shift, Signup, SignupStatus
+from . import statements, tokens
 from .credit import credited_minutes
 from .models import Attendance, Method, Scan
 
@@ -59,6 +57,46 @@ ATTEMPTS = 3
 
 class _Raced(Exception):
     """Another scan of the member wrote the attendance after this one read it."""
+
+
+class _Applied(Exception):
+    """This scan_id was stored by an earlier request (a retry): its answer is replayed."""
+
+
+@dataclass
+class _ScanRow:
+    """The scan's own row, stored with its answer once the answer is known. On PostgreSQL
+    the statement that applies a check-in or a check-out stores it too (one round trip
+    less); otherwise, and for every other answer, `_store` inserts it on its own."""
+
+    scan_id: str
+    shift_id: int
+    staff_id: int
+    scanned_at: datetime
+    received_at: datetime
+    lat: float | None
+    lon: float | None
+    stored: bool = False
+
+    def values(self, answer: "ScanAnswer", member_id, attendance_id) -> dict:
+        return {
+            "scan_id": self.scan_id,
+            "shift_id": self.shift_id,
+            "staff_id": self.staff_id,
+            "scanned_at": self.scanned_at,
+            "received_at": self.received_at,
+            "lat": self.lat,
+            "lon": self.lon,
+            "outcome": _outcome(answer),
+            "status_code": answer.status,
+            "response": answer.body,
+            "member_id": member_id,
+            "attendance_id": attendance_id,
+        }
+
+    def riding(self, answer: "ScanAnswer", member_id, attendance_id) -> dict:
+        """values() as the parameters of a statement it rides along with (prefixed)."""
+        return {f"sc_{k}": v for k, v in self.values(answer, member_id, attendance_id).items()}
 
 
 @dataclass
@@ -102,36 +140,17 @@ def _validate(scan_id, scanned_at, lat, lon, now):
     return scan_id, scanned_at, lat, lon
 
 
-@functools.cache
-def _insert_or_nothing(dialect: str, table: sa.Table, *keys: str):
-    """INSERT … ON CONFLICT (keys) DO NOTHING RETURNING id into `table`, made once."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing(index_elements=list(keys)).returning(table.c.id)
-
-
-def _store(scan_id, shift, staff, scanned_at, lat, lon, now, answer, member_id, attendance_id):
-    """Insert the scan row with its answer; None when this scan_id is stored already."""
-    return (
+def _store(row: _ScanRow, answer: ScanAnswer, member_id, attendance_id) -> bool:
+    """Insert the scan row with its answer; False when this scan_id is stored already."""
+    stored = (
         db.session.connection()
         .execute(
-            _insert_or_nothing(dialect(), Scan.__table__, "scan_id"),
-            {
-                "scan_id": scan_id,
-                "shift_id": shift.id,
-                "staff_id": staff.id,
-                "scanned_at": scanned_at,
-                "received_at": now,
-                "lat": lat,
-                "lon": lon,
-                "outcome": _outcome(answer),
-                "status_code": answer.status,
-                "response": answer.body,
-                "member_id": member_id,
-                "attendance_id": attendance_id,
-            },
+            statements.insert_or_nothing(dialect(), Scan.__table__, "scan_id"),
+            row.values(answer, member_id, attendance_id),
         )
         .scalar()
     )
+    return stored is not None
 
 
 def _outcome(answer: ScanAnswer) -> str:
@@ -174,23 +193,24 @@ def record_scan(
         qr_payload, secrets=qr_secrets(), rotate_s=setting("QR_ROTATE_S"), at=scanned_at
     )
     reason = (override_reason or "").strip()[:255]
-    for _attempt in range(ATTEMPTS):
-        shift, member, attendance, signup_status = _load(shift_id, checked.member_id)
-        ensure_role(staff, Role.STAFF, shift.community)
-        try:
-            answer, member_id, attendance_id = _decide(
-                staff, shift, checked, member, attendance, signup_status,
-                scanned_at, lat, lon, reason, now,
-            )  # fmt: skip
-            break
-        except _Raced:  # another scan of the member wrote first: decide on what it wrote
-            db.session.rollback()
-    else:
-        raise Conflict("scan_conflict", _("Other scans of this member keep arriving: retry."))
-    stored = _store(
-        scan_id, shift, staff, scanned_at, lat, lon, now, answer, member_id, attendance_id
-    )
-    if stored is None:  # this scan_id was applied by an earlier request: undo, then replay
+    row = _ScanRow(scan_id, shift_id, staff.id, scanned_at, now, lat, lon)
+    try:
+        for _attempt in range(ATTEMPTS):
+            shift, member, attendance, signup_status, new_id = _load(shift_id, checked.member_id)
+            ensure_role(staff, Role.STAFF, shift.community)
+            try:
+                answer, member_id, attendance_id = _decide(
+                    staff, shift, checked, member, attendance, signup_status,
+                    scanned_at, lat, lon, reason, now, row, new_id,
+                )  # fmt: skip
+                break
+            except _Raced:  # another scan of the member wrote first: decide on what it wrote
+                db.session.rollback()
+        else:
+            raise Conflict("scan_conflict", _("Other scans of this member keep arriving: retry."))
+        if not row.stored and not _store(row, answer, member_id, attendance_id):
+            raise _Applied
+    except _Applied:  # this scan_id was applied by an earlier request: undo, then replay
         db.session.rollback()
         return _replay(scan_id)
     SCANS.labels(_outcome(answer)).inc()
@@ -198,36 +218,19 @@ def record_scan(
     return answer
 
 
-@functools.cache
-def _load_statement():
-    member_id = sa.bindparam("member_id", type_=sa.Integer)
-    return (
-        sa.select(Shift, Checkpoint, Member, Attendance, Signup.status)
-        .select_from(Shift)
-        .outerjoin(Checkpoint, Checkpoint.id == Shift.checkpoint_id)
-        .outerjoin(Member, Member.id == member_id)
-        .outerjoin(
-            Attendance, (Attendance.shift_id == Shift.id) & (Attendance.member_id == member_id)
-        )
-        .outerjoin(Signup, (Signup.shift_id == Shift.id) & (Signup.member_id == member_id))
-        .options(load_only(Member.name, Member.status, Member.community_id))
-        .where(Shift.id == sa.bindparam("shift_id", type_=sa.Integer))
-        .execution_options(populate_existing=True)
-    )
-
-
 def _load(shift_id: int, member_id: int | None):
-    """(shift with its checkpoint, member, their attendance at it, their sign-up's status)
-    in one statement; all but the shift may be None. NotFound without the shift."""
+    """(shift with its checkpoint, member, their attendance at it, their sign-up's status,
+    the id a new attendance would take on PostgreSQL) in one statement; all but the shift
+    may be None. NotFound without the shift."""
     row = db.session.execute(
-        _load_statement(), {"shift_id": shift_id, "member_id": member_id}
+        statements.load_statement(dialect()), {"shift_id": shift_id, "member_id": member_id}
     ).first()
     if row is None:
         raise NotFound("shift_not_found")
-    shift, checkpoint, member, attendance, signup_status = row
+    shift, checkpoint, member, attendance, signup_status, *new_id = row
     # the checkpoint read as an entity of its own (cheaper than a joined eager load)
     set_committed_value(shift, "checkpoint", checkpoint)
-    return shift, member, attendance, signup_status
+    return shift, member, attendance, signup_status, (new_id or [None])[0]
 
 
 def _refuse(code: str, message: str, member: Member | None = None) -> ScanAnswer:
@@ -239,7 +242,7 @@ def _refuse(code: str, message: str, member: Member | None = None) -> ScanAnswer
 
 def _decide(
     staff, shift, checked, member, attendance, signup_status, scanned_at, lat, lon,
-    override_reason, now,
+    override_reason, now, row, new_id,
 ):  # fmt: skip
     if scanned_at < now - MAX_LATE:
         return _refuse("scan_too_old", _("Scans are accepted up to 24 hours late.")), None, None
@@ -288,7 +291,7 @@ def _decide(
             flagged = True
     answer, attendance_id = _attend(
         staff, shift, member, attendance, signup_status, scanned_at, now, flagged,
-        override_reason,
+        override_reason, row, new_id,
     )  # fmt: skip
     return answer, member.id, attendance_id
 
@@ -322,22 +325,30 @@ def _admit(shift: Shift, member: Member, signup_status: str | None, now) -> bool
     return True
 
 
-def _body(action, member, attendance) -> dict:
+def _body(action, member, attendance, closing: dict | None = None) -> dict:
+    """The answer of an applied scan; `closing`: the values a close is about to write."""
+    closing = closing or {}
+    checked_in_at = closing.get("checked_in_at", attendance.checked_in_at)
+    checked_out_at = closing.get("checked_out_at", attendance.checked_out_at)
+    minutes = closing.get("credited_minutes", attendance.credited_minutes)
     return {
         "action": action,
         "member": {"id": member.id, "name": member.name},
         "attendance_id": attendance.id,
-        "checked_in_at": attendance.checked_in_at.isoformat(),
-        "checked_out_at": (
-            attendance.checked_out_at.isoformat() if attendance.checked_out_at else None
-        ),
-        "credited_minutes": attendance.credited_minutes if action == "check_out" else None,
+        "checked_in_at": checked_in_at.isoformat(),
+        "checked_out_at": checked_out_at.isoformat() if checked_out_at else None,
+        "credited_minutes": minutes if action == "check_out" else None,
     }
 
 
-def _attend(staff, shift, member, attendance, signup_status, at, now, flagged, override_reason):
+def _attend(
+    staff, shift, member, attendance, signup_status, at, now, flagged, override_reason, row,
+    new_id,
+):  # fmt: skip
     """Check in, check out or duplicate. Raises _Raced when another scan of the member
-    wrote the attendance after it was read (nothing of this one is then kept)."""
+    wrote the attendance after it was read (nothing of this one is then kept), _Applied
+    when the scan row, written along with a check-in or check-out, found its scan_id
+    stored already."""
     method = Method.OFFLINE_SCAN if now - at > timedelta(minutes=1) else Method.SCAN
     duplicate = timedelta(seconds=setting("SCAN_DUPLICATE_S"))
     if attendance is None:
@@ -347,7 +358,10 @@ def _attend(staff, shift, member, attendance, signup_status, at, now, flagged, o
                 _("%(name)s is not signed up for this shift.", name=member.name),
                 member,
             ), None
-        attendance = _insert_attendance(
+        answer, attendance = _check_in(
+            member,
+            row,
+            new_id,
             member_id=member.id,
             shift_id=shift.id,
             checked_in_at=at,
@@ -357,51 +371,148 @@ def _attend(staff, shift, member, attendance, signup_status, at, now, flagged, o
             override_reason=override_reason if flagged else None,
             created_at=now,
         )
-        return ScanAnswer(201, _body("check_in", member, attendance)), attendance.id
-    if flagged:
-        attendance.outside_geofence_override = True
-        attendance.override_reason = override_reason
+        return answer, attendance.id
     if not attendance.is_open or abs(at - attendance.checked_in_at) < duplicate:
+        if flagged:
+            attendance.outside_geofence_override = True
+            attendance.override_reason = override_reason
         return ScanAnswer(201, _body("duplicate", member, attendance)), attendance.id
+    flags = {
+        "outside_geofence_override": flagged or attendance.outside_geofence_override,
+        "override_reason": override_reason if flagged else attendance.override_reason,
+    }
     if at > attendance.checked_in_at:
-        if not close_attendance(attendance, at, method=method, by=staff, now=now):
-            raise _Raced
-        return ScanAnswer(201, _body("check_out", member, attendance)), attendance.id
+        answer = _check_out(
+            attendance, at, "check_out", member, row, method=method, by=staff, now=now, **flags
+        )
+        return answer, attendance.id
     # An earlier scan arriving late (offline, out of order): it was the check-in, and the
     # scan recorded first was the check-out.
-    checked_out = attendance.checked_in_at
-    attendance.checked_in_at, attendance.check_in_method = at, method
-    if not close_attendance(
-        attendance, checked_out, method=attendance.check_in_method, by=staff, now=now
-    ):
-        raise _Raced
-    return ScanAnswer(201, _body("check_in", member, attendance)), attendance.id
+    answer = _check_out(
+        attendance, attendance.checked_in_at, "check_in", member, row, method=method,
+        by=staff, now=now, checked_in_at=at, check_in_method=str(method), **flags,
+    )  # fmt: skip
+    return answer, attendance.id
 
 
-def _insert_attendance(**values) -> Attendance:
+def _check_in(member, row: _ScanRow, new_id, **values) -> tuple[ScanAnswer, Attendance]:
     """A new attendance in one plain INSERT, then taken into the session as a loaded object
-    (on a check-in the ORM's unit of work would cost more than the statement). Raises
-    _Raced when another scan of the member checked them in first (UNIQUE (member, shift))."""
+    (on a check-in the ORM's unit of work would cost more than the statement). With an id
+    drawn beforehand (PostgreSQL) the scan row is written by the same statement. Raises
+    _Raced when another scan of the member checked them in first (UNIQUE (member, shift)),
+    _Applied when the scan row's scan_id was stored already."""
     table = Attendance.__table__
-    row = {c.key: None for c in table.columns if c.key != "id"}
-    row.update(auto_closed=False, **values)
-    stmt = _insert_or_nothing(dialect(), table, "member_id", "shift_id")
-    row["id"] = db.session.connection().execute(stmt, row).scalar()
-    if row["id"] is None:
-        raise _Raced
-    attendance = Attendance(**row)
+    row_values = {c.key: None for c in table.columns if c.key != "id"}
+    row_values.update(auto_closed=False, **values)
+    if new_id is None:
+        stmt = statements.insert_or_nothing(dialect(), table, "member_id", "shift_id")
+        new_id = db.session.connection().execute(stmt, row_values).scalar()
+        if new_id is None:
+            raise _Raced
+        attendance = Attendance(id=new_id, **row_values)
+        answer = ScanAnswer(201, _body("check_in", member, attendance))
+    else:
+        attendance = Attendance(id=new_id, **row_values)
+        answer = ScanAnswer(201, _body("check_in", member, attendance))
+        params = {"at_id": new_id, **{f"at_{k}": v for k, v in row_values.items()}}
+        inserted, stored = (
+            db.session.connection()
+            .execute(
+                statements.check_in_and_store(), {**params, **row.riding(answer, member.id, None)}
+            )
+            .one()
+        )
+        if inserted is None:
+            raise _Raced
+        if stored is None:
+            raise _Applied
+        row.stored = True
     make_transient_to_detached(attendance)
     db.session.add(attendance)
-    return attendance
+    return answer, attendance
 
 
-@functools.cache
-def _close_statement():
-    """UPDATE of the attendance `open_id` while it is open; the values from the parameters."""
-    table = Attendance.__table__
-    return sa.update(table).where(
-        table.c.id == sa.bindparam("open_id"), table.c.checked_out_at.is_(None)
+def _check_out(attendance, at, action, member, row: _ScanRow, *, method, by, now, **changes):
+    """Close the attendance for a scan (`changes`: other columns written with the close)
+    and credit the ledger; the answer. On PostgreSQL the chain head is locked, the
+    attendance closed and the scan row written by one statement. Raises _Raced when
+    another closer got there first, _Applied when the scan_id was stored already."""
+    values = _closing(attendance, at, method=method, by=by, auto=False, **changes)
+    if dialect() == "postgresql":
+        answer = ScanAnswer(201, _body(action, member, attendance, values))
+        params = {
+            "open_id": attendance.id,
+            **{f"at_{k}": v for k, v in values.items()},
+            **row.riding(answer, member.id, attendance.id),
+        }
+        result = db.session.execute(statements.close_and_store(), params).first()
+        if result is not None:  # None: no chain head row yet (see chain.lock_head)
+            last_id, last_hash, closed, stored = result
+            if closed is None:  # closed by another scan meanwhile: decide on what it wrote
+                db.session.refresh(attendance)
+                raise _Raced
+            if stored is None:
+                raise _Applied
+            row.stored = True
+            chain.hold_head(last_id, last_hash)
+            _credit(attendance, values, by, now)
+            return answer
+    chain.lock_head()
+    if not _close(attendance, values):
+        raise _Raced
+    _credit(attendance, values, by, now)
+    return ScanAnswer(201, _body(action, member, attendance))
+
+
+def _closing(attendance: Attendance, at: datetime, *, method, by, auto, **changes) -> dict:
+    """The values closing `attendance` at `at` writes; `changes` are written with them."""
+    values = {
+        "checked_in_at": attendance.checked_in_at,
+        "check_in_method": str(attendance.check_in_method),
+        **changes,
+    }
+    shift = attendance.shift
+    minutes = credited_minutes(
+        shift.starts_at,
+        shift.ends_at,
+        values["checked_in_at"],
+        at,
+        grace_before_min=setting("GRACE_BEFORE_MIN"),
+        grace_after_min=setting("GRACE_AFTER_MIN"),
     )
+    if not shift.counts_as_service:
+        minutes = 0
+    values.update(
+        checked_out_at=at,
+        check_out_method=str(method),
+        checked_out_by_id=by.id if by else None,
+        credited_minutes=minutes,
+        auto_closed=auto,
+        review="pending" if auto else None,
+    )
+    return values
+
+
+def _close(attendance: Attendance, values: dict) -> bool:
+    """The conditional UPDATE closing the attendance; False (and the attendance read again)
+    when it was closed by someone else meanwhile."""
+    matched = (
+        db.session.execute(
+            statements.close_statement(), {**values, "open_id": attendance.id}
+        ).rowcount
+        == 1
+    )
+    if not matched:
+        db.session.refresh(attendance)
+    return matched
+
+
+def _credit(attendance: Attendance, values: dict, by, now) -> None:
+    """After a close matched: what it wrote set on the object (not read back), and the
+    service entry appended."""
+    for key, value in values.items():
+        set_committed_value(attendance, key, value)
+    credit_service(attendance, actor=by, now=now, first=True)
 
 
 def close_attendance(
@@ -414,36 +525,10 @@ def close_attendance(
     attendance and the auto-close job closing a whole shift's take their locks in the
     same order and never wait on each other in a circle."""
     chain.lock_head()
-    shift = attendance.shift
-    minutes = credited_minutes(
-        shift.starts_at,
-        shift.ends_at,
-        attendance.checked_in_at,
-        at,
-        grace_before_min=setting("GRACE_BEFORE_MIN"),
-        grace_after_min=setting("GRACE_AFTER_MIN"),
-    )
-    if not shift.counts_as_service:
-        minutes = 0
-    values = dict(
-        checked_in_at=attendance.checked_in_at,
-        check_in_method=str(attendance.check_in_method),
-        checked_out_at=at,
-        check_out_method=str(method),
-        checked_out_by_id=by.id if by else None,
-        credited_minutes=minutes,
-        auto_closed=auto,
-        review="pending" if auto else None,
-    )
-    matched = (
-        db.session.execute(_close_statement(), {**values, "open_id": attendance.id}).rowcount == 1
-    )
-    if not matched:  # closed by someone else meanwhile: read what they wrote
-        db.session.refresh(attendance)
+    values = _closing(attendance, at, method=method, by=by, auto=auto)
+    if not _close(attendance, values):
         return False
-    for key, value in values.items():  # what was just written, without reading it back
-        set_committed_value(attendance, key, value)
-    credit_service(attendance, actor=by, now=now, first=True)
+    _credit(attendance, values, by, now)
     return True
 
 

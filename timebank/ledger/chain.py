@@ -85,6 +85,19 @@ def lock_head() -> tuple[int, str]:
     return head.last_id, head.last_hash
 
 
+def locked_head_cte() -> sa.CTE:
+    """The head (last_id, last_hash) as a CTE that locks its row FOR UPDATE, for one
+    statement that locks the head and writes what must be locked after it (PostgreSQL;
+    the caller then tells hold_head() what the CTE returned)."""
+    return _LOCK_HEAD.cte("head")
+
+
+def hold_head(last_id: int, last_hash: str) -> None:
+    """The head as a statement of the caller's has just locked and read it: later appends
+    in this transaction go on from it without locking it again."""
+    db.session.info[_HELD] = (last_id, last_hash)
+
+
 @sa.event.listens_for(Session, "after_transaction_end")
 def _forget_held_head(session, transaction) -> None:
     session.info.pop(_HELD, None)
