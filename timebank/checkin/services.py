@@ -94,9 +94,12 @@ class _ScanRow:
             "attendance_id": attendance_id,
         }
 
-    def riding(self, answer: "ScanAnswer", member_id, attendance_id) -> dict:
-        """values() as the parameters of a statement it rides along with (prefixed)."""
-        return {f"sc_{k}": v for k, v in self.values(answer, member_id, attendance_id).items()}
+    def riding(self, answer: "ScanAnswer", member_id) -> dict:
+        """values() as the parameters of a statement it rides along with (prefixed; the
+        attendance id is that statement's own)."""
+        values = self.values(answer, member_id, None)
+        del values["attendance_id"]
+        return {f"sc_{k}": v for k, v in values.items()}
 
 
 @dataclass
@@ -404,22 +407,19 @@ def _check_in(member, row: _ScanRow, new_id, **values) -> tuple[ScanAnswer, Atte
     table = Attendance.__table__
     row_values = {c.key: None for c in table.columns if c.key != "id"}
     row_values.update(auto_closed=False, **values)
-    if new_id is None:
+    alone = new_id is None
+    if alone:
         stmt = statements.insert_or_nothing(dialect(), table, "member_id", "shift_id")
         new_id = db.session.connection().execute(stmt, row_values).scalar()
         if new_id is None:
             raise _Raced
-        attendance = Attendance(id=new_id, **row_values)
-        answer = ScanAnswer(201, _body("check_in", member, attendance))
-    else:
-        attendance = Attendance(id=new_id, **row_values)
-        answer = ScanAnswer(201, _body("check_in", member, attendance))
+    attendance = Attendance(id=new_id, **row_values)
+    answer = ScanAnswer(201, _body("check_in", member, attendance))
+    if not alone:
         params = {"at_id": new_id, **{f"at_{k}": v for k, v in row_values.items()}}
         inserted, stored = (
             db.session.connection()
-            .execute(
-                statements.check_in_and_store(), {**params, **row.riding(answer, member.id, None)}
-            )
+            .execute(statements.check_in_and_store(), {**params, **row.riding(answer, member.id)})
             .one()
         )
         if inserted is None:
@@ -443,7 +443,7 @@ def _check_out(attendance, at, action, member, row: _ScanRow, *, method, by, now
         params = {
             "open_id": attendance.id,
             **{f"at_{k}": v for k, v in values.items()},
-            **row.riding(answer, member.id, attendance.id),
+            **row.riding(answer, member.id),
         }
         result = db.session.execute(statements.close_and_store(), params).first()
         if result is not None:  # None: no chain head row yet (see chain.lock_head)
