@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from tests.factories import make_shift, make_signup, qr_for
 from timebank.checkin.attendance import enter_attendance, review_attendance
 from timebank.checkin.jobs import close_shifts_job
-from timebank.checkin.models import Attendance
+from timebank.checkin.models import Attendance, Scan
 from timebank.checkin.services import record_scan
 from timebank.core.errors import Conflict, NotAllowed, ValidationFailed
 from timebank.ledger import chain
@@ -202,3 +202,20 @@ def test_manual_attendance_cannot_end_in_the_future(people, tree):
             now=START + timedelta(hours=1),
         )
     assert "checked_out_at" in exc.value.fields
+
+
+def test_a_check_out_on_a_database_without_the_chain_head_row_makes_it(people, tree, db):
+    """The migration seeds the head row; a database made otherwise gets it from the first
+    ledger write (on PostgreSQL the check-out's one statement then finds no head and the
+    check-out goes the long way: the head made and locked, then the close)."""
+    shift = make_shift(tree.community, starts_at=START, hours=4)
+    make_signup(people.member, shift)
+    _scan(people.staff, shift, people.member, START + timedelta(minutes=10))
+    db.session.execute(sa.text("DELETE FROM ledger_head"))
+    answer = _scan(people.staff, shift, people.member, START + timedelta(hours=2))
+    assert answer.body["action"] == "check_out" and answer.body["credited_minutes"] == 110
+    db.session.commit()
+    assert balance_minutes(people.member.id) == 110
+    assert db.session.query(Scan).count() == 2
+    verification = chain.verify()
+    assert verification.ok and verification.entries == 1

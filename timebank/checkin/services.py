@@ -230,10 +230,10 @@ def _load(shift_id: int, member_id: int | None):
     ).first()
     if row is None:
         raise NotFound("shift_not_found")
-    shift, checkpoint, member, attendance, signup_status, *new_id = row
+    shift, checkpoint, member, attendance, signup_status, *drawn = row
     # the checkpoint read as an entity of its own (cheaper than a joined eager load)
     set_committed_value(shift, "checkpoint", checkpoint)
-    return shift, member, attendance, signup_status, (new_id or [None])[0]
+    return shift, member, attendance, signup_status, drawn[0] if drawn else None
 
 
 def _refuse(code: str, message: str, member: Member | None = None) -> ScanAnswer:
