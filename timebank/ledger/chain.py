@@ -81,7 +81,7 @@ def lock_head() -> tuple[int, str]:
         except sa.exc.IntegrityError:
             pass
         head = db.session.execute(_LOCK_HEAD).one()
-    db.session.info[_HELD] = (head.last_id, head.last_hash)
+    hold_head(head.last_id, head.last_hash)
     return head.last_id, head.last_hash
 
 
@@ -105,8 +105,13 @@ def _forget_held_head(session, transaction) -> None:
 
 def _move_head(last_id: int, last_hash: str) -> None:
     db.session.execute(_MOVE_HEAD, {"last_id": last_id, "last_hash": last_hash})
+    _moved_to(last_id, last_hash)
+
+
+def _moved_to(last_id: int, last_hash: str) -> None:
+    """The head was moved (it stays locked): what this transaction holds from now on."""
     _forget_head()
-    db.session.info[_HELD] = (last_id, last_hash)
+    hold_head(last_id, last_hash)
 
 
 @functools.cache
@@ -155,8 +160,7 @@ def append(entry: LedgerEntry) -> LedgerEntry:
         params = {**_row(entry), **totals.one_entry_params(entry)}
         params.update(head_last_id=entry.id, head_last_hash=entry.entry_hash)
         db.session.execute(_append_with_head_and_totals(), params)
-        _forget_head()
-        db.session.info[_HELD] = (entry.id, entry.entry_hash)
+        _moved_to(entry.id, entry.entry_hash)
     else:
         db.session.execute(_INSERT_ENTRY, _row(entry))
         _move_head(entry.id, entry.entry_hash)
