@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.clock import local
 from ..core.db import TimestampMixin, UTCDateTime
 from ..extensions import db
 from ..members.models import Member
@@ -115,6 +116,11 @@ class Shift(TimestampMixin, db.Model):
     @property
     def minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def ends_next_day(self) -> bool:
+        """Whether it ends on a later local day than it starts (a night watch)."""
+        return local(self.ends_at).date() > local(self.starts_at).date()
 
     @property
     def free(self) -> int:
