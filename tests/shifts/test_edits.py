@@ -131,3 +131,10 @@ def test_an_edit_can_make_a_night_shift_but_not_longer_than_a_day(tree, people):
             people.coordinator, shift, ends_at=NIGHT + timedelta(hours=24, minutes=1), now=NOW
         )
     assert list(exc.value.fields) == ["ends_at"]
+
+
+def test_messages_give_a_night_shift_its_end_date(tree):
+    night = make_shift(tree.community, starts_at=NIGHT, hours=4)
+    day = make_shift(tree.community, starts_at=NIGHT - timedelta(hours=12), hours=4)
+    assert services._when(night) == "2026-03-03 22:00–03-04 02:00"
+    assert services._when(day) == "2026-03-03 10:00–14:00"

@@ -389,5 +389,7 @@ def _notify(members, kind, title, body, shift, now, sms=False):
 
 
 def _when(shift: Shift) -> str:
+    """The shift's local time span for messages; the end's date too when it is later."""
     start, end = local(shift.starts_at), local(shift.ends_at)
-    return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+    end_format = "%m-%d %H:%M" if shift.ends_next_day else "%H:%M"
+    return f"{start:%Y-%m-%d %H:%M}–{end.strftime(end_format)}"
