@@ -125,13 +125,39 @@ def test_xlsx_of_towns_reads_back_with_openpyxl(tree, people, login, scores):
 
 
 def test_xlsx_of_members_keeps_formulas_as_text(tree, people, login, scores):
+    """The names as they are, without the CSV's apostrophe: typed string cells (never a
+    formula) with Excel's quote prefix, so editing them keeps them text."""
     response = login(people.coordinator).get("/rankings/export.xlsx?by=member&period=all")
     sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).worksheets[0]
     names = [row[1].value for row in sheet.iter_rows(min_row=2)]
-    assert names == ["王小明", '\'=HYPERLINK("http://x","点我")', "'@SUM(A1)"]
+    assert names == ["王小明", '=HYPERLINK("http://x","点我")', "@SUM(A1)"]
     for row in sheet.iter_rows(min_row=2):
         assert row[1].data_type == "s"  # a string, never a formula
-        assert row[8].value == "金洲社区"
+        assert row[1].quotePrefix == (row[1].value != "王小明")
+        assert row[8].value == "金洲社区" and not row[8].quotePrefix
+
+
+def test_a_member_named_like_a_formula_in_both_files(tree, people, login, english):
+    """CSV: "'=1+1" (the guard); XLSX: "=1+1", a string cell, not a formula."""
+    _give(people.coordinator, make_member(tree.community, name="=1+1"), 30)
+    client = login(people.coordinator)
+    rows = _csv(client.get("/rankings/export.csv?by=member&period=all", buffered=True))
+    assert [r[1] for r in rows[1:]] == ["'=1+1"]
+    sheet = _read_xlsx(client.get("/rankings/export.xlsx?by=member&period=all").get_data())
+    cell = sheet["B2"]
+    assert (cell.value, cell.data_type, cell.quotePrefix) == ("=1+1", "s", True)
+    assert sheet.max_row == 2
+
+
+def test_xlsx_writes_a_formula_like_unit_name_as_text(tree):
+    tree.district.name = "-南沙区"
+    rows = [exports.ExportRow(1, "+86 138", "", "", 60, 1, None)]
+    export = exports.Export("member", "month", "2026-11", tree.district, iter(rows))
+    sheet = _read_xlsx(exports.xlsx_bytes(export))
+    assert [(c.value, c.data_type, c.quotePrefix) for c in (sheet["B2"], sheet["I2"])] == [
+        ("+86 138", "s", True),
+        ("-南沙区", "s", True),
+    ]
 
 
 def _callout(tree, now, title):

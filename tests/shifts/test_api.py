@@ -1,9 +1,9 @@
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
 from tests.factories import make_checkpoint, make_member, make_shift
-from timebank.core.clock import utcnow
+from timebank.core.clock import LOCAL_TZ, utcnow
 
 
 def _body(tree, **overrides):
@@ -168,3 +168,71 @@ def test_my_signups(tree, people, api):
     api(people.member).post(f"/shifts/{shift.id}/signups")
     items = api(people.member).get("/members/me/signups").json["items"]
     assert [(i["shift"]["id"], i["status"]) for i in items] == [(shift.id, "confirmed")]
+
+
+def test_night_shift_through_the_api(tree, people, api):
+    """22:00–02:00 across midnight is a shift; more than 24 hours is not."""
+    day = (utcnow() + timedelta(days=3)).astimezone(LOCAL_TZ).date()
+    start = datetime.combine(day, time(22), LOCAL_TZ)
+    night = _body(
+        tree, starts_at=start.isoformat(), ends_at=(start + timedelta(hours=4)).isoformat()
+    )
+    response = api(people.coordinator).post("/shifts", json=night)
+    assert response.status_code == 201, response.json
+    assert datetime.fromisoformat(response.json["ends_at"]) == start + timedelta(hours=4)
+    too_long = _body(
+        tree,
+        starts_at=start.isoformat(),
+        ends_at=(start + timedelta(hours=24, minutes=30)).isoformat(),
+    )
+    response = api(people.coordinator).post("/shifts", json=too_long)
+    assert response.status_code == 422 and "ends_at" in response.json["error"]["fields"]
+    series = {
+        **{k: night[k] for k in ("title", "kind", "community_id", "capacity")},
+        "first_day": day.isoformat(),
+        "start_time": "22:00",
+        "end_time": "02:00",
+        "days": 3,
+    }
+    response = api(people.coordinator).post("/shifts/series", json=series)
+    assert response.status_code == 201, response.json
+    spans = [
+        (datetime.fromisoformat(s["starts_at"]), datetime.fromisoformat(s["ends_at"]))
+        for s in response.json["items"]
+    ]
+    assert [end - begin for begin, end in spans] == [timedelta(hours=4)] * 3
+    assert spans[0][0] == start
+
+
+def test_patch_shift_changes_only_what_is_sent(tree, people, api):
+    cp = make_checkpoint(tree.community)
+    shift = make_shift(tree.community, kind="other", checkpoint=cp, skills=["medical"])
+    shift.description = "带好口罩"
+    before = api(people.coordinator).get(f"/shifts/{shift.id}").json
+    response = api(people.coordinator).patch(f"/shifts/{shift.id}", json={"kind": "lecture"})
+    assert response.status_code == 200, response.json
+    after = response.json
+    assert (after["kind"], after["counts_as_service"]) == ("lecture", False)
+    unchanged = ("title", "starts_at", "ends_at", "capacity", "checkpoint_id", "skills")
+    assert {k: after[k] for k in (*unchanged, "description", "walk_ins")} == {
+        k: before[k] for k in (*unchanged, "description", "walk_ins")
+    }
+    response = api(people.coordinator).patch(
+        f"/shifts/{shift.id}", json={"counts_as_service": True, "title": "党课"}
+    )
+    assert response.status_code == 200, response.json
+    assert (response.json["title"], response.json["counts_as_service"]) == ("党课", True)
+    assert response.json["checkpoint_id"] == cp.id and response.json["skills"] == ["medical"]
+
+
+def test_patch_shift_refusals(tree, people, api):
+    shift = make_shift(tree.community)
+    far = api(people.far_coordinator).patch(f"/shifts/{shift.id}", json={"kind": "lecture"})
+    assert far.status_code == 403
+    response = api(people.coordinator).patch(f"/shifts/{shift.id}", json={"kind": "party"})
+    assert response.status_code == 422 and "kind" in response.json["error"]["fields"]
+    response = api(people.coordinator).patch(
+        f"/shifts/{shift.id}", json={"title": "", "capacity": 0}
+    )
+    assert response.status_code == 422
+    assert {"title", "capacity"} <= set(response.json["error"]["fields"])

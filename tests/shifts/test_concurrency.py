@@ -12,7 +12,7 @@ from timebank.core.errors import DomainError
 from timebank.extensions import db
 from timebank.members.models import Member
 from timebank.shifts.models import Shift, Signup
-from timebank.shifts.signups import sign_up
+from timebank.shifts.signups import cancel_signup, sign_up, waitlist_position
 
 pytestmark = pytest.mark.concurrency
 
@@ -104,3 +104,70 @@ def test_same_member_twice_at_once_signs_up_once(app, committed):
     outcomes, errors = _run_in_threads(app, 8, work)
     assert errors == []
     assert sorted(outcomes) == ["already_signed_up"] * 7 + ["confirmed"]
+
+
+def _waitlist_positions(shift_id) -> list[int]:
+    """The position each waitlisted sign-up of the shift is shown, in queue order."""
+    db.session.expire_all()
+    waiting = db.session.scalars(
+        sa.select(Signup)
+        .where(Signup.shift_id == shift_id, Signup.status == "waitlisted")
+        .order_by(Signup.queue_no)
+    )
+    return [waitlist_position(s) for s in waiting]
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_many_signups_for_few_places_get_distinct_waitlist_positions(app, committed, round_):
+    """40 at once for 5 places: 5 confirmed, and the 35 waitlisted answers are 1 … 35, each
+    once, in the order the sign-ups were queued (not the order their clocks were read)."""
+    tree = make_tree()
+    shift_id = make_shift(tree.community, capacity=5).id
+    member_ids = [make_member(tree.community).id for _ in range(40)]
+    db.session.commit()
+
+    def work(i):
+        result = sign_up(db.session.get(Member, member_ids[i]), db.session.get(Shift, shift_id))
+        return result.status, result.position, result.signup.id
+
+    outcomes, errors = _run_in_threads(app, 40, work)
+    assert errors == []
+    assert [s for s, _, _ in outcomes].count("confirmed") == 5
+    answered = {signup_id: position for status, position, signup_id in outcomes if position}
+    assert sorted(answered.values()) == list(range(1, 36))
+    queue = db.session.scalars(
+        sa.select(Signup.id)
+        .where(Signup.shift_id == shift_id, Signup.status == "waitlisted")
+        .order_by(Signup.queue_no)
+    ).all()
+    assert [answered[i] for i in queue] == list(range(1, 36))
+    assert _waitlist_positions(shift_id) == list(range(1, 36))
+
+
+def test_positions_stay_gap_free_after_cancellations_and_promotions(app, committed):
+    """Confirmed and waitlisted members cancel at once (places freed, the first in line
+    promoted): the ones still waiting are shown 1 … k, none shared, none skipped."""
+    tree = make_tree()
+    shift_id = make_shift(tree.community, capacity=5).id
+    member_ids = [make_member(tree.community).id for _ in range(20)]
+    db.session.commit()
+    for member_id in member_ids:
+        sign_up(db.session.get(Member, member_id), db.session.get(Shift, shift_id))
+        db.session.commit()
+    leaving = member_ids[0:3] + member_ids[6:12:2] + member_ids[19:]  # 3 confirmed, 4 waiting
+
+    def work(i):
+        member = db.session.get(Member, leaving[i])
+        return cancel_signup(member, db.session.get(Shift, shift_id)).signup.status
+
+    outcomes, errors = _run_in_threads(app, len(leaving), work)
+    assert errors == []
+    assert outcomes == ["cancelled"] * len(leaving)
+    db.session.expire_all()
+    assert db.session.get(Shift, shift_id).taken == 5
+    assert _waitlist_positions(shift_id) == list(range(1, 9))
+    late = make_member(tree.community).id
+    db.session.commit()
+    result = sign_up(db.session.get(Member, late), db.session.get(Shift, shift_id))
+    db.session.commit()
+    assert result.position == 9

@@ -5,7 +5,7 @@ import pytest
 from tests.factories import make_checkpoint, make_shift
 from timebank.core.clock import LOCAL_TZ
 from timebank.core.errors import Conflict, NotAllowed, ValidationFailed
-from timebank.shifts import services
+from timebank.shifts import edits, services
 from timebank.shifts.models import Shift, ShiftStatus
 
 NOW = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # Monday 08:00 in Shanghai
@@ -129,7 +129,7 @@ def test_series_on_chosen_weekdays(people, tree):
     [
         ({"days": 367}, "days"),
         ({"days": 0}, "days"),
-        ({"end_time": time(7)}, "end_time"),
+        ({"end_time": time(8)}, "end_time"),  # the start: an empty shift
         ({"first_day": date(2026, 3, 1)}, "first_day"),
         ({"weekdays": [7]}, "weekdays"),
         ({"capacity": 0}, "capacity"),
@@ -172,7 +172,7 @@ def test_update_capacity_cannot_drop_below_confirmed(people, tree):
     sign_up(people.member, shift, now=NOW)
     sign_up(people.neighbour, shift, now=NOW)
     with pytest.raises(ValidationFailed) as exc:
-        services.update_shift(
+        edits.update_shift(
             people.coordinator,
             shift,
             title=shift.title,

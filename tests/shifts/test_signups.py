@@ -5,7 +5,7 @@ import pytest
 from tests.factories import make_member, make_shift
 from timebank.core.errors import Conflict, NotAllowed, NotFound, RuleViolation
 from timebank.shifts.models import Signup
-from timebank.shifts.signups import cancel_signup, sign_up
+from timebank.shifts.signups import cancel_signup, sign_up, waitlist_position
 
 NOW = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 DAY = datetime(2026, 3, 4, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
@@ -144,3 +144,18 @@ def test_sign_up_again_after_cancelling_goes_to_the_back(tree, people):
     sign_up(people.staff, shift, now=NOW + timedelta(seconds=3))
     again = sign_up(people.neighbour, shift, now=NOW + timedelta(seconds=4))
     assert (again.status, again.position) == ("waitlisted", 2)
+
+
+def test_waitlist_follows_the_order_of_arrival_not_the_clock(tree, people, db):
+    """A request that read the clock earlier but went through later (it waited for the
+    shift's lock) is behind: positions are never shared, and promotion serves arrival."""
+    shift = make_shift(tree.community, starts_at=DAY, capacity=1)
+    sign_up(people.member, shift, now=NOW)
+    first = sign_up(people.neighbour, shift, now=NOW + timedelta(seconds=5))
+    second = sign_up(people.staff, shift, now=NOW + timedelta(seconds=1))
+    assert (first.position, second.position) == (1, 2)
+    assert second.signup.queue_no > first.signup.queue_no
+    result = cancel_signup(people.member, shift, now=NOW + timedelta(seconds=6))
+    assert result.promoted.member_id == people.neighbour.id
+    db.session.refresh(second.signup)
+    assert waitlist_position(second.signup) == 1

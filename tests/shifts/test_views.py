@@ -79,7 +79,7 @@ def test_publish_form_errors_at_fields(tree, people, login, db):
         "community_id": str(tree.community.id),
         "first_day": first,
         "start_time": "12:00",
-        "end_time": "08:00",
+        "end_time": "12:00",
         "days": "1",
         "capacity": "0",
     }
@@ -155,3 +155,78 @@ def test_calendar_feed(tree, people, login):
     assert "BEGIN:VEVENT" in text and "日历值守" in text and "STATUS:CONFIRMED" in text
     login(people.member).post("/shifts/calendar")  # a new address
     assert client.get("/" + path).status_code == 404
+
+
+def _night_form(tree, **overrides):
+    first = (local(utcnow()) + timedelta(days=1)).date().isoformat()
+    data = {
+        "title": "夜间卡口值守",
+        "kind": "checkpoint",
+        "community_id": str(tree.community.id),
+        "first_day": first,
+        "start_time": "22:00",
+        "end_time": "02:00",
+        "days": "1",
+        "capacity": "2",
+        "counts_as_service": "y",
+    }
+    return {**data, **overrides}
+
+
+def test_publish_a_night_shift_from_the_form(tree, people, login, db):
+    client = login(people.coordinator)
+    assert "次日" in client.get("/shifts/new").get_data(as_text=True)  # "ends next day"
+    response = client.post("/shifts/new", data=_night_form(tree))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    shift = db.session.query(Shift).one()
+    assert shift.minutes == 240 and shift.ends_next_day
+    assert local(shift.starts_at).hour == 22 and local(shift.ends_at).hour == 2
+    assert "次日" in client.get(f"/shifts/{shift.id}").get_data(as_text=True)
+
+
+def test_publish_a_series_of_night_shifts_from_the_form(tree, people, login, db):
+    response = login(people.coordinator).post("/shifts/new", data=_night_form(tree, days="3"))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    shifts = db.session.query(Shift).order_by(Shift.starts_at).all()
+    assert [s.minutes for s in shifts] == [240] * 3 and all(s.ends_next_day for s in shifts)
+
+
+def _edit_form(shift, **overrides):
+    start, end = local(shift.starts_at), local(shift.ends_at)
+    data = {
+        "title": shift.title,
+        "kind": shift.kind,
+        "checkpoint_id": "",
+        "day": start.date().isoformat(),
+        "start_time": start.strftime("%H:%M"),
+        "end_time": end.strftime("%H:%M"),
+        "capacity": str(shift.capacity),
+    }
+    if shift.counts_as_service:
+        data["counts_as_service"] = "y"
+    return {**data, **overrides}
+
+
+def test_edit_form_corrects_the_kind_and_its_counting(tree, people, login, db):
+    shift = make_shift(tree.community, kind="other")
+    client = login(people.coordinator)
+    html = client.get(f"/shifts/{shift.id}/edit").get_data(as_text=True)
+    assert 'name="kind"' in html and 'name="counts_as_service"' in html
+    response = client.post(f"/shifts/{shift.id}/edit", data=_edit_form(shift, kind="lecture"))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    db.session.refresh(shift)
+    assert (shift.kind, shift.counts_as_service) == ("lecture", False)  # the box unchanged
+    data = _edit_form(shift, counts_as_service="y")
+    assert client.post(f"/shifts/{shift.id}/edit", data=data).status_code == 302
+    db.session.refresh(shift)
+    assert (shift.kind, shift.counts_as_service) == ("lecture", True)  # ticked: as ticked
+
+
+def test_edit_form_makes_a_night_shift(tree, people, login, db):
+    shift = make_shift(tree.community, hours=2)
+    start = local(shift.starts_at).replace(hour=22, minute=0)
+    data = _edit_form(shift, day=start.date().isoformat(), start_time="22:00", end_time="03:00")
+    response = login(people.coordinator).post(f"/shifts/{shift.id}/edit", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    db.session.refresh(shift)
+    assert shift.minutes == 300 and shift.ends_next_day

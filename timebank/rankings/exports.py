@@ -2,8 +2,11 @@
 so Excel reads Chinese) or XLSX (a workbook made by openpyxl, its rows written in bulk).
 
 `export_rows` checks scope first and then yields rows lazily in batches, so a district of
-100,000 members is written without holding it in memory. Text cells that a spreadsheet
-would read as a formula (= + - @, tab, carriage return) get a leading apostrophe.
+100,000 members is written without holding it in memory. In the CSV, text that a
+spreadsheet would read as a formula (= + - @, tab, carriage return) gets a leading
+apostrophe. The XLSX needs none: its text cells are typed strings (`t="inlineStr"`), which
+no spreadsheet evaluates, so the text is written as it is; such cells also carry Excel's
+quote prefix (what Excel itself stores for a typed '=1+1), so editing the cell keeps it text.
 """
 
 import csv
@@ -172,11 +175,14 @@ def _stream(stmt, by: str) -> Iterator[ExportRow]:
 # Cells and files ---------------------------------------------------------------------------
 
 
+def looks_like_formula(value: str) -> bool:
+    """Whether a spreadsheet would take this text for a formula (= + - @, tab, CR first)."""
+    return bool(value) and value.startswith(FORMULA_STARTS)
+
+
 def safe_text(value: str) -> str:
-    """Text a spreadsheet will not run: a leading = + - @ (or tab, CR) gets an apostrophe."""
-    if value and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """Text a spreadsheet will not run from a CSV: a formula-like start gets an apostrophe."""
+    return "'" + value if looks_like_formula(value) else value
 
 
 def header() -> list[str]:
@@ -274,7 +280,9 @@ def _template(export: Export) -> bytes:
     sheet.append(titles)
     hours, rate = WriteOnlyCell(sheet, value=0), WriteOnlyCell(sheet, value=0)
     hours.number_format, rate.number_format = "0.00", "0%"
-    sheet.append([0, "", "", "", 0, hours, 0, rate, "", "", ""])
+    quoted = WriteOnlyCell(sheet, value="")
+    quoted.quotePrefix = True  # the style of text cells that look like formulas
+    sheet.append([0, quoted, "", "", 0, hours, 0, rate, "", "", ""])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -291,11 +299,18 @@ def _sheet_rows(export: Export, styles: dict[bytes, bytes], *, every: int = 1000
     """The ranking's <row> elements from row 2, as UTF-8, a chunk every `every` rows. The
     cells' types are known by column (rank, name, community, town, minutes, hours, shifts,
     response rate, then the unit, period and key, the same in every row), so each row is
-    one format string; text is made XML-safe once per value."""
+    one format string; text is made XML-safe once per value, and kept as it is (no
+    apostrophe: a typed string cell is never a formula)."""
     hours = f' s="{styles[b"F"].decode()}"' if b"F" in styles else ""
     rate = f' s="{styles[b"H"].decode()}"' if b"H" in styles else ""
+    quoted = f' s="{styles[b"B"].decode()}"' if b"B" in styles else ""
+
+    def text(ref, value):
+        return _text_cell(ref, value, quoted if looks_like_formula(value) else "")
+
+    unit_style = quoted if looks_like_formula(export.unit.name) else ""
     unit, period, key = (
-        _xml_text(safe_text(export.unit.name)),
+        _xml_text(export.unit.name),
         _xml_text(str(PERIOD_LABELS[export.period])),
         _xml_text(export.period_key),
     )
@@ -303,9 +318,7 @@ def _sheet_rows(export: Export, styles: dict[bytes, bytes], *, every: int = 1000
     for n, row in enumerate(export.rows, start=2):
         parts.append(
             f'<row r="{n}"><c r="A{n}" t="n"><v>{row.rank}</v></c>'
-            f"{_text_cell(f'B{n}', safe_text(row.name))}"
-            f"{_text_cell(f'C{n}', safe_text(row.community))}"
-            f"{_text_cell(f'D{n}', safe_text(row.town))}"
+            f"{text(f'B{n}', row.name)}{text(f'C{n}', row.community)}{text(f'D{n}', row.town)}"
             f'<c r="E{n}" t="n"><v>{row.minutes}</v></c>'
             f'<c r="F{n}"{hours} t="n"><v>{round(row.minutes / 60, 2)!r}</v></c>'
             f'<c r="G{n}" t="n"><v>{row.shifts}</v></c>'
@@ -314,8 +327,8 @@ def _sheet_rows(export: Export, styles: dict[bytes, bytes], *, every: int = 1000
                 if row.response_rate is None
                 else f'<c r="H{n}"{rate} t="n"><v>{row.response_rate!r}</v></c>'
             )
-            + f'<c r="I{n}" t="inlineStr">{unit}</c><c r="J{n}" t="inlineStr">{period}</c>'
-            f'<c r="K{n}" t="inlineStr">{key}</c></row>'
+            + f'<c r="I{n}"{unit_style} t="inlineStr">{unit}</c>'
+            f'<c r="J{n}" t="inlineStr">{period}</c><c r="K{n}" t="inlineStr">{key}</c></row>'
         )
         if n % every == 0:
             yield "".join(parts).encode("utf-8")
@@ -323,9 +336,9 @@ def _sheet_rows(export: Export, styles: dict[bytes, bytes], *, every: int = 1000
     yield "".join(parts).encode("utf-8")
 
 
-def _text_cell(ref: str, value: str) -> str:
+def _text_cell(ref: str, value: str, style: str = "") -> str:
     """An inline-string cell, or nothing for an empty value (as openpyxl leaves None)."""
-    return f'<c r="{ref}" t="inlineStr">{_xml_text(value)}</c>' if value else ""
+    return f'<c r="{ref}"{style} t="inlineStr">{_xml_text(value)}</c>' if value else ""
 
 
 def _xml_text(value: str) -> str:

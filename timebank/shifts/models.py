@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.clock import local
 from ..core.db import TimestampMixin, UTCDateTime
 from ..extensions import db
 from ..members.models import Member
@@ -89,6 +90,9 @@ class Shift(TimestampMixin, db.Model):
     capacity: Mapped[int]
     #: Confirmed places; claimed with a conditional UPDATE so it never exceeds capacity.
     taken: Mapped[int] = mapped_column(default=0)
+    #: Queue numbers handed out: each sign-up takes the next with `queued = queued + 1`, so
+    #: the order of arrival is strict and shared by no two, whatever the clocks say.
+    queued: Mapped[int] = mapped_column(default=0, server_default="0")
     skills: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     walk_ins: Mapped[bool] = mapped_column(default=False)
     #: Whether attendance credits volunteer service hours (lectures default to no).
@@ -112,6 +116,11 @@ class Shift(TimestampMixin, db.Model):
     @property
     def minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def ends_next_day(self) -> bool:
+        """Whether it ends on a later local day than it starts (a night watch)."""
+        return local(self.ends_at).date() > local(self.starts_at).date()
 
     @property
     def free(self) -> int:
@@ -153,15 +162,22 @@ class Signup(db.Model):
             "status IN ('confirmed', 'waitlisted', 'cancelled', 'no_show')", name="status_known"
         ),
         sa.Index("ix_signups_member_status", "member_id", "status"),
-        sa.Index("ix_signups_shift_status_queued", "shift_id", "status", "queued_at"),
+        sa.UniqueConstraint("shift_id", "queue_no"),
+        sa.CheckConstraint(
+            "status <> 'waitlisted' OR queue_no IS NOT NULL", name="waitlisted_has_queue_no"
+        ),
+        sa.Index("ix_signups_shift_status_queue_no", "shift_id", "status", "queue_no"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shift_id: Mapped[int] = mapped_column(sa.ForeignKey("shifts.id"))
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
     status: Mapped[str] = mapped_column(sa.String(16))
-    #: When the member (last) signed up: the waitlist is served in this order.
+    #: When the member (last) signed up.
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Its place in the shift's order of arrival (from `Shift.queued`): the waitlist is
+    #: served, and positions are counted, in this order. None for walk-ins and call-outs.
+    queue_no: Mapped[int | None]
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Cancelled within CANCEL_CUTOFF_MIN of the start: counts against reliability.

@@ -165,7 +165,9 @@ def roster(shift: Shift) -> list[Signup]:
             sa.select(Signup)
             .where(Signup.shift_id == shift.id, Signup.status != SignupStatus.CANCELLED)
             .options(joinedload(Signup.member))
-            .order_by(order, Signup.queued_at, Signup.id)
+            .order_by(
+                order, Signup.queue_no.is_(None), Signup.queue_no, Signup.queued_at, Signup.id
+            )
         )
     )
 

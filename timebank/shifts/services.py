@@ -10,12 +10,12 @@ from flask_babel import lazy_gettext as _l
 from ..audit.services import record
 from ..auth.models import Role
 from ..auth.permissions import ensure_role
-from ..core.clock import LOCAL_TZ, local, utcnow
+from ..core.clock import local, utcnow
 from ..core.errors import Conflict, check
 from ..core.validation import lat_lon, required_text
 from ..extensions import db
 from . import validation as v
-from .models import Checkpoint, Shift, ShiftKind, ShiftStatus, Signup, SignupStatus
+from .models import Checkpoint, Shift, ShiftStatus, Signup, SignupStatus
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ def _shift_fields(
     capacity = v.capacity(errors, capacity)
     skills = v.skills(errors, skills)
     walk_ins = v.flag(errors, "walk_ins", walk_ins, False)
-    default_counts = kind != ShiftKind.LECTURE
+    default_counts = v.counts_by_default(kind)
     counts_as_service = v.flag(errors, "counts_as_service", counts_as_service, default_counts)
     return dict(
         community_id=unit.id if unit else None,
@@ -243,7 +243,8 @@ def create_series(
 ) -> list[Shift]:
     """Publish a series in one step, e.g. every day 08:00–12:00 for 14 days.
 
-    Times are local (Asia/Shanghai). All shifts are created or none.
+    Times are local (Asia/Shanghai); an end earlier than the start is on the next day (a
+    night watch every night 22:00–02:00). All shifts are created or none.
     """
     now = now or utcnow()
     errors: list = []
@@ -262,26 +263,28 @@ def create_series(
     dates = _series_days(errors, first_day, days, weekdays)
     if not isinstance(start_time, time) or not isinstance(end_time, time):
         errors.append(("start_time", _l("Give a start and an end time.")))
-    elif end_time <= start_time:
+    elif end_time == start_time:
         errors.append(("end_time", _l("The end must be after the start.")))
     elif dates:
-        first_start = datetime.combine(dates[0], start_time, LOCAL_TZ)
+        first_start, _ = v.local_times(dates[0], start_time, end_time)
         if first_start <= now:
             errors.append(("first_day", _l("The first shift must start in the future.")))
     check(errors)
     ensure_role(actor, Role.COORDINATOR, unit)
     key = uuid.uuid4().hex
-    shifts = [
-        Shift(
-            **fields,
-            series_key=key,
-            created_by_id=_id(actor),
-            created_at=now,
-            starts_at=datetime.combine(day, start_time, LOCAL_TZ),
-            ends_at=datetime.combine(day, end_time, LOCAL_TZ),
+    shifts = []
+    for day in dates:
+        starts_at, ends_at = v.local_times(day, start_time, end_time)
+        shifts.append(
+            Shift(
+                **fields,
+                series_key=key,
+                created_by_id=_id(actor),
+                created_at=now,
+                starts_at=starts_at,
+                ends_at=ends_at,
+            )
         )
-        for day in dates
-    ]
     db.session.add_all(shifts)
     db.session.flush()
     record(
@@ -310,70 +313,6 @@ def _series_days(errors, first_day, days, weekdays) -> list[date]:
     if not dates:
         errors.append(("weekdays", _l("No day of the series falls on these weekdays.")))
     return dates
-
-
-def update_shift(
-    actor,
-    shift: Shift,
-    *,
-    title,
-    starts_at,
-    ends_at,
-    capacity,
-    description=None,
-    skills=None,
-    walk_ins=None,
-    checkpoint_id=None,
-    now: datetime | None = None,
-) -> Shift:
-    """Edit a shift. Members who signed up are told when the time changes; a larger capacity
-    promotes waitlisted members; capacity cannot drop below the confirmed count."""
-    from .signups import promote_waitlisted
-
-    ensure_role(actor, Role.COORDINATOR, shift.community)
-    now = now or utcnow()
-    if shift.is_cancelled:
-        raise Conflict("shift_cancelled", _l("This shift is cancelled."))
-    errors: list = []
-    title, description = v.texts(errors, title, description)
-    capacity = v.capacity(errors, capacity)
-    skills = v.skills(errors, skills)
-    cp = v.checkpoint(errors, checkpoint_id, shift.community)
-    walk_ins = v.flag(errors, "walk_ins", walk_ins, shift.walk_ins)
-    time_changed = (starts_at, ends_at) != (shift.starts_at, shift.ends_at)
-    v.times(errors, starts_at, ends_at, now if time_changed else None)
-    if capacity is not None and capacity < shift.taken:
-        errors.append(
-            (
-                "capacity",
-                _l("%(n)s members are confirmed: the capacity cannot be lower.", n=shift.taken),
-            )
-        )
-    check(errors)
-    shift.title, shift.description, shift.skills = title, description, skills
-    shift.checkpoint_id, shift.walk_ins = (cp.id if cp else None), walk_ins
-    grew = capacity > shift.capacity
-    shift.capacity, shift.starts_at, shift.ends_at = capacity, starts_at, ends_at
-    db.session.flush()
-    if time_changed:
-        _tell_signed_up(
-            shift,
-            "shift_changed",
-            _l("Shift time changed: %(title)s", title=shift.title),
-            _l("%(title)s now runs %(when)s.", title=shift.title, when=_when(shift)),
-            now,
-        )
-    if grew:
-        promote_waitlisted(shift, now=now)
-    record(
-        actor,
-        "shift.update",
-        shift,
-        unit_id=shift.community_id,
-        now=now,
-        details={"time_changed": time_changed},
-    )
-    return shift
 
 
 def cancel_shift(actor, shift: Shift, *, reason, now: datetime | None = None) -> Shift:
@@ -450,5 +389,7 @@ def _notify(members, kind, title, body, shift, now, sms=False):
 
 
 def _when(shift: Shift) -> str:
+    """The shift's local time span for messages; the end's date too when it is later."""
     start, end = local(shift.starts_at), local(shift.ends_at)
-    return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+    end_format = "%m-%d %H:%M" if shift.ends_next_day else "%H:%M"
+    return f"{start:%Y-%m-%d %H:%M}–{end.strftime(end_format)}"

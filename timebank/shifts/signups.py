@@ -6,6 +6,14 @@ Rules that read before they write (overlaps, the daily limit) run while the shif
 then the member's row are locked (FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE
 serialises writers): always shift first, member second, so two transactions never wait on
 each other in a circle.
+
+The order of arrival is a per-shift counter (`Shift.queued`), taken by each sign-up with
+`UPDATE … SET queued = queued + 1 … RETURNING` while the shift row is locked: the numbers
+follow the order in which sign-ups actually went through, which the time a request read the
+clock does not (on PostgreSQL, requests read `now` before waiting for the lock, and 40 at
+once were told positions 1, 1, 1, 2, 4 …). A waitlisted member's position is 1 + the
+waitlisted sign-ups of the shift with a lower number, counted under the same lock, so the
+answers are 1, 2, 3 … and stay gap-free as people cancel and are promoted.
 """
 
 import logging
@@ -57,6 +65,16 @@ def _claim_place(shift_id: int) -> bool:
         .values(taken=Shift.taken + 1)
     )
     return result.rowcount == 1
+
+
+def _take_queue_no(shift_id: int) -> int:
+    """The next number in the shift's order of arrival (the shift row is locked)."""
+    return db.session.execute(
+        sa.update(Shift)
+        .where(Shift.id == shift_id)
+        .values(queued=Shift.queued + 1)
+        .returning(Shift.queued)
+    ).scalar_one()
 
 
 def _release_place(shift_id: int) -> None:
@@ -139,11 +157,12 @@ def sign_up(member: Member, shift: Shift, *, now: datetime | None = None) -> Sig
     if problem:
         _refuse(problem)
     confirmed = _claim_place(shift.id)
+    queue_no = _take_queue_no(shift.id)
     if signup is None:
         signup = Signup(shift_id=shift.id, member_id=member.id)
         db.session.add(signup)
     signup.status = SignupStatus.CONFIRMED if confirmed else SignupStatus.WAITLISTED
-    signup.queued_at = now
+    signup.queued_at, signup.queue_no = now, queue_no
     signup.confirmed_at = now if confirmed else None
     signup.cancelled_at, signup.is_late_cancel = None, False
     signup.reminded_24h_at = signup.reminded_1h_at = None
@@ -153,6 +172,7 @@ def sign_up(member: Member, shift: Shift, *, now: datetime | None = None) -> Sig
 
 
 def waitlist_position(signup: Signup) -> int | None:
+    """Where a waitlisted sign-up stands: 1 + the waitlisted sign-ups that arrived before."""
     if signup.status != SignupStatus.WAITLISTED:
         return None
     ahead = db.session.scalar(
@@ -161,10 +181,7 @@ def waitlist_position(signup: Signup) -> int | None:
         .where(
             Signup.shift_id == signup.shift_id,
             Signup.status == SignupStatus.WAITLISTED,
-            sa.or_(
-                Signup.queued_at < signup.queued_at,
-                sa.and_(Signup.queued_at == signup.queued_at, Signup.id < signup.id),
-            ),
+            Signup.queue_no < signup.queue_no,
         )
     )
     return ahead + 1
@@ -216,7 +233,7 @@ def promote_waitlisted(shift: Shift, *, now: datetime | None = None) -> list[Sig
         db.session.scalars(
             sa.select(Signup)
             .where(Signup.shift_id == shift.id, Signup.status == SignupStatus.WAITLISTED)
-            .order_by(Signup.queued_at, Signup.id)
+            .order_by(Signup.queue_no)
         )
     )
     for candidate in queue:

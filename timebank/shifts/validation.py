@@ -1,9 +1,10 @@
 """Checking the fields of a shift (shared by single shifts, series and edits)."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from ..core.clock import LOCAL_TZ
 from ..core.validation import optional_text, required_text
 from ..extensions import db
 from ..members.skills import normalise_skills
@@ -47,6 +48,12 @@ def kind(errors, value) -> ShiftKind | None:
         return None
 
 
+def counts_by_default(value) -> bool:
+    """Whether a shift of this kind counts as volunteer service unless set otherwise:
+    lectures do not (attendance is kept, as study), every other kind does."""
+    return value != ShiftKind.LECTURE
+
+
 def capacity(errors, value) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         try:
@@ -83,6 +90,14 @@ def times(
         errors.append((end_field, _l("A shift lasts at most 24 hours.")))
     if now is not None and starts_at <= now:
         errors.append((start_field, _l("The start must be in the future.")))
+
+
+def local_times(day: date, start: time, end: time) -> tuple[datetime, datetime]:
+    """A shift's start and end from a local day and times; an end earlier than the start is
+    on the next day (a 22:00–02:00 night watch). Equal times give an empty shift, which
+    `times` refuses."""
+    end_day = day + timedelta(days=1) if end < start else day
+    return datetime.combine(day, start, LOCAL_TZ), datetime.combine(end_day, end, LOCAL_TZ)
 
 
 def texts(errors, title, description):

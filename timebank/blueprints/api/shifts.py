@@ -7,7 +7,7 @@ from ...auth.models import Role
 from ...auth.permissions import ensure_role
 from ...core.clock import utcnow
 from ...extensions import db
-from ...shifts import queries, services, signups
+from ...shifts import edits, queries, services, signups
 from ...units.queries import get_unit
 from .access import auth_required
 from .schemas.shifts import (
@@ -136,12 +136,12 @@ def get_shift(shift_id):
 
 @bp.route("/shifts/<int:shift_id>", methods=["PATCH"])
 @auth_required(bp, 400, 403, 404, 409, 422)
-@bp.arguments(ShiftUpdateInput)
+@bp.arguments(ShiftUpdateInput(partial=True))
 @bp.response(200, ShiftSchema)
 def update_shift(data, shift_id):
-    """Edit a shift; members are told of a time change."""
+    """Edit a shift: only the fields sent change; members are told of a time change."""
     shift = queries.get_shift(shift_id)
-    services.update_shift(g.actor, shift, **data)
+    edits.update_shift(g.actor, shift, **data)
     db.session.commit()
     return shift_out(shift)
 

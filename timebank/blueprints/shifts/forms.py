@@ -58,6 +58,7 @@ class ShiftForm(FlaskForm):
 
 class EditShiftForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
+    kind = SelectField(_l("Kind"), choices=kind_options())
     checkpoint_id = SelectField(_l("Checkpoint"), coerce=int_or_none, validate_choice=False)
     day = DateField(_l("Date"), validators=[DataRequired()])
     start_time = TimeField(_l("Starts"), validators=[DataRequired()])
@@ -65,6 +66,7 @@ class EditShiftForm(FlaskForm):
     capacity = IntegerField(_l("Places"), validators=[InputRequired()])
     skills = MultiCheckboxField(_l("Required skills"))
     walk_ins = BooleanField(_l("Walk-ins welcome"))
+    counts_as_service = BooleanField(_l("Hours count as volunteer service"))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Save"))
 

@@ -1,7 +1,5 @@
 """The coordinator side: publish, edit and cancel shifts, rosters, checkpoints."""
 
-from datetime import datetime
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -9,12 +7,13 @@ from wtforms import SelectChoice
 
 from ...auth.models import Role
 from ...auth.permissions import ensure_role
-from ...core.clock import LOCAL_TZ, local, utcnow
+from ...core.clock import local, utcnow
 from ...core.csvio import read_csv
 from ...core.errors import DomainError
 from ...extensions import db
 from ...members.skills import SKILLS
-from ...shifts import queries, services
+from ...shifts import edits, queries, services
+from ...shifts.validation import local_times
 from ...units.queries import get_unit, list_units_in_scope
 from ..forms_util import apply_errors, options, perform
 from ..units.forms import ImportForm
@@ -72,8 +71,9 @@ def _publish(form) -> list:
         counts_as_service=form.counts_as_service.data,
     )
     if form.days.data == 1 and not form.weekdays.data:
-        starts_at = datetime.combine(form.first_day.data, form.start_time.data, LOCAL_TZ)
-        ends_at = datetime.combine(form.first_day.data, form.end_time.data, LOCAL_TZ)
+        starts_at, ends_at = local_times(
+            form.first_day.data, form.start_time.data, form.end_time.data
+        )
         try:
             return [
                 services.create_shift(current_user, starts_at=starts_at, ends_at=ends_at, **common)
@@ -112,18 +112,7 @@ def edit(shift_id: int):
     form.skills.choices = options(SKILLS.items())
     if form.validate_on_submit():
         try:
-            services.update_shift(
-                current_user,
-                shift,
-                title=form.title.data,
-                starts_at=datetime.combine(form.day.data, form.start_time.data, LOCAL_TZ),
-                ends_at=datetime.combine(form.day.data, form.end_time.data, LOCAL_TZ),
-                capacity=form.capacity.data,
-                description=form.description.data,
-                skills=form.skills.data,
-                walk_ins=form.walk_ins.data,
-                checkpoint_id=form.checkpoint_id.data,
-            )
+            _save(form, shift)
         except DomainError as exc:
             db.session.rollback()
             _rename(exc, {"starts_at": "start_time", "ends_at": "end_time"})
@@ -134,6 +123,29 @@ def edit(shift_id: int):
             return redirect(url_for("shifts.detail", shift_id=shift.id))
     return render_template(
         "shifts/edit.html", form=form, shift=shift, cancel_form=CancelShiftForm()
+    )
+
+
+def _save(form, shift) -> None:
+    """Save the edit form. Whether hours count as service is passed only when the box was
+    changed, so an unchanged box lets a corrected kind bring its own default."""
+    starts_at, ends_at = local_times(form.day.data, form.start_time.data, form.end_time.data)
+    counts = {}
+    if form.counts_as_service.data != shift.counts_as_service:
+        counts["counts_as_service"] = form.counts_as_service.data
+    edits.update_shift(
+        current_user,
+        shift,
+        title=form.title.data,
+        kind=form.kind.data,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=form.capacity.data,
+        description=form.description.data,
+        skills=form.skills.data,
+        walk_ins=form.walk_ins.data,
+        checkpoint_id=form.checkpoint_id.data,
+        **counts,
     )
 
 

@@ -63,7 +63,11 @@ class SeriesInput(_ShiftCommon):
 
 
 class ShiftUpdateInput(Schema):
+    """PATCH loads it with partial=True: only the fields sent are loaded (and change)."""
+
     title = fields.String(required=True, validate=validate.Length(max=120))
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    counts_as_service = fields.Boolean()
     starts_at = fields.AwareDateTime(required=True)
     ends_at = fields.AwareDateTime(required=True)
     capacity = fields.Integer(required=True, strict=True)
