@@ -10,10 +10,11 @@ from flask_babel import lazy_gettext as _l
 from ..audit.services import record
 from ..auth.models import Role
 from ..auth.permissions import ensure_role
-from ..core.clock import LOCAL_TZ, local, utcnow
+from ..core.clock import LOCAL_TZ, utcnow
 from ..core.errors import Conflict, check
 from ..core.validation import lat_lon, required_text
 from ..extensions import db
+from . import signals
 from . import validation as v
 from .models import Checkpoint, Shift, ShiftKind, ShiftStatus, Signup, SignupStatus
 
@@ -356,13 +357,7 @@ def update_shift(
     shift.capacity, shift.starts_at, shift.ends_at = capacity, starts_at, ends_at
     db.session.flush()
     if time_changed:
-        _tell_signed_up(
-            shift,
-            "shift_changed",
-            _l("Shift time changed: %(title)s", title=shift.title),
-            _l("%(title)s now runs %(when)s.", title=shift.title, when=_when(shift)),
-            now,
-        )
+        signals.shift_time_changed.send(shift, now=now)
     if grew:
         promote_waitlisted(shift, now=now)
     record(
@@ -396,20 +391,7 @@ def cancel_shift(actor, shift: Shift, *, reason, now: datetime | None = None) ->
     )
     db.session.execute(sa.update(Shift).where(Shift.id == shift.id).values(taken=0))
     db.session.refresh(shift)
-    _notify(
-        affected,
-        "shift_cancelled",
-        _l("Shift cancelled: %(title)s", title=shift.title),
-        _l(
-            "%(title)s on %(when)s is cancelled. Reason: %(reason)s",
-            title=shift.title,
-            when=_when(shift),
-            reason=reason,
-        ),
-        shift,
-        now,
-        sms=True,
-    )
+    signals.shift_cancelled.send(shift, members=affected, now=now)
     record(
         actor,
         "shift.cancel",
@@ -434,21 +416,3 @@ def _signed_up(shift: Shift) -> list:
             )
         )
     )
-
-
-def _tell_signed_up(shift, kind, title, body, now):
-    _notify(_signed_up(shift), kind, title, body, shift, now, sms=True)
-
-
-def _notify(members, kind, title, body, shift, now, sms=False):
-    from ..notifications.services import notify_many
-
-    if members:
-        notify_many(
-            members, kind, title=title, body=body, link=f"/shifts/{shift.id}", sms=sms, now=now
-        )
-
-
-def _when(shift: Shift) -> str:
-    start, end = local(shift.starts_at), local(shift.ends_at)
-    return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
