@@ -205,20 +205,7 @@ def on_callout_filled(callout, *, teams, now, **_):
     ).all()
     by_id = _members(i.member_id for i in invited)
     for team in teams:
-        leader = by_id[team.leader_id]
-        notify_many(
-            [by_id[m] for m in team.member_ids],
-            callout_notices.CALLOUT_TEAM,
-            subject_id=callout.id,
-            params={
-                "n": team.number,
-                "title": callout.title,
-                "names": "、".join(by_id[m].name for m in team.member_ids),
-                "leader": leader.name,
-                "phone": leader.phone,
-            },
-            now=now,
-        )
+        _tell_team(callout, team, by_id, now)
     others = [i.member_id for i in invited if i.status != InvitationStatus.ACCEPTED]
     mark_read_about(others, "callout", callout.id, kinds=INVITATION_KINDS, now=now)
     notify_many(
@@ -236,6 +223,23 @@ def on_callout_filled(callout, *, teams, now, **_):
             params={"title": callout.title, "n": callout.accepted, "t": len(teams)},
             now=now,
         )
+
+
+def _tell_team(callout, team, by_id: dict[int, Member], now) -> None:
+    leader = by_id[team.leader_id]
+    notify_many(
+        [by_id[m] for m in team.member_ids],
+        callout_notices.CALLOUT_TEAM,
+        subject_id=callout.id,
+        params={
+            "n": team.number,
+            "title": callout.title,
+            "names": "、".join(by_id[m].name for m in team.member_ids),
+            "leader": leader.name,
+            "phone": leader.phone,
+        },
+        now=now,
+    )
 
 
 CONNECTIONS = [

@@ -89,22 +89,8 @@ def notify_many(
     members = list({m.id: m for m in members}.values())
     if not members:
         return []
-    url = external_url(notice, subject_id)
-    rendered = _render_all(members, notice, params, url)
-    notifications = [
-        Notification(
-            member=m,
-            kind=notice.kind,
-            subject_type=notice.subject,
-            subject_id=subject_id,
-            params=params,
-            title=rendered[m.id][0].title,
-            body=rendered[m.id][0].body,
-            is_urgent=notice.urgent,
-            created_at=now,
-        )
-        for m in members
-    ]
+    rendered = _render_all(members, notice, params, external_url(notice, subject_id))
+    notifications = [_row(m, notice, subject_id, params, rendered[m.id][0], now) for m in members]
     db.session.add_all(notifications)
     db.session.flush()
     messages = _messages(members, notifications, rendered, notice.sms, now)
@@ -119,6 +105,20 @@ def notify_many(
         len(messages),
     )
     return notifications
+
+
+def _row(member, notice, subject_id, params, rendered: Rendered, now) -> Notification:
+    return Notification(
+        member=member,
+        kind=notice.kind,
+        subject_type=notice.subject,
+        subject_id=subject_id,
+        params=params,
+        title=rendered.title,
+        body=rendered.body,
+        is_urgent=notice.urgent,
+        created_at=now,
+    )
 
 
 def _check(notice: Notice, subject_id: int | None) -> None:
