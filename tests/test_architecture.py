@@ -63,3 +63,51 @@ def test_no_module_is_too_long():
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600
     ]
     assert not too_long, too_long
+
+
+#: Folders under timebank/ that are edges (they handle requests), not domains.
+EDGES = {"blueprints", "http"}
+
+
+def _absolute(path: Path, module: str, level: int) -> str:
+    """The absolute dotted name an import statement in `path` refers to."""
+    if not level:
+        return module
+    package = list(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1])
+    base = package[: len(package) - (level - 1)]
+    return ".".join(base + ([module] if module else []))
+
+
+def _imported(path: Path):
+    """Every module an import in `path` names, at module top or inside a function."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for module, names, level in _imports(tree):
+        target = _absolute(path, module, level)
+        yield target
+        yield from (f"{target}.{name}" for name in names)
+
+
+def test_no_domain_imports_notifications():
+    """Notifications sits above the domains whose signals it hears: they announce what
+    happened (`<domain>/signals.py`) and never call it, not even lazily."""
+    domains = [p for p in PACKAGE.iterdir() if (p / "__init__.py").exists() and p.name not in EDGES]
+    assert {"shifts", "members", "ledger", "mobilisation", "core"} <= {p.name for p in domains}
+    problems = [
+        f"{path.relative_to(PACKAGE)}: imports {target}"
+        for domain in domains
+        if domain.name != "notifications"
+        for path in domain.rglob("*.py")
+        for target in _imported(path)
+        if target == "timebank.notifications" or target.startswith("timebank.notifications.")
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_notices_modules_hold_data_and_depend_only_on_core():
+    """A domain's notices.py words its notices and imports nothing above core."""
+    paths = sorted(PACKAGE.glob("*/notices.py"))
+    assert {p.parent.name for p in paths} >= {"shifts", "members", "ledger", "mobilisation"}
+    for path in paths:
+        for target in _imported(path):
+            top = target.split(".")
+            assert top[0] != "timebank" or top[1:2] == ["core"], f"{path}: imports {target}"

@@ -12,8 +12,10 @@ from timebank.checkin.models import Attendance
 from timebank.core.clock import utcnow
 from timebank.ledger.corrections import request_correction
 from timebank.ledger.services import adjust
+from timebank.members.notices import MEMBER_APPROVED
 from timebank.members.services import request_transfer
 from timebank.mobilisation.services import raise_callout
+from timebank.notifications.rendering import unit_ref
 from timebank.notifications.services import notify
 from timebank.units.models import Level
 
@@ -49,7 +51,13 @@ def far(tree, people, db):
         now=now,
     )
     transfer = request_transfer(member, to_community_id=far2.id, now=now)
-    notice = notify(member, "test", title="远方通知", body="x", now=now)
+    notice = notify(
+        member,
+        MEMBER_APPROVED,
+        subject_id=member.id,
+        params={"community": unit_ref(tree.far)},
+        now=now,
+    )
     callout = raise_callout(
         people.admin,
         unit_id=tree.other_town.id,

@@ -32,6 +32,7 @@ def create_app(config: object | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
+    _connect_receivers()
 
     from .blueprints.errors import register_error_handlers
 
@@ -140,6 +141,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ledger_bp)
     app.register_blueprint(rankings_bp)
     register_api(app)
+
+
+def _connect_receivers() -> None:
+    """Subscribe the notifications domain to the signals of the domains it hears (once per
+    process is enough; connecting again is harmless)."""
+    from .notifications.receivers import connect
+
+    connect()
 
 
 def _register_cli(app: Flask) -> None:

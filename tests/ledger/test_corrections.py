@@ -38,7 +38,7 @@ def test_member_asks_and_coordinator_approves_capped(people, tree, db):
     decide_correction(people.coordinator, correction, approve=True, now=LATER)
     assert correction.status == "approved" and balance_minutes(people.member.id) == 240
     kinds = [n.kind for n in db.session.scalars(sa.select(Notification))]
-    assert kinds == ["correction_decided"]
+    assert kinds == ["correction_approved"]
 
 
 def test_cap_counts_what_is_already_held(people, tree):

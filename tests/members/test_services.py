@@ -203,7 +203,7 @@ def test_transfer_is_approved_by_the_new_community(tree, people, db):
     assert transfer.status == "approved"
     assert people.member.community_id == tree.far.id
     assert (people.member.home_lat, people.member.home_lon) == (tree.far.lat, tree.far.lon)
-    [notice] = _inbox(people.member, "transfer_decided")
+    [notice] = _inbox(people.member, "transfer_approved")
     assert tree.far.name in notice.body
     history = db.session.query(Transfer).filter_by(member_id=people.member.id).all()
     assert [(t.from_community_id, t.to_community_id) for t in history] == [
@@ -218,7 +218,7 @@ def test_transfer_rejection_needs_reason_and_keeps_community(tree, people):
     services.decide_transfer(people.far_coordinator, transfer, approve=False, reason="not here")
     assert transfer.status == "rejected"
     assert people.member.community_id == tree.community.id
-    [notice] = _inbox(people.member, "transfer_decided")
+    [notice] = _inbox(people.member, "transfer_not_approved")
     assert "not here" in notice.body
 
 

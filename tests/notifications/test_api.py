@@ -2,21 +2,20 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.notifications.conftest import NOTE, TO_INBOX, URGENT_TO_INBOX, note
 from timebank.notifications import services
 from timebank.notifications.models import Notification
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
-def _notify(member, title="通知", minutes=0, **kw):
-    return services.notify(
-        member, "x", title=title, body="正文", now=NOW + timedelta(minutes=minutes), **kw
-    )
+def _notify(member, title="通知", minutes=0, notice=NOTE):
+    return note(member, title, "正文", notice=notice, now=NOW + timedelta(minutes=minutes))
 
 
 def test_list_newest_first_with_paging_and_unread_filter(people, api, db):
     made = [
-        _notify(people.member, f"n{i}", i, urgent=i == 2, link="/inbox" if i else None)
+        _notify(people.member, f"n{i}", i, notice=[NOTE, TO_INBOX, URGENT_TO_INBOX][i])
         for i in range(3)
     ]
     _notify(people.neighbour, "not mine")
@@ -29,7 +28,7 @@ def test_list_newest_first_with_paging_and_unread_filter(people, api, db):
     first = body["items"][0]
     assert first == {
         "id": made[2].id,
-        "kind": "x",
+        "kind": "test_urgent_to_inbox",
         "title": "n2",
         "body": "正文",
         "link": "/inbox",

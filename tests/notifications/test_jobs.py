@@ -7,7 +7,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from tests import factories
-from timebank.notifications import services
+from tests.notifications.conftest import APPROVED, NOTE, NOTE_SMS, URGENT_SMS, note
+from timebank.core.notices import Notice
+from timebank.notifications import rendering, services
 from timebank.notifications.channels import EmailChannel
 from timebank.notifications.jobs import JOBS, deliver_outbox_job
 from timebank.notifications.models import OutboxMessage
@@ -31,12 +33,23 @@ def test_email_arrives_through_a_real_smtp_server_with_chinese_intact(
 ):
     monkeypatch.setitem(app.config, "PUBLIC_URL", "https://tb.nansha.example.cn")
     member = _member_with_email(tree.community, "wang@example.cn", name="王小明")
+    about_shift = Notice(
+        "test_about_shift",
+        _l("%(name)s is approved."),
+        "%(body)s",
+        subject="shift",
+        endpoint="shifts.detail",
+        subject_arg="shift_id",
+    )
+    monkeypatch.setitem(rendering.NOTICES, about_shift.kind, about_shift)
     services.notify(
         member,
-        "shift_cancelled",
-        title=_l("%(name)s is approved.", name="王小明"),
-        body="黄阁卡口 12月2日 08:00–12:00 的班次已取消。\n原因：暴雨预警。",
-        link="/shifts/12",
+        about_shift,
+        subject_id=12,
+        params={
+            "name": "王小明",
+            "body": "黄阁卡口 12月2日 08:00–12:00 的班次已取消。\n原因：暴雨预警。",
+        },
         now=NOW,
     )
 
@@ -58,13 +71,7 @@ def test_email_arrives_through_a_real_smtp_server_with_chinese_intact(
 
 def test_english_member_gets_english_mail(tree, db, smtp_server):
     member = _member_with_email(tree.community, "li@example.cn", name="Li Lei", locale="en")
-    services.notify(
-        member,
-        "x",
-        title=_l("%(name)s is approved.", name="Li Lei"),
-        body=_l("Please sign in."),
-        now=NOW,
-    )
+    services.notify(member, APPROVED, params={"name": "Li Lei"}, now=NOW)
     deliver_outbox_job(now=NOW)
     [received] = smtp_server.messages
     assert received["Subject"] == "[Nansha Time Bank] Li Lei is approved."
@@ -73,7 +80,7 @@ def test_english_member_gets_english_mail(tree, db, smtp_server):
 
 def test_smtp_down_retries_with_exponential_backoff_then_fails(tree, db, smtp_down, caplog):
     member = _member_with_email(tree.community, "wang@example.cn")
-    services.notify(member, "x", title="标题", body="正文", now=NOW)
+    note(member, "标题", "正文", now=NOW)
     caplog.set_level(logging.INFO, logger="timebank.notifications")
 
     at = NOW
@@ -99,7 +106,7 @@ def test_smtp_down_retries_with_exponential_backoff_then_fails(tree, db, smtp_do
 
 def test_a_retry_succeeds_once_the_server_is_back(tree, db, smtp_server):
     member = _member_with_email(tree.community, "wang@example.cn")
-    services.notify(member, "x", title="标题", body="正文", now=NOW)
+    note(member, "标题", "正文", now=NOW)
 
     class Broken(EmailChannel):
         def send(self, message):
@@ -118,7 +125,7 @@ def test_a_password_is_never_sent_without_starttls(tree, db, smtp_server, app, m
     monkeypatch.setitem(app.config, "SMTP_USER", "timebank")
     monkeypatch.setitem(app.config, "SMTP_PASSWORD", "s3cret")
     member = _member_with_email(tree.community, "wang@example.cn")
-    services.notify(member, "x", title="t", body="b", now=NOW)
+    note(member, now=NOW)
     deliver_outbox_job(now=NOW)
     [message] = _messages(db)
     assert message.status == "pending" and "STARTTLS" in message.last_error
@@ -128,9 +135,7 @@ def test_a_password_is_never_sent_without_starttls(tree, db, smtp_server, app, m
 def test_sms_default_gateway_only_logs(tree, db, app, monkeypatch, caplog):
     monkeypatch.setitem(app.config, "SMTP_HOST", "")
     member = factories.make_member(tree.community, phone="13812345678")
-    services.notify(
-        member, "callout", title="紧急集合", body="请到黄阁卡口报到", sms=True, urgent=True, now=NOW
-    )
+    note(member, "紧急集合", "请到黄阁卡口报到", notice=URGENT_SMS, subject_id=3, now=NOW)
     caplog.set_level(logging.INFO, logger="timebank.notifications")
 
     assert deliver_outbox_job(now=NOW) == 1
@@ -157,7 +162,7 @@ def test_sms_gateway_is_chosen_by_setting(tree, db, app, monkeypatch):
     monkeypatch.setitem(app.config, "SMS_GATEWAY", f"{__name__}:RecordingGateway")
     monkeypatch.setattr(RecordingGateway, "sent", [])
     member = factories.make_member(tree.community, phone="13812345678")
-    services.notify(member, "x", title="t", body="b", sms=True, now=NOW)
+    note(member, notice=NOTE_SMS, now=NOW)
     deliver_outbox_job(now=NOW)
     assert RecordingGateway.sent == [("13812345678", "【南沙时间银行】t：b")]
 
@@ -167,7 +172,7 @@ def test_a_broken_sms_gateway_setting_leaves_sms_waiting_and_mail_flowing(
 ):
     monkeypatch.setitem(app.config, "SMS_GATEWAY", "no.such.module:Gateway")
     member = _member_with_email(tree.community, "wang@example.cn")
-    services.notify(member, "x", title="t", body="b", sms=True, now=NOW)
+    note(member, notice=NOTE_SMS, now=NOW)
     assert deliver_outbox_job(now=NOW) == 1
     by_channel = {m.channel: m for m in _messages(db)}
     assert by_channel["email"].status == "sent"
@@ -191,7 +196,7 @@ def test_two_schedulers_at_once_send_every_message_exactly_once(
         _member_with_email(tree.community, f"m{i}@example.cn", name=f"成员{i}") for i in range(40)
     ]
     services.notify_many(
-        members, "shift_cancelled", title="班次取消", body="今天的班次取消了。", now=NOW
+        members, NOTE, params={"title": "班次取消", "body": "今天的班次取消了。"}, now=NOW
     )
     addresses = [m.email for m in members]
     committed.session.commit()
@@ -232,7 +237,7 @@ def test_the_scheduler_wrapper_runs_the_job(app, tree, db, monkeypatch):
 
     monkeypatch.setitem(app.config, "SMTP_HOST", "")
     member = factories.make_member(tree.community)
-    services.notify(member, "x", title="t", body="b", sms=True)
+    note(member, notice=NOTE_SMS)
     assert run_job(app, deliver_outbox_job, holder="test-holder") == 1
     [message] = _messages(db)
     assert message.status == "sent"

@@ -6,7 +6,17 @@ from flask import has_app_context, has_request_context
 from flask_babel import lazy_gettext as _l
 
 from tests.factories import make_member
+from tests.notifications.conftest import (
+    APPROVED,
+    APPROVED_SMS,
+    NOTE,
+    NOTE_SMS,
+    URGENT,
+    URGENT_SMS,
+    note,
+)
 from timebank.core.errors import NotFound
+from timebank.core.notices import Notice
 from timebank.notifications import queries, services
 from timebank.notifications.models import Notification, OutboxMessage
 
@@ -14,7 +24,7 @@ NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
 def _approved(name="王小明"):
-    return _l("%(name)s is approved.", name=name)
+    return {"name": name}
 
 
 def _outbox(db, member=None, channel=None):
@@ -29,27 +39,26 @@ def _outbox(db, member=None, channel=None):
 def test_notify_renders_in_each_members_own_language(tree, db):
     zh = make_member(tree.community, locale="zh_CN")
     en = make_member(tree.community, locale="en")
-    title, body = _approved(), _l("Please sign in.")
-
-    n_zh = services.notify(zh, "member_approved", title=title, body=body, now=NOW)
-    n_en = services.notify(en, "member_approved", title=title, body=body, now=NOW)
+    n_zh = services.notify(zh, APPROVED, params=_approved(), now=NOW)
+    n_en = services.notify(en, APPROVED, params=_approved(), now=NOW)
 
     assert (n_zh.title, n_zh.body) == ("已审核通过王小明。", "请先登录。")
     assert (n_en.title, n_en.body) == ("王小明 is approved.", "Please sign in.")
-    assert n_zh.member_id == zh.id and n_zh.kind == "member_approved"
+    assert n_zh.member_id == zh.id and n_zh.kind == "test_approved"
+    assert n_zh.params == {"name": "王小明"} and n_zh.subject_type is None
     assert n_zh.created_at == NOW and n_zh.read_at is None and not n_zh.is_urgent
 
 
 def test_notify_works_in_an_app_context_without_a_request(tree, db):
     assert has_app_context() and not has_request_context()  # as in a scheduler job
     member = make_member(tree.community, locale="en")
-    notification = services.notify(member, "reminder", title=_approved(), body="…")
+    notification = services.notify(member, APPROVED, params=_approved())
     assert notification.id is not None and notification.title == "王小明 is approved."
 
 
 def test_plain_strings_are_accepted_too(tree, db):
     member = make_member(tree.community)
-    notification = services.notify(member, "note", title="  标题 ", body="正文")
+    notification = note(member, "  标题 ", "正文")
     assert (notification.title, notification.body) == ("标题", "正文")
 
 
@@ -61,9 +70,7 @@ def test_email_is_queued_in_the_members_language_when_they_have_an_address(
     zh.email = "wang@example.cn"
     en = make_member(tree.community, name="Li Lei", locale="en")
     en.email = "li@example.cn"
-    services.notify_many(
-        [zh, en], "member_approved", title=_approved(), body="Body", link="/members/me", now=NOW
-    )
+    services.notify_many([zh, en], APPROVED, params=_approved(), now=NOW)
 
     [mail_zh] = _outbox(db, zh)
     assert mail_zh.channel == "email" and mail_zh.recipient == "wang@example.cn"
@@ -82,28 +89,19 @@ def test_no_email_is_queued_without_an_address_or_without_smtp(tree, db, app, mo
     with_address = make_member(tree.community)
     with_address.email = "a@example.cn"
     monkeypatch.setitem(app.config, "SMTP_HOST", "")
-    services.notify_many([without, with_address], "x", title="t", body="b", now=NOW)
+    services.notify_many([without, with_address], NOTE, params={"title": "t", "body": "b"}, now=NOW)
     assert _outbox(db) == []  # SMTP_HOST empty: e-mail is not queued at all
     monkeypatch.setitem(app.config, "SMTP_HOST", "mail.invalid")
-    services.notify_many([without, with_address], "x", title="t", body="b", now=NOW)
+    services.notify_many([without, with_address], NOTE, params={"title": "t", "body": "b"}, now=NOW)
     assert [m.recipient for m in _outbox(db)] == ["a@example.cn"]
 
 
 def test_sms_is_queued_only_when_asked(tree, db, app, monkeypatch):
     monkeypatch.setitem(app.config, "PUBLIC_URL", "https://tb.example.cn")
     member = make_member(tree.community)
-    services.notify(member, "x", title="通知", body="无短信", now=NOW)
+    note(member, "通知", "无短信", now=NOW)
     assert _outbox(db) == []
-    services.notify(
-        member,
-        "callout",
-        title="紧急集合",
-        body="请到 黄阁卡口\n报到",
-        link="/callouts/3",
-        urgent=True,
-        sms=True,
-        now=NOW,
-    )
+    note(member, "紧急集合", "请到 黄阁卡口\n报到", notice=URGENT_SMS, subject_id=3, now=NOW)
     [sms] = _outbox(db)
     assert sms.channel == "sms" and sms.recipient == member.phone
     assert (
@@ -114,18 +112,35 @@ def test_sms_is_queued_only_when_asked(tree, db, app, monkeypatch):
 
 def test_long_texts_are_clipped_to_the_columns(tree, db):
     member = make_member(tree.community)
-    notification = services.notify(member, "x", title="长" * 300, body="体" * 5000, sms=True)
+    notification = note(member, "长" * 300, "体" * 5000, notice=NOTE_SMS)
     assert len(notification.title) == 200 and notification.title.endswith("…")
     assert len(notification.body) == 5000
     [sms] = _outbox(db)
     assert len(sms.body) <= services.SMS_MAX and len(sms.subject) <= 200
 
 
-@pytest.mark.parametrize("link", ["https://evil.example/", "//evil.example/", "shifts/1"])
-def test_a_link_must_be_a_path_of_this_site(tree, db, link):
+def test_a_notice_must_be_in_the_catalogue(tree, db):
     member = make_member(tree.community)
-    with pytest.raises(ValueError):
-        services.notify(member, "x", title="t", body="b", link=link)
+    stray = Notice("test_stray", "%(title)s", "%(body)s")
+    with pytest.raises(ValueError, match="catalogue"):
+        services.notify(member, stray, params={"title": "t", "body": "b"})
+    twin = Notice(NOTE.kind, "%(title)s", "%(body)s")  # same kind, other words
+    with pytest.raises(ValueError, match="catalogue"):
+        services.notify(member, twin, params={"title": "t", "body": "b"})
+
+
+def test_a_subject_id_is_given_exactly_when_the_notice_has_a_subject(tree, db):
+    member = make_member(tree.community)
+    with pytest.raises(ValueError, match="subject"):
+        note(member, notice=URGENT_SMS)  # about a call-out, but which?
+    with pytest.raises(ValueError, match="subject"):
+        note(member, subject_id=3)  # NOTE is about nothing
+
+
+def test_a_missing_param_is_a_bug_said_at_once(tree, db):
+    member = make_member(tree.community)
+    with pytest.raises(KeyError):
+        services.notify(member, NOTE, params={"title": "t"})
 
 
 def test_notify_many_renders_once_per_language_and_inserts_in_batches(tree, db, mail_on):
@@ -145,10 +160,8 @@ def test_notify_many_renders_once_per_language_and_inserts_in_batches(tree, db, 
     try:
         result = services.notify_many(
             members + members[:5],
-            "shift_cancelled",
-            title=_approved(),
-            body=_l("Please sign in."),
-            sms=True,
+            APPROVED_SMS,
+            params=_approved(),
             now=NOW,
         )
     finally:
@@ -165,14 +178,14 @@ def test_notify_many_renders_once_per_language_and_inserts_in_batches(tree, db, 
 
 
 def test_notify_many_with_nobody_does_nothing(db):
-    assert services.notify_many([], "x", title="t", body="b") == []
+    assert services.notify_many([], NOTE, params={"title": "t", "body": "b"}) == []
 
 
 # The inbox --------------------------------------------------------------------------------
 
 
 def test_mark_read_only_for_the_owner_and_keeps_the_first_time(people, db):
-    mine = services.notify(people.member, "x", title="t", body="b", now=NOW)
+    mine = note(people.member, now=NOW)
     with pytest.raises(NotFound):
         services.mark_read(people.neighbour, mine, now=NOW)
     with pytest.raises(NotFound):
@@ -185,8 +198,8 @@ def test_mark_read_only_for_the_owner_and_keeps_the_first_time(people, db):
 
 def test_mark_all_read_touches_only_the_actors_unread(people, db):
     for _ in range(3):
-        services.notify(people.member, "x", title="t", body="b", now=NOW)
-    theirs = services.notify(people.neighbour, "x", title="t", body="b", now=NOW)
+        note(people.member, now=NOW)
+    theirs = note(people.neighbour, now=NOW)
     assert queries.count_unread(people.member) == 3
     assert services.mark_all_read(people.member, now=NOW) == 3
     assert services.mark_all_read(people.member, now=NOW) == 0
@@ -197,11 +210,8 @@ def test_mark_all_read_touches_only_the_actors_unread(people, db):
 
 
 def test_inbox_is_newest_first_with_paging_and_unread_filter(people, db):
-    made = [
-        services.notify(people.member, "x", title=f"n{i}", body="b", now=NOW + timedelta(minutes=i))
-        for i in range(5)
-    ]
-    services.notify(people.neighbour, "x", title="not mine", body="b", now=NOW)
+    made = [note(people.member, f"n{i}", now=NOW + timedelta(minutes=i)) for i in range(5)]
+    note(people.neighbour, "not mine", now=NOW)
     services.mark_read(people.member, made[4], now=NOW)
 
     items, total = queries.list_notifications(people.member, page=1, per_page=2)
@@ -214,11 +224,9 @@ def test_inbox_is_newest_first_with_paging_and_unread_filter(people, db):
 
 
 def test_urgent_unread_are_listed_for_the_banner(people, db):
-    services.notify(people.member, "x", title="plain", body="b", now=NOW)
-    old = services.notify(people.member, "callout", title="old", body="b", urgent=True, now=NOW)
-    services.notify(
-        people.member, "callout", title="new", body="b", urgent=True, now=NOW + timedelta(minutes=1)
-    )
+    note(people.member, "plain", now=NOW)
+    old = note(people.member, "old", notice=URGENT, now=NOW)
+    note(people.member, "new", notice=URGENT, now=NOW + timedelta(minutes=1))
     assert [n.title for n in queries.list_urgent_unread(people.member)] == ["new", "old"]
     services.mark_read(people.member, old, now=NOW)
     assert [n.title for n in queries.list_urgent_unread(people.member)] == ["new"]
@@ -235,7 +243,7 @@ def test_get_notification_unknown_is_not_found(db):
 
 def test_a_message_is_claimed_once_and_only_when_due(tree, db):
     member = make_member(tree.community)
-    services.notify(member, "x", title="t", body="b", sms=True, now=NOW)
+    note(member, notice=NOTE_SMS, now=NOW)
     [message] = _outbox(db)
     assert services.claim_message(message.id, now=NOW - timedelta(seconds=1)) is None
     delivery = services.claim_message(message.id, now=NOW)
@@ -255,6 +263,6 @@ def test_notify_inside_a_request_leaves_the_requests_language_alone(app, tree, d
     member = make_member(tree.community, locale="zh_CN")
     with app.test_request_context("/api/v1/x", headers={"Accept-Language": "en"}):
         assert str(_l("Please sign in.")) == "Please sign in."
-        notification = services.notify(member, "x", title=_l("Please sign in."), body="b")
-        assert notification.title == "请先登录。"
+        notification = services.notify(member, APPROVED, params=_approved())
+        assert notification.title == "已审核通过王小明。"
         assert str(_l("Please sign in.")) == "Please sign in."

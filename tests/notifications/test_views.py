@@ -1,29 +1,35 @@
 import re
 from datetime import UTC, datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
-
+from tests.notifications.conftest import (
+    ABOUT_MEMBER,
+    APPROVED,
+    NOTE,
+    TO_MY_PAGE,
+    URGENT_TO_INBOX,
+    note,
+)
 from timebank.notifications import services
 from timebank.notifications.models import Notification
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
-def _notify(member, title="通知", minutes=0, **kw):
-    return services.notify(
+def _notify(member, title="通知", minutes=0, *, notice=NOTE, body="正文", subject_id=None):
+    return note(
         member,
-        kw.pop("kind", "x"),
-        title=title,
-        body=kw.pop("body", "正文"),
+        title,
+        body,
+        notice=notice,
+        subject_id=subject_id,
         now=NOW + timedelta(minutes=minutes),
-        **kw,
     )
 
 
 def test_inbox_lists_newest_first_and_highlights_unread(people, login, db):
     _notify(people.member, "旧通知", 0)
     read = _notify(people.member, "已读通知", 1)
-    _notify(people.member, "新通知", 2, link="/members/me")
+    _notify(people.member, "新通知", 2, notice=TO_MY_PAGE)
     _notify(people.neighbour, "别人的通知", 3)
     services.mark_read(people.member, read, now=NOW)
 
@@ -63,9 +69,7 @@ def test_urgent_notice_is_a_banner_on_every_page_until_read(people, login, db):
     urgent = _notify(
         people.member,
         "紧急集合：黄阁卡口",
-        urgent=True,
-        link="/inbox",
-        kind="callout",
+        notice=URGENT_TO_INBOX,
         body="请30分钟内到岗",
     )
     _notify(people.member, "普通通知")
@@ -86,7 +90,7 @@ def test_urgent_notice_is_a_banner_on_every_page_until_read(people, login, db):
 
 
 def test_someone_elses_notification_cannot_be_marked_or_opened(people, login, db):
-    theirs = _notify(people.neighbour, "别人的", link="/members/me")
+    theirs = _notify(people.neighbour, "别人的", notice=TO_MY_PAGE)
     client = login(people.member)
     assert client.post(f"/inbox/{theirs.id}/read").status_code == 404
     assert client.post(f"/inbox/{theirs.id}/open").status_code == 404
@@ -95,7 +99,7 @@ def test_someone_elses_notification_cannot_be_marked_or_opened(people, login, db
 
 
 def test_open_marks_read_and_goes_to_the_link(people, login, db):
-    notification = _notify(people.member, link=f"/members/{people.member.id}")
+    notification = _notify(people.member, notice=ABOUT_MEMBER, subject_id=people.member.id)
     response = login(people.member).post(f"/inbox/{notification.id}/open")
     assert response.status_code == 302
     assert response.headers["Location"] == f"/members/{people.member.id}"
@@ -132,14 +136,15 @@ def test_inbox_pages(people, login, db):
     assert "第4条" in second and "第0条" in second and "第5条" not in second
 
 
-def test_inbox_is_in_the_interface_language_and_items_in_the_members(people, login, db):
+def test_inbox_and_its_items_are_in_the_interface_language(people, login, db):
     people.member.locale = "en"
-    _notify(people.member, _l("%(name)s is approved.", name="Wang"))
+    services.notify(people.member, APPROVED, params={"name": "Wang"}, now=NOW)
     client = login(people.member)
     client.post("/lang/zh_CN", data={"next": "/inbox"})  # the page in Chinese …
     html = client.get("/inbox").get_data(as_text=True)
     assert "全部标为已读" in html and "消息" in html
-    assert "Wang is approved." in html  # … the notice as it was written for the member
+    assert "已审核通过Wang。" in html and "Wang is approved." not in html  # … and the notice
     client.post("/lang/en", data={"next": "/inbox"})
     html = client.get("/inbox").get_data(as_text=True)
     assert "Mark all as read" in html and "全部标为已读" not in html
+    assert "Wang is approved." in html

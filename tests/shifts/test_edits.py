@@ -10,6 +10,8 @@ from timebank.core.clock import LOCAL_TZ
 from timebank.core.errors import RuleViolation, ValidationFailed
 from timebank.extensions import db
 from timebank.ledger.services import credit_service
+from timebank.notifications import rendering
+from timebank.notifications.rendering import span_ref
 from timebank.shifts import edits, services
 from timebank.shifts.signups import sign_up
 
@@ -136,5 +138,10 @@ def test_an_edit_can_make_a_night_shift_but_not_longer_than_a_day(tree, people):
 def test_messages_give_a_night_shift_its_end_date(tree):
     night = make_shift(tree.community, starts_at=NIGHT, hours=4)
     day = make_shift(tree.community, starts_at=NIGHT - timedelta(hours=12), hours=4)
-    assert services._when(night) == "2026-03-03 22:00–03-04 02:00"
-    assert services._when(day) == "2026-03-03 10:00–14:00"
+    assert (
+        rendering._span(span_ref(night.starts_at, night.ends_at)["span"], "zh_CN")
+        == "2026-03-03 22:00–03-04 02:00"
+    )
+    assert rendering._span(span_ref(day.starts_at, day.ends_at)["span"], "zh_CN") == (
+        "2026-03-03 10:00–14:00"
+    )

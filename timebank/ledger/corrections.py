@@ -15,7 +15,7 @@ from ..core.settings import setting
 from ..core.validation import optional_text, required_text
 from ..extensions import db
 from ..shifts.models import Shift
-from . import queries
+from . import queries, signals
 from .models import Correction, CorrectionStatus
 from .services import adjust
 
@@ -145,22 +145,5 @@ def decide_correction(
         now=now,
         details={"minutes": minutes if approve else 0, "reason": reason},
     )
-    _tell(correction, now)
+    signals.correction_decided.send(correction, now=now)
     return correction
-
-
-def _tell(correction: Correction, now):
-    from ..notifications.services import notify
-
-    shift = correction.shift
-    if correction.status == CorrectionStatus.APPROVED:
-        title = _l("Correction approved: %(title)s", title=shift.title)
-        body = _l("Your request about %(title)s was approved.", title=shift.title)
-    else:
-        title = _l("Correction not approved: %(title)s", title=shift.title)
-        body = _l(
-            "Your request about %(title)s was not approved: %(reason)s",
-            title=shift.title,
-            reason=correction.decision_reason,
-        )
-    notify(correction.member, "correction_decided", title=title, body=body, link="/hours", now=now)

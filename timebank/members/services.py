@@ -17,6 +17,7 @@ from ..core.security import hash_password, password_problem
 from ..core.validation import lat_lon, optional_text, required_text
 from ..extensions import db
 from ..units.models import Level, Unit
+from . import signals
 from .models import Member, MemberStatus, Transfer, TransferStatus
 from .skills import normalise_skills
 
@@ -182,17 +183,7 @@ def approve_member(actor, member: Member, *, now: datetime | None = None) -> Mem
     member.approved_by_id = actor.id
     db.session.flush()
     record(actor, "member.approve", member, unit_id=member.community_id, now=now)
-    _tell(
-        member,
-        "member_approved",
-        _l("Welcome to %(community)s", community=member.community.name),
-        _l(
-            "Your registration with %(community)s was approved: you can sign up for shifts now.",
-            community=member.community.name,
-        ),
-        "/shifts/",
-        now,
-    )
+    signals.member_approved.send(member, now=now)
     return member
 
 
@@ -371,23 +362,5 @@ def decide_transfer(
             "reason": reason,
         },
     )
-    to_name = transfer.to_community.name
-    if approve:
-        title = _l("Transfer approved: %(community)s", community=to_name)
-        body = _l("You now report to %(community)s.", community=to_name)
-    else:
-        title = _l("Transfer not approved: %(community)s", community=to_name)
-        body = _l(
-            "Your request to report to %(community)s was not approved: %(reason)s",
-            community=to_name,
-            reason=reason,
-        )
-    _tell(member, "transfer_decided", title, body, "/members/me", now)
+    signals.transfer_decided.send(transfer, now=now)
     return transfer
-
-
-def _tell(member: Member, kind: str, title, body, link: str, now) -> None:
-    """The member's inbox (and e-mail when they have an address) hears of a decision."""
-    from ..notifications.services import notify
-
-    notify(member, kind, title=title, body=body, link=link, now=now)

@@ -21,6 +21,7 @@ from ..core.errors import Conflict
 from ..core.settings import setting
 from ..extensions import db
 from ..shifts.models import Shift, ShiftKind, Signup, SignupStatus
+from . import signals
 from .candidates import find_candidates
 from .models import Callout, CalloutStatus, Invitation, InvitationStatus
 from .teams import form_teams
@@ -100,7 +101,8 @@ def top_up(callout: Callout, *, now: datetime) -> int:
         if callout.status != CalloutStatus.SHORT:
             callout.status, callout.short_at = CalloutStatus.SHORT, now
             log.warning("call-out %s is short by %s", callout.id, callout.needed - callout.accepted)
-            _tell_raiser_short(callout, now)
+            db.session.flush()
+            signals.callout_short.send(callout, now=now)
     elif invited and callout.status == CalloutStatus.SHORT:
         callout.status, callout.short_at = CalloutStatus.OPEN, None
     db.session.flush()
@@ -118,9 +120,6 @@ def _count(callout: Callout, status: str) -> int:
 def _invite(callout: Callout, candidates, now) -> int:
     if not candidates:
         return 0
-    from ..members.models import Member
-    from ..notifications.services import notify_many
-
     callout.waves += 1
     expires_at = now + timedelta(seconds=callout.respond_within_s)
     db.session.execute(
@@ -139,26 +138,7 @@ def _invite(callout: Callout, candidates, now) -> int:
             for c in candidates
         ],
     )
-    members = db.session.scalars(
-        sa.select(Member).where(Member.id.in_([c.member_id for c in candidates]))
-    ).all()
-    minutes = max(1, callout.respond_within_s // 60)
-    notify_many(
-        members,
-        "callout_invitation",
-        urgent=True,
-        sms=True,
-        now=now,
-        link=f"/callouts/{callout.id}/answer",
-        title=_l(
-            "Call-out: %(kind)s — %(title)s", kind=callout.kind_enum.label, title=callout.title
-        ),
-        body=_l(
-            "%(n)s people are needed near you. Answer within %(m)s minutes.",
-            n=callout.needed,
-            m=minutes,
-        ),
-    )
+    signals.members_invited.send(callout, member_ids=[c.member_id for c in candidates], now=now)
     log.info("call-out %s wave %s: invited %s", callout.id, callout.waves, len(candidates))
     return len(candidates)
 
@@ -193,15 +173,15 @@ def respond(member, callout: Callout, *, answer: str, now: datetime | None = Non
         raise Conflict("invitation_expired", _l("The time to answer has passed."))
     if invitation.status != InvitationStatus.PENDING:
         raise Conflict("already_answered", _l("You have answered already."))
-    from ..notifications.services import mark_read_about
-
-    mark_read_about(member.id, f"/callouts/{callout.id}/answer", now=now)
     if answer == "decline":
         invitation.status, invitation.answered_at = InvitationStatus.DECLINED, now
         db.session.flush()
+        signals.invitation_answered.send(callout, invitation=invitation, now=now)
         top_up(callout, now=now)
         return invitation
-    return _accept(callout, invitation, now)
+    invitation = _accept(callout, invitation, now)
+    signals.invitation_answered.send(callout, invitation=invitation, now=now)
+    return invitation
 
 
 def _accept(callout: Callout, invitation: Invitation, now) -> Invitation:
@@ -274,7 +254,7 @@ def fill(callout: Callout, *, now: datetime) -> None:
     )
     db.session.refresh(callout)
     teams = form_teams(callout)
-    _tell_filled(callout, teams, now)
+    signals.callout_filled.send(callout, teams=teams, now=now)
     log.info(
         "call-out %s filled in %s s with %s teams",
         callout.id,
@@ -302,7 +282,7 @@ def close(actor, callout: Callout, *, now: datetime | None = None) -> Callout:
         .values(status=InvitationStatus.NOT_NEEDED)
     )
     db.session.flush()
-    _tell_closed(callout, waiting, now)
+    signals.callout_closed.send(callout, withdrawn_ids=waiting, now=now)
     record(
         actor,
         "callout.close",
@@ -355,102 +335,3 @@ def callout_counts(callout: Callout) -> dict:
     counts = {s.value: rows.get(s.value, 0) for s in InvitationStatus}
     counts["invited"] = sum(rows.values())
     return counts
-
-
-def _tell_closed(callout: Callout, member_ids, now) -> None:
-    """Those still asked are told they need not answer any more."""
-    from ..members.models import Member
-    from ..notifications.services import mark_read_about, notify_many
-
-    if not member_ids:
-        return
-    link = f"/callouts/{callout.id}/answer"
-    for member_id in member_ids:
-        mark_read_about(member_id, link, now=now)
-    members = db.session.scalars(sa.select(Member).where(Member.id.in_(member_ids))).all()
-    notify_many(
-        members,
-        "callout_closed",
-        now=now,
-        link=link,
-        title=_l("Call-out closed: %(title)s", title=callout.title),
-        body=_l("The call-out was closed; you need not answer. Thank you."),
-    )
-
-
-def _tell_raiser_short(callout: Callout, now) -> None:
-    from ..notifications.services import notify
-
-    if callout.raised_by is None:
-        return
-    notify(
-        callout.raised_by,
-        "callout_short",
-        urgent=True,
-        now=now,
-        link=f"/callouts/{callout.id}",
-        title=_l("Call-out short: %(title)s", title=callout.title),
-        body=_l(
-            "No more members can be invited: %(accepted)s of %(needed)s answered.",
-            accepted=callout.accepted,
-            needed=callout.needed,
-        ),
-    )
-
-
-def _tell_filled(callout: Callout, teams, now) -> None:
-    from ..members.models import Member
-    from ..notifications.services import mark_read_about, notify, notify_many
-
-    invited = db.session.scalars(
-        sa.select(Invitation).where(Invitation.callout_id == callout.id)
-    ).all()
-    by_member = {
-        m.id: m
-        for m in db.session.scalars(
-            sa.select(Member).where(Member.id.in_([i.member_id for i in invited]))
-        )
-    }
-    link = f"/callouts/{callout.id}/answer"
-    for team in teams:
-        leader = by_member[team.leader_id]
-        names = "、".join(by_member[m].name for m in team.member_ids)
-        for member_id in team.member_ids:
-            notify(
-                by_member[member_id],
-                "callout_team",
-                urgent=False,
-                sms=True,
-                now=now,
-                link=link,
-                title=_l("You are in team %(n)s: %(title)s", n=team.number, title=callout.title),
-                body=_l(
-                    "Team %(n)s: %(names)s. Leader: %(leader)s (%(phone)s).",
-                    n=team.number,
-                    names=names,
-                    leader=leader.name,
-                    phone=leader.phone,
-                ),
-            )
-    others = [by_member[i.member_id] for i in invited if i.status != InvitationStatus.ACCEPTED]
-    for member in others:  # their invitation is no longer urgent
-        mark_read_about(member.id, link, now=now)
-    notify_many(
-        others,
-        "callout_filled",
-        now=now,
-        link=link,
-        title=_l("Call-out filled: %(title)s", title=callout.title),
-        body=_l("Enough people have answered. Thank you for standing by."),
-    )
-    if callout.raised_by is not None:
-        notify(
-            callout.raised_by,
-            "callout_filled",
-            now=now,
-            link=f"/callouts/{callout.id}",
-            title=_l("Call-out filled: %(title)s", title=callout.title),
-            body=_l(
-                "%(n)s members accepted; %(t)s team(s) formed.", n=callout.accepted, t=len(teams)
-            ),
-        )

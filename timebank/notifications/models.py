@@ -12,18 +12,33 @@ from ..members.models import Member
 
 
 class Notification(TimestampMixin, db.Model):
-    """One message in a member's inbox, already rendered in the member's language."""
+    """One message in a member's inbox: what happened (kind, subject, params), rendered in
+    the reader's language when it is read.
+
+    `title` and `body` are also stored, rendered once in the member's language when the
+    notice was made: they are what rows made before kinds were rendered show (those have
+    no `params`), and what is shown if a kind is ever retired.
+    """
 
     __tablename__ = "notifications"
-    __table_args__ = (sa.Index("ix_notifications_member_unread", "member_id", "read_at"),)
+    __table_args__ = (
+        sa.Index("ix_notifications_member_unread", "member_id", "read_at"),
+        sa.Index("ix_notifications_member_subject", "member_id", "subject_type", "subject_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
-    #: What it is about, e.g. "signup_promoted", "shift_cancelled", "reminder_24h".
+    #: Which notice it is (a `core.notices.Notice` kind), e.g. "signup_promoted".
     kind: Mapped[str] = mapped_column(sa.String(40))
+    #: What it is about, e.g. ("shift", 12): the link is built from it.
+    subject_type: Mapped[str | None] = mapped_column(sa.String(40))
+    subject_id: Mapped[int | None] = mapped_column()
+    #: The values of the notice's placeholders; a {"unit": id} value is a unit's name, shown
+    #: in the reader's language (see notifications.rendering). Null on rows made before.
+    params: Mapped[dict | None] = mapped_column(sa.JSON)
     title: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
-    #: A path inside the app to open, e.g. "/shifts/12".
+    #: A path inside the app, on rows made before links were built from the subject.
     link: Mapped[str | None] = mapped_column(sa.String(255))
     #: Urgent notices (call-outs) are shown at the top of every page.
     is_urgent: Mapped[bool] = mapped_column(default=False)

@@ -1,9 +1,12 @@
 """Notifications: the inbox (notify, mark read) and the outbox of messages to deliver.
 
-Other domains call `notify` / `notify_many` with lazy strings; each member gets the text in
-their own language, in the inbox at once and, queued in the outbox, by e-mail (when they
-gave an address and SMTP_HOST is set) and by SMS (when asked). The delivery job claims,
-sends and records outbox messages with the functions at the end of this module.
+The receivers (notifications.receivers) hear what happened in the other domains and call
+`notify` / `notify_many` with a `Notice` (a kind, defined in that domain's notices.py), the
+subject's id and the params of its words. The inbox row keeps those and is rendered in the
+reader's language when it is read (notifications.rendering); the e-mail (when the member
+gave an address and SMTP_HOST is set) and the SMS (when the notice says so) are rendered
+once, in the member's language, and queued in the outbox. The delivery job claims, sends and
+records outbox messages with the functions at the end of this module.
 
 When SMTP_HOST is empty, e-mail is not queued at all: nothing could send it, and a backlog
 sent all at once when mail is configured later would only confuse people.
@@ -21,14 +24,15 @@ from flask_babel import gettext as _
 
 from ..core.clock import utcnow
 from ..core.errors import NotFound
+from ..core.notices import Notice
 from ..extensions import db
 from ..members.models import Member
 from .models import Notification, OutboxMessage, OutboxStatus
+from .rendering import TITLE_MAX, clip, external_url, find_notice, texts
 
 log = logging.getLogger(__name__)
 
 EMAIL_TEMPLATE = "notifications/emails/notification.txt"
-TITLE_MAX = 200
 SMS_MAX = 200
 #: A claimed message is not due again for this long, so no one else picks it up while it
 #: is being sent; if the sender dies, it is retried after this (at least once delivery).
@@ -47,37 +51,29 @@ class Rendered:
 
 def notify(
     member: Member,
-    kind: str,
+    notice: Notice,
     *,
-    title,
-    body,
-    link: str | None = None,
-    urgent: bool = False,
-    sms: bool = False,
+    subject_id: int | None = None,
+    params: dict | None = None,
     now: datetime | None = None,
 ) -> Notification:
-    """Put a notification in the member's inbox, rendered in the member's language, and queue
-    it for delivery: by e-mail when the member has an address, and by SMS when `sms` is true.
+    """Put a notice in the member's inbox and queue it for delivery: by e-mail when the
+    member has an address, and by SMS when the notice says so.
 
-    `title` and `body` are lazy_gettext strings (with their %(params)s already bound),
-    rendered with flask_babel.force_locale(member.locale), so the same call gives Chinese to
-    one member and English to another. `link` is a path inside the app ("/shifts/12").
-    Works in an app context without a request. Flushes; the caller commits.
+    `params` fill the notice's placeholders (JSON values; see notifications.rendering for
+    names of units and other values shown in the reader's language). `subject_id` is the id
+    of the notice's subject (`notice.subject`), from which its link is built. Works in an
+    app context without a request. Flushes; the caller commits.
     """
-    return notify_many(
-        [member], kind, title=title, body=body, link=link, urgent=urgent, sms=sms, now=now
-    )[0]
+    return notify_many([member], notice, subject_id=subject_id, params=params, now=now)[0]
 
 
 def notify_many(
     members: Iterable[Member],
-    kind: str,
+    notice: Notice,
     *,
-    title,
-    body,
-    link: str | None = None,
-    urgent: bool = False,
-    sms: bool = False,
+    subject_id: int | None = None,
+    params: dict | None = None,
     now: datetime | None = None,
 ) -> list[Notification]:
     """`notify` for many members at once (e.g. everyone on a cancelled shift).
@@ -87,79 +83,57 @@ def notify_many(
     A member listed twice is notified once. Returns the notifications in the order of
     `members`.
     """
-    _check(kind, link)
+    _check(notice, subject_id)
     now = now or utcnow()
+    params = dict(params or {})
     members = list({m.id: m for m in members}.values())
     if not members:
         return []
-    url = _absolute(link)
-    texts = _render_all(members, title, body, url)
-    notifications = [
-        Notification(
-            member=m,
-            kind=kind,
-            title=texts[m.id][0].title,
-            body=texts[m.id][0].body,
-            link=link,
-            is_urgent=urgent,
-            created_at=now,
-        )
-        for m in members
-    ]
+    rendered = _render_all(members, notice, params, external_url(notice, subject_id))
+    notifications = [_row(m, notice, subject_id, params, rendered[m.id][0], now) for m in members]
     db.session.add_all(notifications)
     db.session.flush()
-
-    messages = []
-    for member, notification in zip(members, notifications, strict=True):
-        rendered, email_body = texts[member.id]
-        if email_body is not None:
-            messages.append(
-                _message(notification, "email", member.email, rendered.subject, email_body, now)
-            )
-        if sms:
-            messages.append(
-                _message(notification, "sms", member.phone, rendered.title, rendered.sms, now)
-            )
+    messages = _messages(members, notifications, rendered, notice.sms, now)
     if messages:  # one executemany: nothing needs to be read back
         db.session.execute(sa.insert(OutboxMessage), messages)
-    if len(notifications) == 1:
-        log.info(
-            "notification %s (%s) for member %s; %s message(s) queued",
-            notifications[0].id,
-            kind,
-            members[0].id,
-            len(messages),
-        )
-    else:
-        log.info(
-            "notifications %s..%s (%s) for %s members; %s message(s) queued",
-            notifications[0].id,
-            notifications[-1].id,
-            kind,
-            len(members),
-            len(messages),
-        )
+    log.info(
+        "notifications %s..%s (%s) for %s member(s); %s message(s) queued",
+        notifications[0].id,
+        notifications[-1].id,
+        notice.kind,
+        len(members),
+        len(messages),
+    )
     return notifications
 
 
-def _check(kind: str, link: str | None) -> None:
+def _row(member, notice, subject_id, params, rendered: Rendered, now) -> Notification:
+    return Notification(
+        member=member,
+        kind=notice.kind,
+        subject_type=notice.subject,
+        subject_id=subject_id,
+        params=params,
+        title=rendered.title,
+        body=rendered.body,
+        is_urgent=notice.urgent,
+        created_at=now,
+    )
+
+
+def _check(notice: Notice, subject_id: int | None) -> None:
     """Arguments come from code, not from people: a wrong one is a bug, said loudly."""
-    if not kind or len(kind) > 40:
-        raise ValueError(f"notification kind must be 1 to 40 characters: {kind!r}")
-    if link is not None and (not link.startswith("/") or link.startswith("//") or len(link) > 255):
-        raise ValueError(f"notification link must be a path inside the app: {link!r}")
-
-
-def _absolute(link: str | None) -> str | None:
-    base = current_app.config.get("PUBLIC_URL", "")
-    return base + link if base and link else None
+    if find_notice(notice.kind) is not notice:
+        raise ValueError(f"notice {notice.kind!r} is not in the catalogue (rendering.NOTICES)")
+    if (subject_id is None) != (notice.subject is None):
+        raise ValueError(f"notice {notice.kind!r} needs a subject id exactly when it has a subject")
 
 
 def _locale(member: Member) -> str:
     return member.locale if member.locale in current_app.config["LANGUAGES"] else "zh_CN"
 
 
-def _render_all(members, title, body, url) -> dict[int, tuple[Rendered, str | None]]:
+def _render_all(members, notice, params, url) -> dict[int, tuple[Rendered, str | None]]:
     """{member id: (texts, e-mail body or None)}, switching language once per language."""
     email_on = bool(current_app.config.get("SMTP_HOST"))
     template = current_app.jinja_env.get_template(EMAIL_TEMPLATE) if email_on else None
@@ -169,7 +143,7 @@ def _render_all(members, title, body, url) -> dict[int, tuple[Rendered, str | No
     out = {}
     for locale, group in by_locale.items():
         with force_locale(locale):
-            rendered = _render(title, body, url)
+            rendered = _render(*texts(notice, params, locale), url)
             for member in group:
                 email_body = None
                 if template is not None and member.email:
@@ -180,11 +154,9 @@ def _render_all(members, title, body, url) -> dict[int, tuple[Rendered, str | No
     return out
 
 
-def _render(title, body, url) -> Rendered:
-    title_text = _clip(str(title).strip(), TITLE_MAX)
-    body_text = str(body).strip()
-    subject = _clip(_("[Nansha Time Bank] %(title)s", title=title_text), TITLE_MAX)
-    sms = _clip(
+def _render(title_text: str, body_text: str, url: str | None) -> Rendered:
+    subject = clip(_("[Nansha Time Bank] %(title)s", title=title_text), TITLE_MAX)
+    sms = clip(
         _(
             "[Nansha Time Bank] %(title)s: %(body)s",
             title=title_text,
@@ -197,8 +169,18 @@ def _render(title, body, url) -> Rendered:
     return Rendered(title=title_text, body=body_text, subject=subject, sms=sms)
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _messages(members, notifications, rendered, sms: bool, now) -> list[dict]:
+    """The outbox rows: an e-mail for those with a rendered e-mail, an SMS when asked."""
+    rows = []
+    for member, notification in zip(members, notifications, strict=True):
+        texts_, email_body = rendered[member.id]
+        if email_body is not None:
+            rows.append(
+                _message(notification, "email", member.email, texts_.subject, email_body, now)
+            )
+        if sms:
+            rows.append(_message(notification, "sms", member.phone, texts_.title, texts_.sms, now))
+    return rows
 
 
 def _message(notification, channel, recipient, subject, body, now) -> dict:
@@ -246,19 +228,26 @@ def mark_all_read(actor: Member, *, now: datetime | None = None) -> int:
     return result.rowcount
 
 
-def mark_read_about(member_id: int, link: str, *, now: datetime | None = None) -> int:
-    """Mark the member's unread notifications pointing at `link` read: the thing they were
-    about has been dealt with (an answered call-out stops showing as urgent)."""
-    result = db.session.execute(
-        sa.update(Notification)
-        .where(
-            Notification.member_id == member_id,
-            Notification.link == link,
-            Notification.read_at.is_(None),
-        )
-        .values(read_at=now or utcnow())
+def mark_read_about(
+    member_ids: Iterable[int],
+    subject_type: str,
+    subject_id: int,
+    *,
+    kinds: Iterable[str] | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Mark the members' unread notifications about one subject read (only those of `kinds`,
+    when given): the thing they were about has been dealt with, so an answered call-out
+    stops showing as urgent. One UPDATE; returns how many were marked."""
+    q = sa.update(Notification).where(
+        Notification.member_id.in_(list(member_ids)),
+        Notification.subject_type == subject_type,
+        Notification.subject_id == subject_id,
+        Notification.read_at.is_(None),
     )
-    return result.rowcount
+    if kinds is not None:
+        q = q.where(Notification.kind.in_(list(kinds)))
+    return db.session.execute(q.values(read_at=now or utcnow())).rowcount
 
 
 # The outbox -------------------------------------------------------------------------------

@@ -19,9 +19,9 @@ from ..core.clock import utcnow
 from ..core.errors import Conflict, check
 from ..extensions import db
 from ..ledger.models import LedgerEntry
+from . import signals
 from . import validation as v
 from .models import Shift
-from .services import _tell_signed_up, _when
 from .signups import promote_waitlisted
 
 
@@ -90,13 +90,7 @@ def update_shift(
         setattr(shift, field, value)
     db.session.flush()
     if time_changed:
-        _tell_signed_up(
-            shift,
-            "shift_changed",
-            _l("Shift time changed: %(title)s", title=shift.title),
-            _l("%(title)s now runs %(when)s.", title=shift.title, when=_when(shift)),
-            now,
-        )
+        signals.shift_time_changed.send(shift, now=now)
     if grew:
         promote_waitlisted(shift, now=now)
     details = {"time_changed": time_changed, "changed": changed}

@@ -2,29 +2,28 @@
 
 "Process what is due": each run selects confirmed sign-ups whose reminder time has come and
 that were confirmed before it, claims each with a conditional UPDATE of its flag (so two
-schedulers never send one reminder twice) and queues the notification in the same
-transaction.
+schedulers never send one reminder twice) and announces it (`signals.reminder_due`): the
+notifications domain queues the notice in the same transaction.
 """
 
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..notifications.services import notify
+from . import signals
 from .models import Shift, ShiftStatus, Signup, SignupStatus
-from .services import _when
 
+#: (the sign-up's flag, how long before the start, the `lead` the signal carries)
 REMINDERS = (
-    ("reminded_24h_at", timedelta(hours=24), "reminder_24h", False),
-    ("reminded_1h_at", timedelta(hours=1), "reminder_1h", True),
+    ("reminded_24h_at", timedelta(hours=24), "24h"),
+    ("reminded_1h_at", timedelta(hours=1), "1h"),
 )
 
 
 def send_reminders_job(now) -> int:
     sent = 0
-    for column_name, lead, kind, sms in REMINDERS:
+    for column_name, lead, lead_name in REMINDERS:
         column = getattr(Signup, column_name)
         due = db.session.scalars(
             sa.select(Signup)
@@ -50,25 +49,7 @@ def send_reminders_job(now) -> int:
             shift = signup.shift
             if not claimed or signup.confirmed_at > shift.starts_at - lead:
                 continue  # another scheduler sent it, or confirmed after the reminder time
-            title = (
-                _l("Tomorrow: %(title)s", title=shift.title)
-                if kind == "reminder_24h"
-                else _l("In one hour: %(title)s", title=shift.title)
-            )
-            notify(
-                signup.member,
-                kind,
-                title=title,
-                body=_l(
-                    "Your shift %(title)s runs %(when)s at %(place)s.",
-                    title=shift.title,
-                    when=_when(shift),
-                    place=shift.checkpoint.name if shift.checkpoint else shift.community.name,
-                ),
-                link=f"/shifts/{shift.id}",
-                sms=sms,
-                now=now,
-            )
+            signals.reminder_due.send(signup, lead=lead_name, now=now)
             sent += 1
     return sent
 

@@ -10,10 +10,11 @@ from flask_babel import lazy_gettext as _l
 from ..audit.services import record
 from ..auth.models import Role
 from ..auth.permissions import ensure_role
-from ..core.clock import local, utcnow
+from ..core.clock import utcnow
 from ..core.errors import Conflict, check
 from ..core.validation import lat_lon, required_text
 from ..extensions import db
+from . import signals
 from . import validation as v
 from .models import Checkpoint, Shift, ShiftStatus, Signup, SignupStatus
 
@@ -335,20 +336,7 @@ def cancel_shift(actor, shift: Shift, *, reason, now: datetime | None = None) ->
     )
     db.session.execute(sa.update(Shift).where(Shift.id == shift.id).values(taken=0))
     db.session.refresh(shift)
-    _notify(
-        affected,
-        "shift_cancelled",
-        _l("Shift cancelled: %(title)s", title=shift.title),
-        _l(
-            "%(title)s on %(when)s is cancelled. Reason: %(reason)s",
-            title=shift.title,
-            when=_when(shift),
-            reason=reason,
-        ),
-        shift,
-        now,
-        sms=True,
-    )
+    signals.shift_cancelled.send(shift, members=affected, now=now)
     record(
         actor,
         "shift.cancel",
@@ -373,23 +361,3 @@ def _signed_up(shift: Shift) -> list:
             )
         )
     )
-
-
-def _tell_signed_up(shift, kind, title, body, now):
-    _notify(_signed_up(shift), kind, title, body, shift, now, sms=True)
-
-
-def _notify(members, kind, title, body, shift, now, sms=False):
-    from ..notifications.services import notify_many
-
-    if members:
-        notify_many(
-            members, kind, title=title, body=body, link=f"/shifts/{shift.id}", sms=sms, now=now
-        )
-
-
-def _when(shift: Shift) -> str:
-    """The shift's local time span for messages; the end's date too when it is later."""
-    start, end = local(shift.starts_at), local(shift.ends_at)
-    end_format = "%m-%d %H:%M" if shift.ends_next_day else "%H:%M"
-    return f"{start:%Y-%m-%d %H:%M}–{end.strftime(end_format)}"

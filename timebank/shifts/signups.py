@@ -28,6 +28,7 @@ from ..core.errors import Conflict, NotAllowed, RuleViolation
 from ..core.settings import setting
 from ..extensions import db
 from ..members.models import Member, MemberStatus
+from . import signals
 from .models import Shift, Signup, SignupStatus
 
 log = logging.getLogger(__name__)
@@ -255,24 +256,5 @@ def promote_waitlisted(shift: Shift, *, now: datetime | None = None) -> list[Sig
             continue
         db.session.refresh(candidate)
         promoted.append(candidate)
-        _tell_promoted(candidate, shift, now)
+        signals.signup_promoted.send(candidate, shift=shift, now=now)
     return promoted
-
-
-def _tell_promoted(signup: Signup, shift: Shift, now):
-    from ..notifications.services import notify
-    from .services import _when
-
-    notify(
-        signup.member,
-        "signup_promoted",
-        title=_l("You have a place: %(title)s", title=shift.title),
-        body=_l(
-            "A place became free and you are now confirmed for %(title)s on %(when)s.",
-            title=shift.title,
-            when=_when(shift),
-        ),
-        link=f"/shifts/{shift.id}",
-        sms=True,
-        now=now,
-    )

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from ...core.clock import utcnow
 from ...extensions import db
 from ...notifications import queries, services
+from ...notifications.rendering import show, show_all
 from .access import auth_required
 from .schemas.notifications import (
     NotificationListArgs,
@@ -32,7 +33,7 @@ def list_notifications(args):
         g.actor, unread_only=args["unread"], page=args["page"], per_page=args["per_page"]
     )
     return {
-        "items": items,
+        "items": show_all(items),
         "total": total,
         "unread_count": queries.count_unread(g.actor),
         "page": args["page"],
@@ -48,7 +49,7 @@ def mark_read(notification_id):
     notification = queries.get_notification(notification_id)
     services.mark_read(g.actor, notification, now=utcnow())
     db.session.commit()
-    return notification
+    return show(notification)
 
 
 @bp.route("/read-all", methods=["POST"])

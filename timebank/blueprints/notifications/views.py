@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ...core.clock import utcnow
 from ...extensions import db
 from ...notifications import queries, services
+from ...notifications.rendering import show, show_all
 from . import bp
 from .forms import NextForm
 
@@ -44,7 +45,7 @@ def inbox():
     )
     return render_template(
         "notifications/list.html",
-        items=items,
+        items=show_all(items),
         total=total,
         page=page,
         per_page=PER_PAGE,
@@ -72,7 +73,7 @@ def open_link(notification_id: int):
     _checked_form()
     services.mark_read(current_user, notification, now=utcnow())
     db.session.commit()
-    return redirect(notification.link or url_for("notifications.list"))
+    return redirect(show(notification).link or url_for("notifications.list"))
 
 
 @bp.route("/inbox/read-all", methods=["POST"])
@@ -102,7 +103,7 @@ def _inject_inbox():
     try:
         return {
             "inbox_unread": queries.count_unread(current_user),
-            "urgent_notices": queries.list_urgent_unread(current_user),
+            "urgent_notices": show_all(queries.list_urgent_unread(current_user)),
         }
     except SQLAlchemyError:  # an error page must still render when the database is away
         db.session.rollback()

@@ -10,13 +10,15 @@ class NotificationListArgs(Schema):
 
 
 class NotificationSchema(Schema):
-    """An inbox entry, in the member's language as it was when it was sent."""
+    """An inbox entry, rendered in the language of the request (Accept-Language)."""
 
     id = fields.Integer()
     kind = fields.String(metadata={"example": "shift_cancelled"})
     title = fields.String()
     body = fields.String()
-    link = fields.String(allow_none=True, metadata={"description": "A path in the web app."})
+    link = fields.String(
+        allow_none=True, metadata={"description": "A path in the web app, e.g. /shifts/12."}
+    )
     urgent = fields.Boolean(attribute="is_urgent")
     read_at = fields.AwareDateTime(allow_none=True, metadata={"description": "null: unread."})
     created_at = fields.AwareDateTime()
