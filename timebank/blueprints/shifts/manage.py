@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 
 from ...auth.models import Role
 from ...auth.permissions import ensure_role
+from ...checkin.queries import roster_rows
 from ...core.clock import LOCAL_TZ, local, utcnow
 from ...core.csvio import read_csv
 from ...core.errors import DomainError
@@ -161,7 +162,10 @@ def roster(shift_id: int):
     shift = queries.get_shift(shift_id)
     ensure_role(current_user, Role.STAFF, shift.community)
     return render_template(
-        "shifts/roster.html", shift=shift, rows=queries.roster_rows(shift), printed_at=utcnow()
+        "shifts/roster.html",
+        shift=shift,
+        rows=roster_rows(shift, current_user),
+        printed_at=utcnow(),
     )
 
 
