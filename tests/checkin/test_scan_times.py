@@ -75,6 +75,8 @@ def test_an_offline_scan_is_accepted_flagged_and_listed_with_the_staff_name(peop
         people, duty, at, now=at + timedelta(minutes=40), offline=True, offline_since=since
     )
     assert _code(answer) == "check_in"
+    db.session.commit()
+    db.session.expire_all()  # as written (on PostgreSQL by the one check-in statement)
     attendance = db.session.query(Attendance).one()
     assert attendance.offline and attendance.check_in_method == "offline_scan"
     assert attendance.checked_in_at == at
@@ -183,3 +185,19 @@ def test_a_coordinator_entering_the_times_of_an_offline_check_in_is_not_reviewed
         now=START + timedelta(hours=3),
     )
     assert attendance.review is None and balance_minutes(people.member.id) == 120
+
+
+def test_an_offline_check_out_flags_a_live_check_in(people, duty, db):
+    """The flag is written by the close itself (on PostgreSQL the one statement that also
+    locks the chain head)."""
+    assert _code(scan(people, duty, START, now=START)) == "check_in"
+    db.session.commit()
+    at = START + timedelta(hours=3)
+    out = scan(people, duty, at, now=at + timedelta(hours=1), offline=True, offline_since=at)
+    assert out.body["credited_minutes"] == 180
+    db.session.commit()
+    db.session.expire_all()
+    attendance = db.session.query(Attendance).one()
+    assert attendance.offline and attendance.review == "pending"
+    assert (attendance.check_in_method, attendance.check_out_method) == ("scan", "offline_scan")
+    assert attendance.checked_out_by_id == people.staff.id
