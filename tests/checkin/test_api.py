@@ -172,3 +172,37 @@ def test_a_scan_raced_every_time_answers_409_and_stores_nothing(tree, people, ap
     assert len(attempts) == services.ATTEMPTS
     assert db.session.query(Scan).count() == 0
     assert db.session.query(Attendance).count() == 0
+
+
+def test_back_dated_scans_over_the_api_only_as_offline_scans(tree, people, api):
+    shift, now = _setup(tree, people)
+    at = now - timedelta(minutes=10)
+    body = {"shift_id": shift.id, "qr_payload": qr_for(people.member, at), "scanned_at": at}
+    body["scanned_at"] = at.isoformat()
+
+    def post(**extra):
+        return api(people.staff).post(
+            "/scans", json={**body, "scan_id": str(uuid.uuid4()), **extra}
+        )
+
+    refused = post()
+    assert refused.status_code == 422 and refused.json["error"]["code"] == "qr_expired"
+    bad = post(offline=True, offline_since="an hour ago")
+    assert bad.status_code == 422 and "offline_since" in bad.json["error"]["fields"]
+    late_claim = post(offline=True, offline_since=(at + timedelta(minutes=1)).isoformat())
+    assert late_claim.json["error"]["code"] == "qr_expired"
+    since = (at - timedelta(minutes=2)).isoformat()
+    accepted = post(offline=True, offline_since=since)
+    assert accepted.status_code == 201 and accepted.json["action"] == "check_in"
+    assert accepted.json["checked_in_at"] == at.isoformat()
+
+
+def test_the_api_document_describes_the_offline_fields(app):
+    doc = app.test_client().get("/api/v1/openapi.json").json
+    fields = doc["components"]["schemas"]["ScanInput"]["properties"]
+    assert (
+        fields["offline"]["type"] == "boolean"
+        and "offline queue" in fields["offline"]["description"]
+    )
+    assert "offline_since ≤ scanned_at" in fields["offline_since"]["description"]
+    assert "taken as the arrival" in fields["scanned_at"]["description"]

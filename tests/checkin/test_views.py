@@ -220,3 +220,18 @@ def test_scan_needs_the_csrf_header(app, people, login, running, csrf_on):
     assert refused.status_code == 400 and refused.json["error"]["code"] == "csrf_failed"
     accepted = client.post(url, json=body, headers={**JSON, "X-CSRFToken": token})
     assert accepted.status_code == 201 and accepted.json["action"] == "check_in"
+
+
+def test_the_scanner_sends_offline_scans_with_offline_since(db, people, login, running):
+    from timebank.checkin.models import Attendance
+
+    client = login(people.staff)
+    at = utcnow() - timedelta(minutes=3)
+    queued = _scan(people.member, qr_payload=qr_for(people.member, at), scanned_at=at.isoformat())
+    response = client.post(f"/scanner/{running.id}/scans", json=queued, headers=JSON)
+    assert response.status_code == 422 and response.json["error"]["code"] == "qr_expired"
+    since = (at - timedelta(seconds=30)).isoformat()
+    queued = {**queued, "scan_id": str(uuid.uuid4()), "offline": True, "offline_since": since}
+    response = client.post(f"/scanner/{running.id}/scans", json=queued, headers=JSON)
+    assert response.status_code == 201 and response.json["action"] == "check_in"
+    assert db.session.query(Attendance).one().offline

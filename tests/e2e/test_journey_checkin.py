@@ -190,7 +190,10 @@ def test_scans_made_offline_are_kept_and_sent_later(live, duty, phone, shot, com
     expect(staff.locator('[data-test="recent-scan"][data-state="duplicate"]')).to_have_count(1)
     shot(staff, "back-online")
     assert len(_rows(committed, Attendance, duty["shift"])) == 1
-    assert len(_rows(committed, Scan, duty["shift"])) == 2
+    scans = _rows(committed, Scan, duty["shift"])
+    assert len(scans) == 2
+    # Kept while offline, they went with offline: true and when the network was lost.
+    assert all(s.offline_since is not None and s.offline_since <= s.scanned_at for s in scans)
 
     # A reload keeps the list, and nothing is sent twice.
     staff.reload()
@@ -223,6 +226,7 @@ def test_scan_outside_the_geofence_needs_a_reason(live, duty, phone, shot, commi
     assert attendance.override_reason == "成员在南侧临时通道"
     scans = _rows(committed, Scan, duty["shift"])
     assert len({s.scan_id for s in scans}) == 2  # the override was a scan of its own
+    assert [s.offline_since for s in scans] == [None, None]  # sent live: no offline claim
 
 
 def _qr_video(path, payload, frames=20):

@@ -3,19 +3,20 @@
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..audit.services import record
 from ..auth.models import Role
 from ..auth.permissions import ensure_role
 from ..core.clock import utcnow
-from ..core.errors import Conflict
+from ..core.errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..ledger.services import find_by_source, reverse
 from ..members.models import Member
 from ..shifts.models import Shift
 from .models import Attendance, Method, Review
-from .services import close_attendance, validate_manual
+from .services import CLOCK_SKEW, SHIFT_MARGIN, close_attendance
 
 
 def enter_attendance(
@@ -94,3 +95,24 @@ def review_attendance(
         details={"reason": reason},
     )
     return attendance
+
+
+def validate_manual(shift, checked_in_at, checked_out_at, reason, now=None):
+    """Refuse manual attendance times that are not a span near the shift, or no reason."""
+    errors: list = []
+    for field, value in (("checked_in_at", checked_in_at), ("checked_out_at", checked_out_at)):
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            errors.append((field, _("Give a date and time.")))
+    if not errors and checked_out_at <= checked_in_at:
+        errors.append(("checked_out_at", _("The end must be after the start.")))
+    if not errors and now is not None and checked_out_at > now + CLOCK_SKEW:
+        errors.append(("checked_out_at", _("This time has not come yet.")))
+    if not errors and not (
+        shift.starts_at - SHIFT_MARGIN <= checked_in_at
+        and checked_out_at <= shift.ends_at + SHIFT_MARGIN
+    ):
+        errors.append(("checked_in_at", _("These times are far from the shift's.")))
+    if not (reason or "").strip():
+        errors.append(("reason", _("Give a reason.")))
+    if errors:
+        raise ValidationFailed(errors)

@@ -70,6 +70,9 @@ class Attendance(TimestampMixin, db.Model):
     #: Scanned outside the checkpoint's geofence; staff gave `override_reason`.
     outside_geofence_override: Mapped[bool] = mapped_column(default=False)
     override_reason: Mapped[str | None] = mapped_column(sa.String(255))
+    #: Checked in or out by an offline scan (SPEC 3.11): the method columns say which, the
+    #: *_by columns who scanned; listed for the coordinator's review once closed.
+    offline: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: Why a coordinator entered it by hand.
     manual_reason: Mapped[str | None] = mapped_column(sa.String(255))
     credited_minutes: Mapped[int | None]
@@ -80,6 +83,8 @@ class Attendance(TimestampMixin, db.Model):
 
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
     shift: Mapped[Shift] = relationship()
+    checked_in_by: Mapped[Member | None] = relationship(foreign_keys=[checked_in_by_id])
+    checked_out_by: Mapped[Member | None] = relationship(foreign_keys=[checked_out_by_id])
 
     @property
     def is_open(self) -> bool:
@@ -102,6 +107,8 @@ class Scan(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     lat: Mapped[float | None]
     lon: Mapped[float | None]
+    #: When the scanner said it lost the network (sent with `offline: true`), else None.
+    offline_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: check_in, check_out, duplicate, or the refusal code.
     outcome: Mapped[str | None] = mapped_column(sa.String(32))
     #: The HTTP status and body first answered, replayed for a repeated scan_id.

@@ -1,4 +1,4 @@
-"""Reading attendance, and the shifts a scanner can be opened for."""
+"""Reading attendance, rosters with attendance, and the shifts a scanner can be opened for."""
 
 from datetime import date, datetime, time, timedelta
 
@@ -6,11 +6,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import Role
-from ..auth.permissions import ensure_role, in_scope
+from ..auth.permissions import can_see_phone, ensure_role, in_scope
 from ..core.clock import LOCAL_TZ
 from ..core.errors import NotFound
+from ..core.privacy import mask_phone
 from ..extensions import db
-from ..shifts.models import Shift, ShiftStatus
+from ..shifts.models import Shift, ShiftStatus, Signup
+from ..shifts.queries import roster
 from ..units.models import Unit
 from .models import Attendance, Review
 
@@ -23,7 +25,8 @@ def get_attendance(attendance_id: int) -> Attendance:
 
 
 def list_to_review(actor) -> list[Attendance]:
-    """Auto-closed attendances in the coordinator's scope, oldest first."""
+    """Attendances waiting for a coordinator's review, in their scope, oldest first: those
+    closed automatically and those scanned offline (with the staff who scanned them)."""
     ensure_role(actor, Role.COORDINATOR)
     return list(
         db.session.scalars(
@@ -33,8 +36,13 @@ def list_to_review(actor) -> list[Attendance]:
             .where(
                 Attendance.review == Review.PENDING, in_scope(Unit.path, actor, Role.COORDINATOR)
             )
-            .options(joinedload(Attendance.member), joinedload(Attendance.shift))
-            .order_by(Attendance.checked_out_at)
+            .options(
+                joinedload(Attendance.member),
+                joinedload(Attendance.shift),
+                joinedload(Attendance.checked_in_by),
+                joinedload(Attendance.checked_out_by),
+            )
+            .order_by(Attendance.checked_out_at, Attendance.id)
         )
     )
 
@@ -42,6 +50,36 @@ def list_to_review(actor) -> list[Attendance]:
 def attendance_by_member(shift_id: int) -> dict[int, Attendance]:
     rows = db.session.scalars(sa.select(Attendance).where(Attendance.shift_id == shift_id))
     return {a.member_id: a for a in rows}
+
+
+def roster_rows(shift: Shift, viewer) -> list[dict]:
+    """The shift's roster with attendance, as `viewer` may see it: a phone number in full
+    only for the member and coordinators in scope (SPEC 3.6), masked for checkpoint staff;
+    offline scans and geofence overrides marked."""
+    attendance = attendance_by_member(shift.id)
+    return [_roster_row(s, attendance.get(s.member_id), viewer) for s in roster(shift)]
+
+
+def _roster_row(signup: Signup, a: Attendance | None, viewer) -> dict:
+    member = signup.member
+    visible = can_see_phone(viewer, member)
+    return {
+        "member_id": signup.member_id,
+        "name": member.name,
+        "phone": member.phone if visible else mask_phone(member.phone),
+        "phone_visible": visible,
+        "status": signup.status,
+        "queued_at": signup.queued_at,
+        "is_walk_in": signup.is_walk_in,
+        "checked_in_at": a.checked_in_at if a else None,
+        "checked_out_at": a.checked_out_at if a else None,
+        "credited_minutes": a.credited_minutes if a else None,
+        "check_in_method": a.check_in_method if a else None,
+        "check_out_method": a.check_out_method if a else None,
+        "offline": bool(a and a.offline),
+        "outside_geofence_override": bool(a and a.outside_geofence_override),
+        "override_reason": a.override_reason if a else None,
+    }
 
 
 def list_shifts_for_staff(actor, day: date, *, limit: int = 300) -> list[Shift]:

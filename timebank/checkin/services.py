@@ -29,19 +29,20 @@ from ..auth.models import Role
 from ..auth.permissions import ensure_role
 from ..core.clock import utcnow
 from ..core.db import dialect
-from ..core.errors import Conflict, NotFound, ValidationFailed, check
+from ..core.errors import Conflict, NotFound, check
 from ..core.metrics import SCANS
 from ..core.settings import setting
 from ..core.validation import lat_lon
 from ..extensions import db
-from ..integrations.geo import distance_m, within_m
 from ..ledger import chain
 from ..ledger.services import credit_service
 from ..members.models import Member, MemberStatus
 from ..shifts.models import Shift, Signup, SignupStatus
 from . import statements, tokens
 from .credit import credited_minutes
-from .models import Attendance, Method, Scan
+from .geofence import audit_override, outside_geofence
+from .models import Attendance, Method, Review, Scan
+from .scan_times import ScanTime, read_scan_time
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,10 @@ class _ScanRow:
     received_at: datetime
     lat: float | None
     lon: float | None
+    #: When the scanner said it lost the network (stored as sent with `offline: true`).
+    offline_since: datetime | None = None
+    #: An offline scan, accepted as one (not a column of the scan row).
+    offline: bool = False
     stored: bool = False
 
     def values(self, answer: "ScanAnswer", member_id, attendance_id) -> dict:
@@ -87,6 +92,7 @@ class _ScanRow:
             "received_at": self.received_at,
             "lat": self.lat,
             "lon": self.lon,
+            "offline_since": self.offline_since,
             "outcome": _outcome(answer),
             "status_code": answer.status,
             "response": answer.body,
@@ -126,21 +132,16 @@ def member_qr(member: Member, *, now: datetime | None = None) -> tuple[str, date
     )
 
 
-def _validate(scan_id, scanned_at, lat, lon, now):
+def _validate(scan_id, scanned_at, offline, offline_since, lat, lon, now):
     errors: list = []
     try:
         scan_id = str(uuid.UUID(str(scan_id)))
     except (TypeError, ValueError):
         errors.append(("scan_id", _("Must be a UUID made by the scanner.")))
-    if scanned_at is None:
-        scanned_at = now
-    elif not isinstance(scanned_at, datetime) or scanned_at.tzinfo is None:
-        errors.append(("scanned_at", _("Give a date and time with its offset.")))
-    elif scanned_at > now + CLOCK_SKEW:
-        errors.append(("scanned_at", _("This time is in the future: check the device clock.")))
+    when = read_scan_time(scanned_at, offline, offline_since, now, errors)
     lat, lon = lat_lon(lat, lon, errors)
     check(errors)
-    return scan_id, scanned_at, lat, lon
+    return scan_id, when, lat, lon
 
 
 def _store(row: _ScanRow, answer: ScanAnswer, member_id, attendance_id) -> bool:
@@ -178,25 +179,31 @@ def record_scan(
     lat=None,
     lon=None,
     override_reason=None,
+    offline=False,
+    offline_since=None,
     now: datetime | None = None,
 ) -> ScanAnswer:
     """Apply one scan of a member's QR code at shift `shift_id` by `staff` (staff in scope).
 
     Answers check_in, check_out (with the minutes credited) or duplicate; or refuses with
     qr_invalid, qr_expired, scan_too_old, not_signed_up, outside_geofence, member_not_active
-    or shift_cancelled. Scans up to 24 h old (offline) are checked against their scan time.
+    or shift_cancelled. A scan's time is read as SPEC 3.11 says (timebank.checkin.scan_times):
+    back-dated scans only as offline scans, up to 24 h old, checked against their scan time
+    and flagged for review. An accepted geofence override is audited.
     Raises NotFound for an unknown shift and NotAllowed for staff out of its scope.
 
     Call it in a transaction of its own (a request): a scan_id applied before rolls the
     transaction back, undoing what this call decided, and answers what was stored then.
     """
     now = now or utcnow()
-    scan_id, scanned_at, lat, lon = _validate(scan_id, scanned_at, lat, lon, now)
+    scan_id, when, lat, lon = _validate(scan_id, scanned_at, offline, offline_since, lat, lon, now)
     checked = tokens.check_token(
-        qr_payload, secrets=qr_secrets(), rotate_s=setting("QR_ROTATE_S"), at=scanned_at
+        qr_payload, secrets=qr_secrets(), rotate_s=setting("QR_ROTATE_S"), at=when.at
     )
     reason = (override_reason or "").strip()[:255]
-    row = _ScanRow(scan_id, shift_id, staff.id, scanned_at, now, lat, lon)
+    row = _ScanRow(
+        scan_id, shift_id, staff.id, when.at, now, lat, lon, when.offline_since, when.offline
+    )
     try:
         for _attempt in range(ATTEMPTS):
             shift, member, attendance, signup_status, new_id = _load(shift_id, checked.member_id)
@@ -204,7 +211,7 @@ def record_scan(
             try:
                 answer, member_id, attendance_id = _decide(
                     staff, shift, checked, member, attendance, signup_status,
-                    scanned_at, lat, lon, reason, now, row, new_id,
+                    when, lat, lon, reason, now, row, new_id,
                 )  # fmt: skip
                 break
             except _Raced:  # another scan of the member wrote first: decide on what it wrote
@@ -244,59 +251,55 @@ def _refuse(code: str, message: str, member: Member | None = None) -> ScanAnswer
 
 
 def _decide(
-    staff, shift, checked, member, attendance, signup_status, scanned_at, lat, lon,
+    staff, shift, checked, member, attendance, signup_status, when: ScanTime, lat, lon,
     override_reason, now, row, new_id,
 ):  # fmt: skip
-    if scanned_at < now - MAX_LATE:
+    if when.at < now - MAX_LATE:
         return _refuse("scan_too_old", _("Scans are accepted up to 24 hours late.")), None, None
     if checked.error == "qr_invalid":
         return _refuse("qr_invalid", _("This is not a valid member code.")), None, None
-    if checked.error == "qr_expired":
-        return (
-            _refuse(
-                "qr_expired",
-                _("This code has expired: ask the member to show the live code on their phone."),
-            ),
-            None,
-            None,
-        )
+    if checked.error == "qr_expired" or when.refused:
+        return _refuse("qr_expired", _expired_message(when)), None, None
     if member is None or member.status != MemberStatus.ACTIVE:
         return _refuse("member_not_active", _("This member is not active.")), None, None
     if shift.is_cancelled:
         return _refuse("shift_cancelled", _("This shift is cancelled."), member), member.id, None
-    if not (shift.starts_at - SHIFT_MARGIN <= scanned_at <= shift.ends_at + SHIFT_MARGIN):
+    if not (shift.starts_at - SHIFT_MARGIN <= when.at <= shift.ends_at + SHIFT_MARGIN):
         return (
             _refuse("scan_outside_shift", _("This scan is far from the shift's time."), member),
             member.id,
             None,
         )
-    flagged = False
-    if lat is not None and shift.checkpoint is not None:
+    metres = outside_geofence(shift, lat, lon)
+    if metres is not None and not override_reason:
         cp = shift.checkpoint
-        if not within_m((lat, lon), (cp.lat, cp.lon), cp.radius_m):
-            if not override_reason:
-                metres = distance_m((lat, lon), (cp.lat, cp.lon))
-                return (
-                    _refuse(
-                        "outside_geofence",
-                        _(
-                            "The scanner is %(m)s m from %(name)s (allowed: %(r)s m). "
-                            "Give a reason to override.",
-                            m=int(metres),
-                            name=cp.name,
-                            r=cp.radius_m,
-                        ),
-                        member,
-                    ),
-                    member.id,
-                    None,
-                )
-            flagged = True
-    answer, attendance_id = _attend(
-        staff, shift, member, attendance, signup_status, scanned_at, now, flagged,
+        message = _(
+            "The scanner is %(m)s m from %(name)s (allowed: %(r)s m). Give a reason to override.",
+            m=int(metres),
+            name=cp.name,
+            r=cp.radius_m,
+        )
+        return _refuse("outside_geofence", message, member), member.id, None
+    flagged = metres is not None
+    answer, attended = _attend(
+        staff, shift, member, attendance, signup_status, when.at, now, flagged,
         override_reason, row, new_id,
     )  # fmt: skip
-    return answer, member.id, attendance_id
+    if flagged and answer.ok:
+        audit_override(
+            staff, shift, attended, override_reason, metres, now,
+            scan_id=row.scan_id, action=answer.body["action"],
+        )  # fmt: skip
+    return answer, member.id, attended.id if attended is not None else None
+
+
+def _expired_message(when: ScanTime) -> str:
+    if when.refused:
+        return _(
+            "This scan was made too long ago: only a scanner that was offline may send "
+            "scans late. Scan the member's live code again."
+        )
+    return _("This code has expired: ask the member to show the live code on their phone.")
 
 
 def _admit(shift: Shift, member: Member, signup_status: str | None, now) -> bool:
@@ -348,11 +351,11 @@ def _attend(
     staff, shift, member, attendance, signup_status, at, now, flagged, override_reason, row,
     new_id,
 ):  # fmt: skip
-    """Check in, check out or duplicate. Raises _Raced when another scan of the member
-    wrote the attendance after it was read (nothing of this one is then kept), _Applied
-    when the scan row, written along with a check-in or check-out, found its scan_id
-    stored already."""
-    method = Method.OFFLINE_SCAN if now - at > timedelta(minutes=1) else Method.SCAN
+    """Check in, check out or duplicate: the answer and the attendance (None when refused).
+    Raises _Raced when another scan of the member wrote the attendance after it was read
+    (nothing of this one is then kept), _Applied when the scan row, written along with a
+    check-in or check-out, found its scan_id stored already."""
+    method = Method.OFFLINE_SCAN if row.offline else Method.SCAN
     duplicate = timedelta(seconds=setting("SCAN_DUPLICATE_S"))
     if attendance is None:
         if not _admit(shift, member, signup_status, now):
@@ -372,30 +375,32 @@ def _attend(
             checked_in_by_id=staff.id,
             outside_geofence_override=flagged,
             override_reason=override_reason if flagged else None,
+            offline=row.offline,
             created_at=now,
         )
-        return answer, attendance.id
+        return answer, attendance
     if not attendance.is_open or abs(at - attendance.checked_in_at) < duplicate:
         if flagged:
             attendance.outside_geofence_override = True
             attendance.override_reason = override_reason
-        return ScanAnswer(201, _body("duplicate", member, attendance)), attendance.id
+        return ScanAnswer(201, _body("duplicate", member, attendance)), attendance
     flags = {
         "outside_geofence_override": flagged or attendance.outside_geofence_override,
         "override_reason": override_reason if flagged else attendance.override_reason,
+        "offline": row.offline or attendance.offline,
     }
     if at > attendance.checked_in_at:
         answer = _check_out(
             attendance, at, "check_out", member, row, method=method, by=staff, now=now, **flags
         )
-        return answer, attendance.id
+        return answer, attendance
     # An earlier scan arriving late (offline, out of order): it was the check-in, and the
     # scan recorded first was the check-out.
     answer = _check_out(
         attendance, attendance.checked_in_at, "check_in", member, row, method=method,
         by=staff, now=now, checked_in_at=at, check_in_method=str(method), **flags,
     )  # fmt: skip
-    return answer, attendance.id
+    return answer, attendance
 
 
 def _check_in(member, row: _ScanRow, new_id, **values) -> tuple[ScanAnswer, Attendance]:
@@ -465,10 +470,13 @@ def _check_out(attendance, at, action, member, row: _ScanRow, *, method, by, now
 
 
 def _closing(attendance: Attendance, at: datetime, *, method, by, auto, **changes) -> dict:
-    """The values closing `attendance` at `at` writes; `changes` are written with them."""
+    """The values closing `attendance` at `at` writes; `changes` are written with them.
+    Auto-closed attendances and those scanned offline (unless a coordinator entered the
+    times) wait for a coordinator's review."""
     values = {
         "checked_in_at": attendance.checked_in_at,
         "check_in_method": str(attendance.check_in_method),
+        "offline": attendance.offline,
         **changes,
     }
     shift = attendance.shift
@@ -488,9 +496,13 @@ def _closing(attendance: Attendance, at: datetime, *, method, by, auto, **change
         checked_out_by_id=by.id if by else None,
         credited_minutes=minutes,
         auto_closed=auto,
-        review="pending" if auto else None,
+        review=Review.PENDING if auto or _reviewed_offline(values, method) else None,
     )
     return values
+
+
+def _reviewed_offline(values: dict, method) -> bool:
+    return values["offline"] and method != Method.COORDINATOR
 
 
 def _close(attendance: Attendance, values: dict) -> bool:
@@ -530,23 +542,3 @@ def close_attendance(
         return False
     _credit(attendance, values, by, now)
     return True
-
-
-def validate_manual(shift, checked_in_at, checked_out_at, reason, now=None):
-    errors: list = []
-    for field, value in (("checked_in_at", checked_in_at), ("checked_out_at", checked_out_at)):
-        if not isinstance(value, datetime) or value.tzinfo is None:
-            errors.append((field, _("Give a date and time.")))
-    if not errors and checked_out_at <= checked_in_at:
-        errors.append(("checked_out_at", _("The end must be after the start.")))
-    if not errors and now is not None and checked_out_at > now + CLOCK_SKEW:
-        errors.append(("checked_out_at", _("This time has not come yet.")))
-    if not errors and not (
-        shift.starts_at - SHIFT_MARGIN <= checked_in_at
-        and checked_out_at <= shift.ends_at + SHIFT_MARGIN
-    ):
-        errors.append(("checked_in_at", _("These times are far from the shift's.")))
-    if not (reason or "").strip():
-        errors.append(("reason", _("Give a reason.")))
-    if errors:
-        raise ValidationFailed(errors)

@@ -59,6 +59,7 @@ CLOSE_COLUMNS = (
     "review",
     "outside_geofence_override",
     "override_reason",
+    "offline",
 )
 
 

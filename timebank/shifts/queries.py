@@ -189,28 +189,3 @@ def reliability(member: Member) -> Reliability:
         ).where(Signup.member_id == member.id)
     ).one()
     return Reliability(*row)
-
-
-def roster_rows(shift: Shift) -> list[dict]:
-    """The roster as rows for staff, with attendance: full phone numbers (staff call people
-    who are late)."""
-    from ..checkin.queries import attendance_by_member
-
-    attendance = attendance_by_member(shift.id)
-    rows = []
-    for s in roster(shift):
-        a = attendance.get(s.member_id)
-        rows.append(
-            {
-                "member_id": s.member_id,
-                "name": s.member.name,
-                "phone": s.member.phone,
-                "status": s.status,
-                "queued_at": s.queued_at,
-                "is_walk_in": s.is_walk_in,
-                "checked_in_at": a.checked_in_at if a else None,
-                "checked_out_at": a.checked_out_at if a else None,
-                "credited_minutes": a.credited_minutes if a else None,
-            }
-        )
-    return rows

@@ -147,7 +147,7 @@ def build(seed: int = 20261127) -> dict:
             qr_payload=member_qr(db.session.get(Member, member_id), now=scanned_at)[0],
             scan_id=str(uuid.uuid4()),
             scanned_at=scanned_at,
-            now=now,
+            now=scanned_at,  # scanned live then (a late scan would be an offline scan)
         )
         if answer.body.get("action") != "check_in":
             sys.exit(f"fixture: checking member {member_id} in on shift C: {answer.body}")

@@ -134,14 +134,21 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def scan_body(shift_id: int, member_id: int, scanned_at: datetime) -> dict:
+def scan_body(
+    shift_id: int, member_id: int, scanned_at: datetime, offline_since: datetime | None = None
+) -> dict:
+    """A scan made at `scanned_at`; with `offline_since`, one a scanner kept while offline
+    (SPEC 3.11: a scan dated over two QR windows back is accepted only as such)."""
     payload, _expires = make_token(member_id, secret=SECRET, rotate_s=ROTATE_S, now=scanned_at)
-    return {
+    body = {
         "shift_id": shift_id,
         "qr_payload": payload,
         "scan_id": str(uuid.uuid4()),
         "scanned_at": iso(scanned_at),
     }
+    if offline_since is not None:
+        body.update(offline=True, offline_since=iso(offline_since))
+    return body
 
 
 # --- login ------------------------------------------------------------------------------
@@ -299,7 +306,11 @@ def cmd_chaos(args, fixture, tokens) -> int:
 
     # Scans. `then` runs after the scan was answered (with the answer's action).
     def scan(role, shift_id, member_id, scanned_at, then=None):
-        body = scan_body(shift_id, member_id, scanned_at)
+        # scans dated back (the check-ins at A, the strangers) come from an offline queue
+        late = now() - scanned_at > timedelta(seconds=ROTATE_S)
+        body = scan_body(
+            shift_id, member_id, scanned_at, scanned_at - timedelta(minutes=1) if late else None
+        )
         attempts = client.with_retries("scan", "POST", "/api/v1/scans", body, token=staff)
         note_5xx(attempts)
         last = attempts[-1]

@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 
 from ...auth.models import Role
 from ...auth.permissions import ensure_role
+from ...checkin.queries import roster_rows
 from ...core.clock import utcnow
 from ...extensions import db
 from ...shifts import edits, queries, services, signups
@@ -196,7 +197,7 @@ def roster(shift_id):
     """Who is on the shift: confirmed first, then the waitlist (staff in scope)."""
     shift = queries.get_shift(shift_id)
     ensure_role(g.actor, Role.STAFF, shift.community)
-    return {"items": queries.roster_rows(shift)}
+    return {"items": roster_rows(shift, g.actor)}
 
 
 @bp.route("/members/me/signups", methods=["GET"])

@@ -7,6 +7,7 @@ from wtforms import SelectChoice
 
 from ...auth.models import Role
 from ...auth.permissions import ensure_role
+from ...checkin.queries import roster_rows
 from ...core.clock import local, utcnow
 from ...core.csvio import read_csv
 from ...core.errors import DomainError
@@ -173,7 +174,10 @@ def roster(shift_id: int):
     shift = queries.get_shift(shift_id)
     ensure_role(current_user, Role.STAFF, shift.community)
     return render_template(
-        "shifts/roster.html", shift=shift, rows=queries.roster_rows(shift), printed_at=utcnow()
+        "shifts/roster.html",
+        shift=shift,
+        rows=roster_rows(shift, current_user),
+        printed_at=utcnow(),
     )
 
 

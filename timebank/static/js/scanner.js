@@ -5,6 +5,10 @@
 // (anything but a network error, a 5xx or 429, an expired session or CSRF token); until
 // then it shows as "waiting to send" and is sent again, oldest first, when the network
 // comes back and every RETRY ms. The server applies a scan_id once, so resending is safe.
+// A scan that could not be sent at once says so: it goes with `offline: true` and
+// `offline_since`, when this scanner lost the server (the server takes a scan made more
+// than two QR windows before it arrives only as such an offline scan, and flags it for the
+// coordinator's review). Scans sent live carry neither.
 (function () {
   "use strict";
   var root = document.getElementById("scanner");
@@ -101,6 +105,29 @@
   function enqueue(item) { var q = queue(); q.push(item); store(QUEUE_KEY, q); }
   function dequeue(scanId) {
     store(QUEUE_KEY, queue().filter(function (i) { return i.scan_id !== scanId; }));
+  }
+  function scannedMs(item) {
+    return item.scanned_ms || Date.parse(item.scanned_at) || item.made_ms;
+  }
+
+  // ---- Offline ----------------------------------------------------------------------------
+
+  // When this scanner lost the server (ms by the corrected clock), or null while it reaches
+  // it. Set by a send that could not be answered (no network, server down or busy, session
+  // or page expired) and by the browser's "offline" event; cleared by the next answer.
+  var offlineSince = null;
+
+  function wentOffline(atMs) {
+    if (offlineSince === null || atMs < offlineSince) { offlineSince = atMs; }
+    var changed = false;
+    var q = queue().map(function (i) {
+      if (i.staff_id === STAFF_ID && !i.offline_since) {
+        i.offline_since = isoWithOffset(Math.min(offlineSince, scannedMs(i)));
+        changed = true;
+      }
+      return i;
+    });
+    if (changed) { store(QUEUE_KEY, q); }
   }
 
   // ---- Position -------------------------------------------------------------------------
@@ -315,6 +342,10 @@
       qr_payload: item.qr_payload, scan_id: item.scan_id, scanned_at: item.scanned_at,
       lat: item.lat, lon: item.lon, override_reason: item.override_reason
     };
+    if (item.offline_since) {
+      payload.offline = true;
+      payload.offline_since = item.offline_since;
+    }
     return fetch(item.url, {
       method: "POST",
       credentials: "same-origin",
@@ -359,10 +390,12 @@
       var item = items[0];
       return send(item).then(function (outcome) {
         if (outcome.keep) {
+          wentOffline(Math.min(scannedMs(item), nowMs()));
           showProblem(outcome.problem || "");
-          markWaiting(items);
+          markWaiting(mine(queue()));  // as stamped
           return null;
         }
+        offlineSince = null;  // the server answered: scans made from now on are live
         dequeue(item.scan_id);
         answered(item, outcome.status, outcome.body);
         return next();
@@ -408,6 +441,9 @@
     var match = TOKEN.exec(text);
     var made = nowMs();
     var pos = previous ? { lat: previous.lat, lon: previous.lon } : usablePosition();
+    var scanned = previous ? scannedMs(previous) : made;
+    var since = previous && previous.offline_since ? previous.offline_since :
+      offlineSince !== null ? isoWithOffset(Math.min(offlineSince, scanned)) : null;
     var item = {
       scan_id: uuid(),
       url: POST_URL,
@@ -417,6 +453,9 @@
       made_ms: made,  // the order of sending
       // An override is a decision about the earlier scan: it keeps its time and place.
       scanned_at: previous ? previous.scanned_at : isoWithOffset(made),
+      scanned_ms: scanned,
+      // Made while the scanner cannot reach the server: it says so when sent.
+      offline_since: since,
       lat: pos ? pos.lat : null,
       lon: pos ? pos.lon : null,
       override_reason: reason || null
@@ -579,7 +618,7 @@
   // ---- Start ------------------------------------------------------------------------------
 
   window.addEventListener("online", function () { renderNetwork(); flush(); });
-  window.addEventListener("offline", renderNetwork);
+  window.addEventListener("offline", function () { wentOffline(nowMs()); renderNetwork(); });
   window.addEventListener("storage", function (event) {
     if (event.key === QUEUE_KEY) { renderWaiting(); }
   });

@@ -15,11 +15,38 @@ class ScanInput(Schema):
         validate=validate.Length(max=36),
         metadata={"description": "a UUID made by the scanner per scan"},
     )
-    scanned_at = fields.AwareDateTime(load_default=None)
+    scanned_at = fields.AwareDateTime(
+        load_default=None,
+        metadata={
+            "description": "when the code was scanned (default: on arrival). A time later "
+            "than the arrival is taken as the arrival. A scan dated more than two QR "
+            "windows (2 × QR_ROTATE_S) before it arrives is accepted only as an offline "
+            "scan (`offline`, `offline_since`), up to 24 hours late; otherwise qr_expired"
+        },
+    )
     lat = fields.Float(allow_none=True, load_default=None)
     lon = fields.Float(allow_none=True, load_default=None)
     override_reason = fields.String(
-        allow_none=True, load_default=None, validate=validate.Length(max=255)
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(max=255),
+        metadata={"description": "why a scan outside the checkpoint's geofence is recorded"},
+    )
+    offline = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "true only for a scan the scanner kept while it had no network "
+            "and sends late (its offline queue); scans sent live leave it out"
+        },
+    )
+    offline_since = fields.AwareDateTime(
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "with `offline`: when the scanner lost the network; the scan "
+            "is accepted only with offline_since ≤ scanned_at ≤ its arrival, and its "
+            "attendance is flagged `offline` for the coordinator's review"
+        },
     )
 
 
@@ -126,8 +153,14 @@ class AttendanceSchema(Schema):
     checked_out_at = fields.AwareDateTime(allow_none=True)
     check_in_method = fields.String()
     check_out_method = fields.String(allow_none=True)
+    checked_in_by = fields.Nested(ScanMemberSchema, allow_none=True)
+    checked_out_by = fields.Nested(ScanMemberSchema, allow_none=True)
     auto_closed = fields.Boolean()
+    offline = fields.Boolean(
+        metadata={"description": "checked in or out by an offline scan (see the methods)"}
+    )
     outside_geofence_override = fields.Boolean()
+    override_reason = fields.String(allow_none=True)
     credited_minutes = fields.Integer(allow_none=True)
     review = fields.String(allow_none=True)
 

@@ -132,13 +132,21 @@ class CancelResultSchema(Schema):
 class RosterRowSchema(Schema):
     member_id = fields.Integer()
     name = fields.String()
-    phone = fields.String()
+    phone = fields.String(
+        metadata={"description": "masked (138****1234) unless the viewer may see it (SPEC 3.6)"}
+    )
+    phone_visible = fields.Boolean()
     status = fields.String()
     queued_at = fields.AwareDateTime()
     is_walk_in = fields.Boolean()
     checked_in_at = fields.AwareDateTime(allow_none=True)
     checked_out_at = fields.AwareDateTime(allow_none=True)
     credited_minutes = fields.Integer(allow_none=True)
+    check_in_method = fields.String(allow_none=True)
+    check_out_method = fields.String(allow_none=True)
+    offline = fields.Boolean(metadata={"description": "checked in or out by an offline scan"})
+    outside_geofence_override = fields.Boolean()
+    override_reason = fields.String(allow_none=True)
 
 
 class RosterSchema(Schema):
