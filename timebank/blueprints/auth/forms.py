@@ -36,3 +36,9 @@ class PasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Change password"))
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for one-button actions."""
+
+    submit = SubmitField(_l("Confirm"))

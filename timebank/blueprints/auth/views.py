@@ -2,9 +2,9 @@
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from ...auth import services
 from ...core.errors import DomainError
@@ -12,6 +12,7 @@ from ...extensions import db, limiter
 from ..forms_util import apply_errors
 from . import bp
 from .forms import LoginForm, PasswordForm
+from .session import sign_in, sign_out
 
 
 def _safe_next(target: str | None) -> str:
@@ -41,11 +42,7 @@ def login():
         result = services.authenticate(form.phone.data, form.password.data)
         db.session.commit()
         if result.ok:
-            lang = session.get("lang")
-            session.clear()
-            if lang:
-                session["lang"] = lang
-            login_user(result.member, remember=form.remember.data)
+            sign_in(result.member, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(str(result.message))
     return render_template("auth/login.html", form=form)
@@ -53,8 +50,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out of this browser."""
-    logout_user()
+    """Sign out of this browser: its session ends on the server, other devices keep theirs."""
+    sign_out()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -65,7 +62,7 @@ def logout_everywhere():
     """Sign out of every browser and revoke remember-me cookies."""
     services.sign_out_everywhere(current_user)
     db.session.commit()
-    logout_user()
+    logout_user()  # this session has just been ended with all the others
     flash(_("You are signed out on every device."), "info")
     return redirect(url_for("auth.login"))
 
@@ -84,7 +81,7 @@ def password():
             apply_errors(form, exc)
         else:
             db.session.commit()
-            login_user(member)  # a fresh session id with the new session version
+            sign_in(member)  # a fresh session here; every other one has ended
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("members.me"))
     return render_template(

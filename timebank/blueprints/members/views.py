@@ -2,7 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from ...auth.models import Role
@@ -20,6 +20,7 @@ from ...members import queries, services
 from ...members.models import STATUS_LABELS, MemberStatus
 from ...mobilisation.queries import response_record
 from ...units.queries import community_choices, list_units, list_units_in_scope
+from ..auth.session import sign_in
 from ..forms_util import apply_errors, options, perform
 from . import bp
 from .forms import (
@@ -70,7 +71,7 @@ def register():
             apply_errors(form, exc)
         else:
             db.session.commit()
-            login_user(member)
+            sign_in(member)
             flash(
                 _("Registered. A coordinator of your community will approve you soon."), "success"
             )
