@@ -71,6 +71,7 @@ def _init_extensions(app: Flask) -> None:
     from .extensions import api, csrf, db, limiter, migrate
     from .http.headers import init_headers
     from .http.observability import init_observability
+    from .http.proxy import init_proxy_fix
 
     @app.before_request
     def _declare_write_intent():
@@ -81,6 +82,7 @@ def _init_extensions(app: Flask) -> None:
     def _reset_write_intent(exc=None):
         write_intent.set(True)
 
+    init_proxy_fix(app)
     init_observability(app)
     init_headers(app)
 

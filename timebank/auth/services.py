@@ -46,6 +46,11 @@ class SignIn:
         return self.error is None
 
     @property
+    def counts_against_limits(self) -> bool:
+        """A guess at a password (SPEC 3.10): wrong, or tried on a locked account."""
+        return self.error in ("invalid_credentials", "account_locked")
+
+    @property
     def message(self):
         return {
             "invalid_credentials": _l("Wrong phone number or password."),

@@ -5,7 +5,8 @@ from flask_smorest import Blueprint
 
 from ...auth import services
 from ...core.errors import DomainError
-from ...extensions import db, limiter
+from ...extensions import db
+from ..limits import count_refusal, sign_in_limits
 from .access import auth_required, documents_errors
 from .schemas.auth import PasswordInput, TokenInput, TokenSchema
 
@@ -22,17 +23,8 @@ class InvalidCredentials(DomainError):
     code = "invalid_credentials"
 
 
-def _phone_key() -> str:
-    from flask import request
-
-    body = request.get_json(silent=True)
-    phone = body.get("phone") if isinstance(body, dict) else None
-    return f"token:{phone if isinstance(phone, str) else ''}"
-
-
 @bp.route("/tokens", methods=["POST"])
-@limiter.limit("20 per minute")
-@limiter.limit("10 per minute", key_func=_phone_key)
+@sign_in_limits
 @documents_errors(bp, 400, 401, 422, 429)
 @bp.arguments(TokenInput)
 @bp.response(201, TokenSchema)
@@ -41,6 +33,8 @@ def create_token(data):
     result = services.authenticate(data["phone"], data["password"])
     db.session.commit()  # failed attempts are counted even when refused
     if not result.ok:
+        if result.counts_against_limits:
+            count_refusal()
         raise InvalidCredentials(result.error, result.message)
     raw, token = services.issue_token(
         result.member, ttl_days=current_app.config["API_TOKEN_TTL_DAYS"]

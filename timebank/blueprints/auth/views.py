@@ -8,8 +8,9 @@ from flask_login import current_user, login_required, logout_user
 
 from ...auth import services
 from ...core.errors import DomainError
-from ...extensions import db, limiter
+from ...extensions import db
 from ..forms_util import apply_errors
+from ..limits import count_refusal, sign_in_limits
 from . import bp
 from .forms import LoginForm, PasswordForm
 from .session import sign_in, sign_out
@@ -26,13 +27,8 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.index")
 
 
-def _phone_key() -> str:
-    return "login:" + (request.form.get("phone") or "").strip()
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
-@limiter.limit("10 per minute", methods=["POST"], key_func=_phone_key)
+@sign_in_limits
 def login():
     """Sign in with phone number and password."""
     if current_user.is_authenticated:
@@ -44,6 +40,8 @@ def login():
         if result.ok:
             sign_in(result.member, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
+        if result.counts_against_limits:
+            count_refusal()
         form.password.errors.append(str(result.message))
     return render_template("auth/login.html", form=form)
 
