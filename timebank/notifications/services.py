@@ -142,6 +142,31 @@ def notify_many(
     return notifications
 
 
+def send_sms(member: Member, *, title, body, now: datetime | None = None) -> OutboxMessage:
+    """Queue an SMS to the member's phone only, without an inbox entry, in the member's
+    language: for texts that must not wait in an inbox, such as a password reset code
+    (the member cannot sign in to read it). `title` and `body` are lazy strings, rendered
+    as `notify` renders them. Flushes; the caller commits."""
+    now = now or utcnow()
+    with force_locale(_locale(member)):
+        rendered = _render(title, body, None)
+    message = OutboxMessage(
+        notification_id=None,
+        channel="sms",
+        recipient=member.phone,
+        subject=rendered.title,
+        body=rendered.sms,
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    db.session.add(message)
+    db.session.flush()
+    log.info("SMS %s (no inbox entry) queued for member %s", message.id, member.id)
+    return message
+
+
 def _check(kind: str, link: str | None) -> None:
     """Arguments come from code, not from people: a wrong one is a bug, said loudly."""
     if not kind or len(kind) > 40:
