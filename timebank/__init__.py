@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, request
 
 from .config import Config
+from .http.proxy import init_proxy_fix
 
 
 def create_app(config: object | None = None) -> Flask:
@@ -71,7 +72,6 @@ def _init_extensions(app: Flask) -> None:
     from .extensions import api, csrf, db, limiter, migrate
     from .http.headers import init_headers
     from .http.observability import init_observability
-    from .http.proxy import init_proxy_fix
 
     @app.before_request
     def _declare_write_intent():
