@@ -35,11 +35,17 @@ run: install
 
 ## Production shape on this machine: gunicorn (several workers) plus the scheduler as its own
 ## process, against DATABASE_URL (PostgreSQL). Ctrl-C stops both.
+## It serves plain http, so cookies are not marked Secure (a browser would never send them
+## back). Behind a TLS proxy (nginx on this host), `make serve-prod TLS=1` marks them Secure
+## and trusts one proxy hop (SESSION_COOKIE_SECURE=true, PROXY_FIX=1, unless set already).
+TLS ?=
+SERVE_PROD_ENV := TIMEBANK_SCHEDULER=off $(if $(TLS),SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-true} PROXY_FIX=$${PROXY_FIX:-1})
 serve-prod: install
 	@test -n "$$DATABASE_URL" || { echo "Set DATABASE_URL, e.g. postgresql+psycopg://postgres@127.0.0.1/timebank"; exit 1; }
 	$(FLASK) db upgrade
 	@echo "Serving on http://$${GUNICORN_BIND:-127.0.0.1:8000} with a separate scheduler (Ctrl-C stops both)"
-	@TIMEBANK_SCHEDULER=off $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app & web=$$!; \
+	@$(if $(TLS),echo "Behind TLS: Secure cookies and one trusted proxy hop",echo "Plain http: cookies not Secure (TLS=1 behind an HTTPS proxy)")
+	@$(SERVE_PROD_ENV) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app & web=$$!; \
 	trap 'kill $$web 2>/dev/null; wait $$web 2>/dev/null' EXIT INT TERM; \
 	TIMEBANK_SCHEDULER=off $(FLASK) scheduler
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from timebank import create_app
 from timebank.config import TestConfig
 from timebank.extensions import db as _db
+from timebank.extensions import limiter
 
 from . import factories
 
@@ -63,6 +64,7 @@ def app(tmp_path_factory):
         TestConfig(str(tmp_path_factory.mktemp("instance")), _database_url(tmp_path_factory))
     )
     app.test_client_class = IsolatedClient
+    limiter.enabled = False  # set up by TestConfig; the rate_limits fixture switches it on
     with app.app_context():
         _reset_schema(_db.engine)
     yield app
@@ -181,3 +183,13 @@ def login(client):
 def api(client):
     """api(member) returns a helper that calls the JSON API with the member's token."""
     return factories.ApiClient.factory(client)
+
+
+@pytest.fixture
+def rate_limits(app):
+    """Rate limits on, with empty counters, for one test."""
+    limiter.reset()
+    limiter.enabled = True
+    yield limiter
+    limiter.enabled = False
+    limiter.reset()

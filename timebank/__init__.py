@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, request
 
 from .config import Config
+from .http.proxy import init_proxy_fix
 
 
 def create_app(config: object | None = None) -> Flask:
@@ -82,6 +83,7 @@ def _init_extensions(app: Flask) -> None:
     def _reset_write_intent(exc=None):
         write_intent.set(True)
 
+    init_proxy_fix(app)
     init_observability(app)
     init_headers(app)
 

@@ -68,9 +68,17 @@ class Config:
 
         #: Lifetime of an API bearer token.
         self.API_TOKEN_TTL_DAYS = _int("API_TOKEN_TTL_DAYS", 30)
+        #: /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; empty: always 404.
+        self.METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+        #: Proxies in front of the app (nginx: 1) whose X-Forwarded-For/-Proto/-Host are
+        #: trusted, so rate limits key on the real client and HSTS sees TLS; 0 (off) when
+        #: clients reach gunicorn directly, since anyone can send those headers.
+        self.PROXY_FIX = _int("PROXY_FIX", 0)
 
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
+        #: Secure cookies (sent over HTTPS only): set true behind TLS; the remember-me
+        #: cookie follows.
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
@@ -92,7 +100,8 @@ class Config:
 
 
 class TestConfig(Config):
-    """Settings for the test suite: a throwaway database, CSRF and rate limits off."""
+    """Settings for the test suite: a throwaway database, CSRF off, and rate limits set up
+    but switched off (tests/conftest.py; the `rate_limits` fixture switches them on)."""
 
     TESTING = True
 
@@ -103,6 +112,9 @@ class TestConfig(Config):
         # A fixed key for tests only.
         self.SECRET_KEY = "test-secret-key"  # noqa: S105  # nosec B105
         self.WTF_CSRF_ENABLED = False
-        self.RATELIMIT_ENABLED = False
+        # Initialised (hooks registered, in-memory counters), then switched off by the test
+        # suite's app fixture: Flask-Limiter cannot be set up after the first request.
+        self.RATELIMIT_ENABLED = True
+        self.RATELIMIT_STORAGE_URI = "memory://"
         self.TIMEBANK_SCHEDULER = "off"
         self.SERVER_NAME = None

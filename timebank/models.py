@@ -1,7 +1,7 @@
 """Imports every model so that SQLAlchemy and Alembic see the whole schema."""
 
 from .audit.models import AuditEntry  # noqa: F401
-from .auth.models import ApiToken, RoleAssignment  # noqa: F401
+from .auth.models import ApiToken, MemberSession, ResetCode, RoleAssignment  # noqa: F401
 from .checkin.models import Attendance, Scan  # noqa: F401
 from .core.lease import Lease  # noqa: F401
 from .ledger.models import Correction, LedgerEntry, LedgerHead  # noqa: F401

@@ -79,3 +79,58 @@ class ApiToken(TimestampMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
 
     member: Mapped[Member] = relationship()
+
+
+class MemberSession(TimestampMixin, db.Model):
+    """One signed-in browser: the server-side half of a session cookie (see auth.sessions)."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (sa.Index("ix_sessions_member_live", "member_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of the random id the cookie carries; the id itself is never stored.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    #: The member's session_version at sign-in: bumping it ends every older session.
+    session_version: Mapped[int] = mapped_column(default=1)
+    #: Updated at most every few minutes (auth.sessions.TOUCH_EVERY), not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str] = mapped_column(sa.String(255), default="")
+    #: Set by signing out (this device or everywhere); an ended session never signs in again.
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    member: Mapped[Member] = relationship()
+
+
+class ResetCode(TimestampMixin, db.Model):
+    """A one-time password reset code; only its keyed hash is stored (see auth.reset)."""
+
+    __tablename__ = "reset_codes"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('sms', 'coordinator')", name="kind_known"),
+        sa.CheckConstraint("tries >= 0", name="tries_not_negative"),
+        # One live code of each kind per member: a new request replaces the old code.
+        sa.Index(
+            "uq_reset_codes_one_live",
+            "member_id",
+            "kind",
+            unique=True,
+            sqlite_where=sa.text("spent_at IS NULL"),
+            postgresql_where=sa.text("spent_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    #: "sms" (sent to the member's phone) or "coordinator" (given by a coordinator).
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    #: HMAC-SHA256 of the code under the app's secret key.
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Wrong codes tried so far; at auth.reset.MAX_TRIES the code is spent.
+    tries: Mapped[int] = mapped_column(default=0)
+    #: Used, replaced, or tried too often: never accepted again.
+    spent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
+
+    member: Mapped[Member] = relationship(foreign_keys=[member_id])

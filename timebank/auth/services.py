@@ -26,6 +26,7 @@ from ..members.queries import find_member_by_phone
 from ..units.models import Level, Unit
 from .models import ApiToken, Role, RoleAssignment
 from .permissions import has_role
+from .sessions import end_all_sessions
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,11 @@ class SignIn:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def counts_against_limits(self) -> bool:
+        """A guess at a password (SPEC 3.10): wrong, or tried on a locked account."""
+        return self.error in ("invalid_credentials", "account_locked")
 
     @property
     def message(self):
@@ -136,22 +142,29 @@ def change_password(member: Member, *, current, new, now: datetime | None = None
     if problem:
         errors.append(("new", problem))
     check(errors)
-    now = now or utcnow()
-    member.password_hash = hash_password(new)
+    set_password(member, new, now=now or utcnow())
+    log.info("member %s changed their password", member.id)
+
+
+def set_password(member: Member, password: str, *, now: datetime) -> None:
+    """Store a new password (already checked against the policy) and end every session and
+    API token of the member."""
+    member.password_hash = hash_password(password)
     member.password_changed_at = now
-    member.session_version += 1
+    member.failed_logins = 0
+    member.locked_until = None
+    end_all_sessions(member, now=now)
     db.session.execute(
         sa.update(ApiToken)
         .where(ApiToken.member_id == member.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
     db.session.flush()
-    log.info("member %s changed their password", member.id)
 
 
-def sign_out_everywhere(member: Member) -> None:
-    member.session_version += 1
-    db.session.flush()
+def sign_out_everywhere(member: Member, *, now: datetime | None = None) -> None:
+    """End every session (and, through the session version, every API token) of `member`."""
+    end_all_sessions(member, now=now or utcnow())
 
 
 def grant_role(

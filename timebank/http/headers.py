@@ -4,7 +4,7 @@ The Content-Security-Policy allows scripts, styles, fonts and connections from t
 own origin only (no inline scripts or style attributes anywhere in the templates); images
 may also be data: URLs (Bootstrap's icons in CSS) and blob: URLs. Framing is refused. HSTS
 is sent when the request came over TLS (behind a proxy that sets X-Forwarded-Proto, with
-PROXY_FIX enabled).
+the PROXY_FIX setting: see timebank/http/proxy.py).
 """
 
 CSP = "; ".join(

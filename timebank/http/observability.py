@@ -3,11 +3,14 @@
 Every request gets an id (the client's X-Request-ID when it sends a sane one), echoed in
 the response and in the log line, a JSON object with method, path, status, duration and
 member. /metrics serves Prometheus text: request counts and latencies by endpoint, scans by
-outcome, scheduler job runs, and the outbox backlog (read from the database on scrape).
+outcome, scheduler job runs, and the outbox backlog (read from the database on scrape), to
+a scraper that sends `Authorization: Bearer <METRICS_TOKEN>`; without that setting, or
+with another token, it is a 404.
 With several gunicorn workers, set PROMETHEUS_MULTIPROC_DIR to an empty directory so the
 counters of all workers are added up (prometheus_client's multiprocess mode).
 """
 
+import hmac
 import json
 import logging
 import os
@@ -16,7 +19,7 @@ import time
 import uuid
 
 import sqlalchemy as sa
-from flask import Response, g, request
+from flask import Response, abort, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from ..core.metrics import LATENCY, OUTBOX, REQUESTS
@@ -71,8 +74,20 @@ def _member_id():
     return identity[0] if identity else None
 
 
+def metrics_allowed(authorization: str, token: str) -> bool:
+    """Whether an Authorization header carries the metrics token (compared in constant
+    time); never with an empty token."""
+    if not token:
+        return False
+    return hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode())
+
+
 def metrics():
-    """Prometheus text format (scrape from inside the network; it shows no personal data)."""
+    """Prometheus text, only for `Authorization: Bearer <METRICS_TOKEN>` (else 404, as if
+    there were no such page: the counts tell who signs in and what is refused)."""
+    token = current_app.config.get("METRICS_TOKEN", "")
+    if not metrics_allowed(request.headers.get("Authorization", ""), token):
+        abort(404)
     from ..extensions import db
     from ..notifications.models import OutboxMessage
 

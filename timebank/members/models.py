@@ -75,8 +75,8 @@ class Member(UserMixin, TimestampMixin, db.Model):
     approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspended_reason: Mapped[str | None] = mapped_column(sa.String(255))
-    #: Bumped on password change, suspension and "sign out everywhere": it is part of the
-    #: session id, so older session and remember-me cookies stop working.
+    #: Bumped on password change or reset, suspension and "sign out everywhere": sessions
+    #: (auth.sessions) and API tokens made under an older version stop working.
     session_version: Mapped[int] = mapped_column(default=1)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_logins: Mapped[int] = mapped_column(default=0)
@@ -90,9 +90,16 @@ class Member(UserMixin, TimestampMixin, db.Model):
         cascade="all, delete-orphan",
     )
 
+    #: The id of the server-side session this object was signed in with (auth.sessions);
+    #: set by the sign-in and the user loader, never stored on the member.
+    session_token = None
+
     # Flask-Login
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """The session cookie's user id: the random id of a row in `sessions`."""
+        if not self.session_token:
+            raise RuntimeError("sign members in with blueprints.auth.session.sign_in")
+        return self.session_token
 
     @property
     def is_active(self) -> bool:  # Flask-Login: suspended members cannot sign in

@@ -8,6 +8,7 @@ receiver).
 
 Signal → who is told → which notice:
 
+- auth.reset_code_issued → the member, by SMS only (no inbox row) → RESET_CODE
 - members.member_approved → the member → MEMBER_APPROVED
 - members.transfer_decided → the member → TRANSFER_APPROVED / TRANSFER_NOT_APPROVED
 - shifts.signup_promoted → the promoted member → SIGNUP_PROMOTED
@@ -26,6 +27,8 @@ Signal → who is told → which notice:
 
 import sqlalchemy as sa
 
+from ..auth import notices as auth_notices
+from ..auth import signals as auth_signals
 from ..extensions import db
 from ..ledger import notices as ledger_notices
 from ..ledger import signals as ledger_signals
@@ -40,7 +43,14 @@ from ..shifts import notices as shift_notices
 from ..shifts import signals as shift_signals
 from ..shifts.models import Signup, SignupStatus
 from .rendering import callout_kind_ref, span_ref, unit_ref
-from .services import mark_read_about, notify, notify_many
+from .services import mark_read_about, notify, notify_many, send_sms
+
+# auth -------------------------------------------------------------------------------------
+
+
+def on_reset_code_issued(member, *, code, now, **_):
+    send_sms(member, auth_notices.RESET_CODE, params={"code": code}, now=now)
+
 
 # members ----------------------------------------------------------------------------------
 
@@ -243,6 +253,7 @@ def _tell_team(callout, team, by_id: dict[int, Member], now) -> None:
 
 
 CONNECTIONS = [
+    (auth_signals.reset_code_issued, on_reset_code_issued),
     (member_signals.member_approved, on_member_approved),
     (member_signals.transfer_decided, on_transfer_decided),
     (shift_signals.signup_promoted, on_signup_promoted),

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, url_for
 
+from ..auth import notices as auth_notices
 from ..core.clock import local
 from ..core.i18n import current_locale
 from ..core.notices import Notice
@@ -48,7 +49,9 @@ def _collect(*modules) -> dict[str, Notice]:
 
 #: Every kind of notice the app sends: a domain's new notice is found here by itself once
 #: it is defined in that domain's notices.py (listed here).
-NOTICES = _collect(member_notices, shift_notices, ledger_notices, mobilisation_notices)
+NOTICES = _collect(
+    auth_notices, member_notices, shift_notices, ledger_notices, mobilisation_notices
+)
 
 
 def find_notice(kind: str) -> Notice | None:

@@ -121,6 +121,30 @@ def _row(member, notice, subject_id, params, rendered: Rendered, now) -> Notific
     )
 
 
+def send_sms(member: Member, notice: Notice, *, params: dict, now: datetime) -> OutboxMessage:
+    """Queue `notice` as an SMS to the member's phone only, in the member's language, with no
+    inbox entry: for texts that must not wait in an inbox, such as a password reset code
+    (the member cannot sign in to read it). Flushes; the caller commits."""
+    _check(notice, None)
+    with force_locale(_locale(member)):
+        rendered = _render(*texts(notice, params, _locale(member)), None)
+    message = OutboxMessage(
+        notification_id=None,
+        channel="sms",
+        recipient=member.phone,
+        subject=rendered.title,
+        body=rendered.sms,
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    db.session.add(message)
+    db.session.flush()
+    log.info("SMS %s (%s, no inbox entry) queued for member %s", message.id, notice.kind, member.id)
+    return message
+
+
 def _check(notice: Notice, subject_id: int | None) -> None:
     """Arguments come from code, not from people: a wrong one is a bug, said loudly."""
     if find_notice(notice.kind) is not notice:

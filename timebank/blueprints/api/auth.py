@@ -1,13 +1,15 @@
-"""API: bearer tokens and passwords."""
+"""API: bearer tokens, passwords and password reset."""
 
-from flask import current_app, g
+from flask import Response, current_app, g
 from flask_smorest import Blueprint
 
-from ...auth import services
+from ...auth import reset, services
+from ...core.clock import utcnow
 from ...core.errors import DomainError
-from ...extensions import db, limiter
+from ...extensions import db
+from ..limits import count_refusal, reset_code_limits, reset_limits, sign_in_limits
 from .access import auth_required, documents_errors
-from .schemas.auth import PasswordInput, TokenInput, TokenSchema
+from .schemas.auth import PasswordInput, ResetCodeInput, ResetInput, TokenInput, TokenSchema
 
 bp = Blueprint(
     "api_auth",
@@ -22,17 +24,8 @@ class InvalidCredentials(DomainError):
     code = "invalid_credentials"
 
 
-def _phone_key() -> str:
-    from flask import request
-
-    body = request.get_json(silent=True)
-    phone = body.get("phone") if isinstance(body, dict) else None
-    return f"token:{phone if isinstance(phone, str) else ''}"
-
-
 @bp.route("/tokens", methods=["POST"])
-@limiter.limit("20 per minute")
-@limiter.limit("10 per minute", key_func=_phone_key)
+@sign_in_limits
 @documents_errors(bp, 400, 401, 422, 429)
 @bp.arguments(TokenInput)
 @bp.response(201, TokenSchema)
@@ -41,6 +34,8 @@ def create_token(data):
     result = services.authenticate(data["phone"], data["password"])
     db.session.commit()  # failed attempts are counted even when refused
     if not result.ok:
+        if result.counts_against_limits:
+            count_refusal()
         raise InvalidCredentials(result.error, result.message)
     raw, token = services.issue_token(
         result.member, ttl_days=current_app.config["API_TOKEN_TTL_DAYS"]
@@ -65,4 +60,32 @@ def revoke_current_token():
 def change_password(data):
     """Change the password; every token and session of the member is revoked."""
     services.change_password(g.actor, current=data["current"], new=data["new"])
+    db.session.commit()
+
+
+@bp.route("/reset-codes", methods=["POST"])
+@reset_code_limits
+@documents_errors(bp, 400, 422, 429)
+@bp.arguments(ResetCodeInput)
+@bp.response(202)
+def request_reset_code(data):
+    """Ask for a 6-digit password reset code by SMS: 202 whatever the phone."""
+    reset.request_reset_code(data["phone"], now=utcnow())
+    db.session.commit()
+    return Response(status=202)  # no body: the same answer whatever the phone
+
+
+@bp.route("/reset", methods=["POST"])
+@reset_limits
+@documents_errors(bp, 400, 422, 429)
+@bp.arguments(ResetInput)
+@bp.response(204)
+def reset_password(data):
+    """Set a new password with a reset code; every session and token of the member ends."""
+    try:
+        reset.reset_password(data["phone"], data["code"], data["password"], now=utcnow())
+    except reset.InvalidCode:
+        db.session.commit()  # the wrong try is counted
+        count_refusal()
+        raise
     db.session.commit()

@@ -5,9 +5,11 @@ from flask_smorest import Blueprint
 
 from ...auth.models import Role
 from ...auth.permissions import can_see_phone, ensure_can_view_member, ensure_role
+from ...core.errors import Conflict
 from ...core.privacy import mask_phone
-from ...extensions import db, limiter
+from ...extensions import db
 from ...members import queries, services
+from ..limits import count_refusal_of, register_limits
 from .access import auth_required, documents_errors
 from .schemas.members import (
     DecisionInput,
@@ -53,13 +55,17 @@ def profile(member, viewer) -> dict:
 
 
 @bp.route("/members", methods=["POST"])
-@limiter.limit("10 per hour")
+@register_limits
 @documents_errors(bp, 400, 409, 422, 429)
 @bp.arguments(MemberInput)
 @bp.response(201, MemberCreatedSchema)
 def register(data):
     """Register a member; they are pending until a coordinator approves them."""
-    member = services.register_member(**data)
+    try:
+        member = services.register_member(**data)
+    except Conflict as exc:
+        count_refusal_of(exc)
+        raise
     db.session.commit()
     return member
 

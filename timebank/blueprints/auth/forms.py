@@ -36,3 +36,42 @@ class PasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Change password"))
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for one-button actions."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+class ForgotForm(FlaskForm):
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={"autocomplete": "username", "inputmode": "tel"},
+    )
+    submit = SubmitField(_l("Send me a code"))
+
+
+class ResetForm(FlaskForm):
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={"autocomplete": "username", "inputmode": "tel"},
+    )
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=32)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=128)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Set the new password"))

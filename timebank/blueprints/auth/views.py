@@ -2,16 +2,18 @@
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from ...auth import services
 from ...core.errors import DomainError
-from ...extensions import db, limiter
+from ...extensions import db
 from ..forms_util import apply_errors
+from ..limits import count_refusal, sign_in_limits
 from . import bp
 from .forms import LoginForm, PasswordForm
+from .session import sign_in, sign_out
 
 
 def _safe_next(target: str | None) -> str:
@@ -25,13 +27,8 @@ def _safe_next(target: str | None) -> str:
     return url_for("main.index")
 
 
-def _phone_key() -> str:
-    return "login:" + (request.form.get("phone") or "").strip()
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
-@limiter.limit("10 per minute", methods=["POST"], key_func=_phone_key)
+@sign_in_limits
 def login():
     """Sign in with phone number and password."""
     if current_user.is_authenticated:
@@ -41,20 +38,18 @@ def login():
         result = services.authenticate(form.phone.data, form.password.data)
         db.session.commit()
         if result.ok:
-            lang = session.get("lang")
-            session.clear()
-            if lang:
-                session["lang"] = lang
-            login_user(result.member, remember=form.remember.data)
+            sign_in(result.member, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
+        if result.counts_against_limits:
+            count_refusal()
         form.password.errors.append(str(result.message))
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out of this browser."""
-    logout_user()
+    """Sign out of this browser: its session ends on the server, other devices keep theirs."""
+    sign_out()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -65,7 +60,7 @@ def logout_everywhere():
     """Sign out of every browser and revoke remember-me cookies."""
     services.sign_out_everywhere(current_user)
     db.session.commit()
-    logout_user()
+    logout_user()  # this session has just been ended with all the others
     flash(_("You are signed out on every device."), "info")
     return redirect(url_for("auth.login"))
 
@@ -84,7 +79,7 @@ def password():
             apply_errors(form, exc)
         else:
             db.session.commit()
-            login_user(member)  # a fresh session id with the new session version
+            sign_in(member)  # a fresh session here; every other one has ended
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("members.me"))
     return render_template(

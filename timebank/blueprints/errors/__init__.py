@@ -1,15 +1,22 @@
 """App-wide error handlers: the SPEC error body for the API, friendly pages for people."""
 
 import logging
+import math
+import time
+from datetime import timedelta
 
 from flask import jsonify, render_template, request
+from flask_babel import format_datetime, format_timedelta
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from ...core.clock import utcnow
 from ...core.errors import DomainError, ValidationFailed
-from ...extensions import db
+from ...extensions import db, limiter
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +131,27 @@ def handle_csrf_error(exc: CSRFError):
     )
 
 
+def retry_after_seconds() -> int:
+    """Seconds until the limit this request ran into lets a request through again."""
+    limit = limiter.current_limit
+    if limit is None:
+        return 60
+    return max(1, math.ceil(limit.reset_at - time.time()))
+
+
+def handle_rate_limited(exc: RateLimitExceeded):
+    """429, saying when to try again: in the message (in the reader's language) and in
+    Retry-After."""
+    wait = retry_after_seconds()
+    message = _(
+        "Too many attempts: please try again in %(wait)s (at %(time)s).",
+        wait=format_timedelta(timedelta(seconds=wait), threshold=1),
+        time=format_datetime(utcnow() + timedelta(seconds=wait), "HH:mm"),
+    )
+    body, status = error_response(429, "rate_limited", message)
+    return body, status, {"Retry-After": str(wait)}
+
+
 def handle_out_of_range(exc: Exception):
     """A number too large for the database (an id or count far beyond any real one)."""
     _rollback()
@@ -149,6 +177,7 @@ def handle_unexpected(exc: Exception):
 def register_error_handlers(app) -> None:
     """Registered last, so these win over flask-smorest's own HTTPException handler."""
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(DBAPIError, handle_db_unavailable)

@@ -2,7 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from ...auth.models import Role
@@ -15,12 +15,14 @@ from ...auth.permissions import (
     has_role,
 )
 from ...core.errors import DomainError
-from ...extensions import db, limiter
+from ...extensions import db
 from ...members import queries, services
 from ...members.models import STATUS_LABELS, MemberStatus
 from ...mobilisation.queries import response_record
 from ...units.queries import community_choices, list_units, list_units_in_scope
+from ..auth.session import sign_in
 from ..forms_util import apply_errors, options, perform
+from ..limits import count_refusal_of, register_limits
 from . import bp
 from .forms import (
     DecisionForm,
@@ -45,7 +47,7 @@ def _float(value):
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
+@register_limits
 def register():
     """Register and report to a community."""
     form = RegisterForm()
@@ -67,10 +69,11 @@ def register():
             )
         except DomainError as exc:
             db.session.rollback()
+            count_refusal_of(exc)
             apply_errors(form, exc)
         else:
             db.session.commit()
-            login_user(member)
+            sign_in(member)
             flash(
                 _("Registered. A coordinator of your community will approve you soon."), "success"
             )

@@ -14,6 +14,16 @@ class TokenSchema(Schema):
     expires_at = fields.AwareDateTime(required=True)
 
 
+class ResetCodeInput(Schema):
+    phone = fields.String(required=True, validate=validate.Length(max=40))
+
+
+class ResetInput(Schema):
+    phone = fields.String(required=True, validate=validate.Length(max=40))
+    code = fields.String(required=True, validate=validate.Length(max=32), load_only=True)
+    password = fields.String(required=True, validate=validate.Length(max=128), load_only=True)
+
+
 class PasswordInput(Schema):
     current = fields.String(required=True, validate=validate.Length(max=128))
     new = fields.String(required=True, validate=validate.Length(max=128))
