@@ -36,7 +36,7 @@ install-test: $(VENV)/.installed-test
 ## Re-lock after changing the dependencies in pyproject.toml (tests/test_lock.py fails until
 ## then). The test lock is constrained to the app lock, so both pin the same versions.
 ## `make lock UPGRADE=--upgrade` moves every pin to the newest release the ranges allow.
-lock: $(BIN)/python
+lock:
 	test -x $(VENV)-tools/bin/pip-compile || \
 		{ $(PYTHON) -m venv $(VENV)-tools && $(VENV)-tools/bin/pip install --quiet "pip-tools>=7.5,<8"; }
 	$(PIP_COMPILE) $(UPGRADE) -o $(LOCK) pyproject.toml
