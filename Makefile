@@ -6,24 +6,41 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app timebank
 HOST ?= 127.0.0.1
 PORT ?= 5000
+LINTED := timebank tests bench tools
+# Exact versions (pip-compile, for Python 3.11): the app's, and the app's plus the test extra's.
+LOCK := requirements.lock
+TEST_LOCK := requirements-test.lock
+PIP_COMPILE := $(VENV)-tools/bin/pip-compile --quiet --strip-extras --generate-hashes \
+	--no-emit-index-url --no-emit-find-links
 
-.PHONY: serve-prod run test install install-test lint format migrate-check translations translations-update bench clean
+.PHONY: serve-prod run test test-e2e install install-test lint format lock migrate-check translations translations-update bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+## The locked versions first, then the project itself without resolving anything again.
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(LOCK)
+	$(BIN)/pip install --quiet -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
-	$(BIN)/pip install --quiet -e ".[test]"
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml $(TEST_LOCK)
+	$(BIN)/pip install --quiet -r $(TEST_LOCK)
 	touch $@
 
 install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
+
+## Re-lock after changing the dependencies in pyproject.toml (tests/test_lock.py fails until
+## then). The test lock is constrained to the app lock, so both pin the same versions.
+## `make lock UPGRADE=--upgrade` moves every pin to the newest release the ranges allow.
+lock:
+	test -x $(VENV)-tools/bin/pip-compile || \
+		{ $(PYTHON) -m venv $(VENV)-tools && $(VENV)-tools/bin/pip install --quiet "pip-tools>=7.5,<8"; }
+	$(PIP_COMPILE) $(UPGRADE) -o $(LOCK) pyproject.toml
+	$(PIP_COMPILE) $(UPGRADE) --extra test -c $(LOCK) -o $(TEST_LOCK) pyproject.toml
 
 ## Set up, migrate the SQLite database, seed demo data (first run only), serve with the
 ## scheduler inline on http://127.0.0.1:5000, and print the demo logins.
@@ -49,19 +66,31 @@ serve-prod: install
 	trap 'kill $$web 2>/dev/null; wait $$web 2>/dev/null' EXIT INT TERM; \
 	TIMEBANK_SCHEDULER=off $(FLASK) scheduler
 
-## Lint, then the whole suite (SQLite; PostgreSQL when TIMEBANK_TEST_DATABASE_URL is set).
-test: install-test
-	$(BIN)/ruff check timebank tests bench
+## Lint and format check, then the suite without the browser tests (SQLite; PostgreSQL when
+## TIMEBANK_TEST_DATABASE_URL is set). pyproject.toml's addopts leave out `-m e2e`.
+test: lint
 	$(BIN)/bandit -r timebank -q
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+## The browser journeys (tests/e2e, marker e2e): Debian's Chromium driven by Playwright.
+test-e2e: install-test
+	$(BIN)/pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
 lint: install-test
-	$(BIN)/ruff check timebank tests bench
-	$(BIN)/ruff format --check timebank tests bench
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 format: install-test
-	$(BIN)/ruff format timebank tests bench
-	$(BIN)/ruff check --fix timebank tests bench
+	$(BIN)/ruff format $(LINTED)
+	$(BIN)/ruff check --fix $(LINTED)
+
+## Migrate a new, empty SQLite database to the head, then `flask db check`: fails when the
+## models have changes that no migration makes.
+migrate-check: install
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+	export DATABASE_URL="sqlite:///$$dir/migrate-check.sqlite3" TIMEBANK_SCHEDULER=off \
+		SECRET_KEY=migrate-check && \
+	$(FLASK) db upgrade && $(FLASK) db check
 
 ## Extract messages and merge them into the catalogues; compile after translating.
 ## (--ignore-dirs: pybabel skips "_*" folders by default, e.g. templates/_macros.)
@@ -78,4 +107,4 @@ bench: install-test
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) $(VENV)-tools instance .pytest_cache

@@ -9,11 +9,13 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from flask import session
 from flask.globals import _cv_app
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from timebank import create_app
+from timebank.blueprints.auth import session as auth_session
 from timebank.config import TestConfig
 from timebank.extensions import db as _db
 from timebank.extensions import limiter
@@ -166,14 +168,38 @@ def people(tree):
     return factories.make_people(tree)
 
 
-@pytest.fixture
-def login(client):
-    """login(member) signs the test client in through the real login form."""
+def sign_in(app, client, member) -> None:
+    """Sign `client` in as `member` as the login view does once the password is right.
 
-    def _login(member, password=factories.PASSWORD):
-        client.post("/logout")
-        response = client.post("/login", data={"phone": member.phone, "password": password})
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    The one place the tests make a session without the login form (tests/auth post the
+    form): the view's steps after `authenticate` (a fresh session keeping only the
+    language, a server-side session record, then `login_user`: blueprints.auth.session's
+    `sign_in`) run in a request context of their own, shaped like the client's requests,
+    and what they wrote is stored as the client's session; tests/auth/test_views.py
+    compares it with the form.
+    """
+    token = _cv_app.set(None)  # the test's own context (and its `g`) stays out of it
+    try:
+        with client.session_transaction() as stored:
+            with app.test_request_context(environ_base=client.environ_base):
+                if stored.get("lang"):
+                    session["lang"] = stored["lang"]
+                auth_session.sign_in(member)  # the server-side session record, then login_user
+                assert session.get("_user_id"), f"{member} may not sign in"
+                made = dict(session)
+            stored.clear()
+            stored.update(made)
+    finally:
+        _cv_app.reset(token)
+
+
+@pytest.fixture
+def login(app, client):
+    """login(member) signs the test client in as `member` (see `sign_in`); returns it."""
+
+    def _login(member):
+        _db.session.flush()
+        sign_in(app, client, member)
         return client
 
     return _login

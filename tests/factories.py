@@ -16,7 +16,6 @@ from timebank.members.models import Member, MemberStatus
 from timebank.units.models import Level, Unit
 
 PASSWORD = "secret123"
-_PASSWORD_HASH = hash_password(PASSWORD)
 _seq = itertools.count(1)
 
 
@@ -55,7 +54,7 @@ def make_member(
     member = Member(
         name=name or f"成员{n}",
         phone=phone or f"137{n:08d}",
-        password_hash=_PASSWORD_HASH,
+        password_hash=hash_password(PASSWORD),  # the app's (cheap) test method
         is_party_member=is_party_member,
         skills=sorted(skills),
         home_lat=lat,

@@ -66,6 +66,10 @@ class Config:
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
 
+        #: werkzeug's password hash method. Not read from the environment: production keeps
+        #: scrypt; only TestConfig names a cheap one.
+        self.PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  # nosec B105 - a method name
+
         #: Lifetime of an API bearer token.
         self.API_TOKEN_TTL_DAYS = _int("API_TOKEN_TTL_DAYS", 30)
         #: /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; empty: always 404.
@@ -118,3 +122,6 @@ class TestConfig(Config):
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.TIMEBANK_SCHEDULER = "off"
         self.SERVER_NAME = None
+        # One PBKDF2 round instead of scrypt: every test sign-in and new member hashes or
+        # checks a password, and scrypt's cost (tens of ms each) bought the tests nothing.
+        self.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"  # noqa: S105  # nosec B105

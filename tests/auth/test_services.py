@@ -6,7 +6,9 @@ from tests.factories import PASSWORD, make_member
 from timebank.auth import services
 from timebank.auth.models import Role
 from timebank.auth.permissions import has_role, in_scope, scope_paths
+from timebank.config import Config
 from timebank.core.errors import Conflict, NotAllowed, ValidationFailed
+from timebank.core.security import dummy_hash, hash_password, verify_password
 from timebank.members.services import suspend_member
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -166,3 +168,21 @@ def test_create_admin_on_empty_tree_makes_district(db):
 def test_create_admin_uses_existing_district(tree):
     member, created = services.create_admin(phone="13812345670", password="admin1234", name="a")
     assert created and member.roles[0].unit_id == tree.district.id
+
+
+def test_passwords_hash_by_scrypt_unless_the_config_names_a_method(app, tmp_path):
+    assert Config(str(tmp_path)).PASSWORD_HASH_METHOD == "scrypt"
+    strong = hash_password("abc12345")  # no app: the default
+    with app.app_context():
+        cheap = hash_password("abc12345")  # the test config's one PBKDF2 round
+    assert strong.startswith("scrypt:") and cheap.startswith("pbkdf2:sha256:1$")
+    with app.app_context():
+        assert verify_password(strong, "abc12345") and verify_password(cheap, "abc12345")
+        assert not verify_password(strong, "abc12346") and not verify_password(cheap, "x")
+
+
+def test_the_unknown_phones_dummy_hash_follows_the_method(app, monkeypatch):
+    with app.app_context():
+        assert dummy_hash().startswith("pbkdf2:sha256:1$")
+        monkeypatch.setitem(app.config, "PASSWORD_HASH_METHOD", "scrypt")
+        assert dummy_hash().startswith("scrypt:") and dummy_hash() == dummy_hash()

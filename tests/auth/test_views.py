@@ -1,3 +1,4 @@
+from tests.conftest import sign_in
 from tests.factories import PASSWORD
 from timebank.members.services import suspend_member
 
@@ -82,3 +83,21 @@ def test_language_switch_is_remembered(people, login, db):
     assert response.headers["Location"] == "/members/me"
     assert db.session.get(Member, people.member.id).locale == "en"
     assert 'lang="en"' in client.get("/").get_data(as_text=True)
+
+
+def test_the_tests_sign_in_makes_the_session_the_login_form_makes(app, people, login):
+    """conftest.sign_in (the other tests' login) must stay what the form really does."""
+    with login(people.member).session_transaction() as posted:
+        by_form = dict(posted)
+    faked = app.test_client()
+    sign_in(app, faked, people.member)
+    with faked.session_transaction() as made:
+        by_helper = dict(made)
+    assert by_form.keys() >= {"_user_id", "_fresh", "_id"}
+    # the same session, but each sign-in has its own server-side session record
+    assert by_helper.keys() == by_form.keys()
+    assert {k: v for k, v in by_helper.items() if k != "_user_id"} == {
+        k: v for k, v in by_form.items() if k != "_user_id"
+    }
+    assert by_helper["_user_id"] != by_form["_user_id"]
+    assert "/login" not in faked.get("/members/me").headers.get("Location", "")

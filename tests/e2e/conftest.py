@@ -32,6 +32,15 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 _OUTCOME = pytest.StashKey[bool]()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Mark every test in this folder `e2e` (before `-m` selects), so none runs in make test."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """Remember whether the test body failed, for the failure screenshots."""

@@ -13,6 +13,7 @@ from ..core.clock import utcnow
 from ..core.errors import Conflict, NotAllowed, check
 from ..core.privacy import normalise_phone
 from ..core.security import (
+    dummy_hash,
     hash_password,
     new_token,
     password_problem,
@@ -32,8 +33,6 @@ log = logging.getLogger(__name__)
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
-#: A real scrypt hash checked when the phone is unknown, so timing does not tell.
-_DUMMY_HASH = hash_password("not-a-real-password-0")
 
 
 @dataclass
@@ -70,7 +69,7 @@ def authenticate(phone, password, *, now: datetime | None = None) -> SignIn:
     number, _err = normalise_phone(phone or "")
     member = find_member_by_phone(number) if number else None
     if member is None:
-        verify_password(_DUMMY_HASH, password or "")
+        verify_password(dummy_hash(), password or "")  # as long as a real check
         return SignIn(None, "invalid_credentials")
     if member.locked_until and member.locked_until > now:
         return SignIn(None, "account_locked")
