@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ..forms_util import BaseForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(BaseForm):
     phone = StringField(
         _l("Mobile number"),
         validators=[DataRequired(), Length(max=20)],
@@ -19,7 +20,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(BaseForm):
     current = PasswordField(
         _l("Current password"),
         validators=[DataRequired()],

@@ -3,7 +3,6 @@
 import math
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -21,7 +20,7 @@ from ...core.clock import LOCAL_TZ
 from ...core.settings import setting
 from ...members.skills import SKILLS
 from ...mobilisation.models import KIND_LABELS
-from ..forms_util import options
+from ..forms_util import BaseForm, options
 from ..members.forms import MultiCheckboxField, int_or_none
 
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
@@ -46,7 +45,7 @@ def _aware(value):
     return value.replace(tzinfo=LOCAL_TZ) if value is not None else None
 
 
-class CalloutForm(FlaskForm):
+class CalloutForm(BaseForm):
     """Raise a call-out. The place is a checkpoint, a community's centre or coordinates."""
 
     kind = SelectField(
@@ -147,12 +146,12 @@ class CalloutForm(FlaskForm):
         )
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(BaseForm):
     """One tap: accept or decline."""
 
     accept = SubmitField(_l("Accept"))
     decline = SubmitField(_l("Decline"))
 
 
-class CloseForm(FlaskForm):
+class CloseForm(BaseForm):
     submit = SubmitField(_l("Close this call-out"))

@@ -1,6 +1,8 @@
 """Shapes shared by every API schema."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema
+
+from . import fields
 
 
 class ErrorDetail(Schema):

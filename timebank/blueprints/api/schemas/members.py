@@ -1,7 +1,8 @@
-from marshmallow import Schema, fields, post_load, validate
+from marshmallow import Schema, post_load, validate
 
 from ....members.models import MemberStatus
 from ....members.skills import SKILLS
+from . import fields
 from .auth import RoleSchema
 
 SKILL_TAGS = list(SKILLS)

@@ -1,6 +1,7 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
 from ....mobilisation.models import CalloutKind
+from . import fields
 
 KINDS = [k.value for k in CalloutKind]
 

@@ -1,6 +1,7 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
 from ....shifts.models import ShiftKind
+from . import fields
 
 KINDS = [k.value for k in ShiftKind]
 

@@ -1,6 +1,7 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
 from ....units.models import LEVEL_ORDER
+from . import fields
 
 LEVELS = [lv.value for lv in LEVEL_ORDER]
 
