@@ -69,6 +69,24 @@ def options(pairs, optgroup: str | None = None) -> list[SelectChoice]:
     return [SelectChoice(value, label, optgroup=optgroup) for value, label in pairs]
 
 
+def submitted(form):
+    """Validate a posted form: its own `(field, reason)` refusals, or None when not posted.
+
+    The view passes them to the service as `refused` and calls it even when the form refused
+    fields: the service checks every field and answers with both kinds at once, before it
+    changes anything, so the page shows every field's error in one round (SPEC 3.7).
+    """
+    if not form.is_submitted():
+        return None
+    form.validate()
+    return [
+        (name, str(reason))
+        for name, reasons in form.errors.items()
+        for reason in reasons
+        if not isinstance(reason, (dict, list))
+    ]
+
+
 def apply_errors(form, exc: DomainError) -> None:
     """Attach `(field, reason)` pairs to the form's fields; anything else is flashed."""
     pairs = exc.errors if isinstance(exc, ValidationFailed) else [(exc.field, exc.message)]
@@ -77,7 +95,8 @@ def apply_errors(form, exc: DomainError) -> None:
         if field is not None and hasattr(field, "errors"):
             if isinstance(field.errors, tuple):
                 field.errors = list(field.errors)
-            field.errors.append(str(reason))
+            if str(reason) not in field.errors:  # the form's own, passed to the service
+                field.errors.append(str(reason))
         else:
             flash(str(reason), "danger")
 

@@ -20,7 +20,7 @@ from ...members import queries, services
 from ...members.models import STATUS_LABELS, MemberStatus
 from ...mobilisation.queries import response_record
 from ...units.queries import community_choices, list_units, list_units_in_scope
-from ..forms_util import apply_errors, options, perform
+from ..forms_util import apply_errors, options, perform, submitted
 from . import bp
 from .forms import (
     DecisionForm,
@@ -50,7 +50,8 @@ def register():
     """Register and report to a community."""
     form = RegisterForm()
     form.community_id.choices = _community_select()
-    if form.validate_on_submit():
+    refused = submitted(form)
+    if refused is not None:
         try:
             member = services.register_member(
                 name=form.name.data,
@@ -64,6 +65,7 @@ def register():
                 workplace=form.workplace.data,
                 email=form.email.data,
                 locale=_current_lang(),
+                refused=refused,
             )
         except DomainError as exc:
             db.session.rollback()
@@ -122,7 +124,8 @@ def edit(member_id: int):
         [("", _("No grid"))]
         + [(u.id, u.name) for u in list_units(level="grid", parent_id=member.community_id)]
     )
-    if form.validate_on_submit():
+    refused = submitted(form)
+    if refused is not None:
         try:
             services.update_profile(
                 current_user,
@@ -135,6 +138,7 @@ def edit(member_id: int):
                 workplace=form.workplace.data,
                 grid_id=form.grid_id.data,
                 email=form.email.data or "",
+                refused=refused,
             )
         except DomainError as exc:
             db.session.rollback()
