@@ -40,6 +40,10 @@ def _number(value):
     return float(value) if value is not None else None
 
 
+def _seconds(minutes):
+    return minutes * 60 if minutes is not None else None
+
+
 def _aware(value):
     """A local date/time from the form, in Asia/Shanghai."""
     return value.replace(tzinfo=LOCAL_TZ) if value is not None else None
@@ -128,7 +132,7 @@ class CalloutForm(BaseForm):
             "checkpoint": {"checkpoint_id": self.checkpoint_id.data},
             "community": {"community_id": self.community_id.data},
             "coords": {"lat": _number(self.lat.data), "lon": _number(self.lon.data)},
-        }[self.place.data]
+        }.get(self.place.data, {})  # a refused choice: no place, the service says so
         return dict(
             unit_id=self.unit_id.data,
             kind=self.kind.data,
@@ -139,7 +143,7 @@ class CalloutForm(BaseForm):
             team_size=self.team_size.data,
             skills=self.skills.data,
             party_only=self.party_only.data,
-            respond_within_s=self.respond_within_min.data * 60,
+            respond_within_s=_seconds(self.respond_within_min.data),
             starts_at=_aware(self.starts_at.data),
             ends_at=_aware(self.ends_at.data),
             **place,
