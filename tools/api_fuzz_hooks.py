@@ -40,9 +40,7 @@ _HOSTILE_STRINGS = HOSTILE_TEXT + MOMENTS_AT_THE_ENDS + DAYS_AT_THE_ENDS
 
 
 def _hostile(value, *, text):
-    if isinstance(value, bool):
-        return st.sampled_from(HOSTILE_NUMBERS)
-    if isinstance(value, int):
+    if isinstance(value, int):  # booleans too: a number where true/false belongs
         return st.sampled_from(HOSTILE_NUMBERS)
     if isinstance(value, list):
         return st.sampled_from(text).map(lambda item: [item])

@@ -1,6 +1,11 @@
 """Every bad field in one answer (SPEC 3.7): the form's or schema's own checks and the
 service's rules come back together, on the page and in the API."""
 
+import pytest
+
+from timebank.core.csvio import read_csv
+from timebank.core.errors import ValidationFailed
+from timebank.members.imports import import_members
 from timebank.members.models import Member
 
 
@@ -67,3 +72,21 @@ def test_profile_page_and_api_report_every_bad_field(tree, people, login, api, d
     response = api(member).patch(f"/members/{member.id}", json=body)
     assert response.status_code == 422
     assert {"name", "home_lat", "email"} <= set(response.json["error"]["fields"])
+
+
+def test_member_import_reports_bad_lines_of_every_kind_at_once(tree, people, db):
+    text = (
+        "name,phone,community_code,password\n"
+        "张一,13800138001,T-HG-C1,abc12345\n"
+        ",13800138002,T-HG-C1,abc12345\n"  # 3: no name
+        "张三,123,NOPE,abc12345\n"  # 4: bad phone, unknown community
+        f"张四,{people.member.phone},T-HG-C1,abc\n"  # 5: taken phone, weak password
+        "张五,13800138001,T-HG-C1,abc12345\n"  # 6: phone repeated from line 2
+    )
+    before = db.session.query(Member).count()
+    with pytest.raises(ValidationFailed) as exc:
+        import_members(None, read_csv(text, ("name", "phone")))
+    lines = [where for where, _ in exc.value.errors]
+    assert sorted(set(lines)) == ["line 3", "line 4", "line 5", "line 6"]
+    assert lines.count("line 4") == 2 and lines.count("line 5") == 2
+    assert db.session.query(Member).count() == before

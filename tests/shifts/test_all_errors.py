@@ -2,7 +2,11 @@
 
 from datetime import timedelta
 
+import pytest
+
 from timebank.core.clock import local, utcnow
+from timebank.core.errors import ValidationFailed
+from timebank.shifts import services
 from timebank.shifts.models import Checkpoint, Shift
 
 
@@ -65,4 +69,20 @@ def test_checkpoint_api_and_page_report_every_bad_field(tree, people, api, login
     data["radius_m"] = "1"
     html = login(people.coordinator).post("/checkpoints/new", data=data).get_data(as_text=True)
     assert html.count("invalid-feedback") >= 3
+    assert db.session.query(Checkpoint).count() == 0
+
+
+def test_checkpoint_import_reports_bad_lines_of_every_kind_at_once(tree, db):
+    code = tree.community.code
+    rows = [
+        (2, {"community_code": code, "name": "甲", "lat": "22.8", "lon": "113.5"}),
+        (3, {"community_code": code, "name": "乙", "lat": "95", "lon": "113.5", "radius_m": "1"}),
+        (4, {"community_code": "NOPE", "name": "丙", "lat": "22.8", "lon": "113.5"}),
+        (5, {"community_code": code, "name": "甲", "lat": "22.8", "lon": "113.5"}),
+    ]
+    with pytest.raises(ValidationFailed) as exc:
+        services.import_checkpoints(None, rows)
+    lines = [where for where, _ in exc.value.errors]
+    assert sorted(set(lines)) == ["line 3", "line 4", "line 5"]
+    assert lines.count("line 3") == 2  # latitude and radius
     assert db.session.query(Checkpoint).count() == 0
