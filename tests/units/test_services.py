@@ -51,12 +51,12 @@ def test_import_is_all_or_nothing_and_reports_every_bad_line(db):
         "X1,坏单位,,planet,NS,,\n"  # line 6: unknown level
         "NS-HG,重复,,town,NS,,\n"  # line 7: repeated code
         "X2,,,town,NS,99,113\n"  # line 8: no name, lat out of range
-        "X3,孤儿,,community,NOPE,,\n"  # line 9: unknown parent (second pass)
+        "X3,孤儿,,community,NOPE,,\n"  # line 9: unknown parent (found in the same pass)
     )
     with pytest.raises(ValidationFailed) as exc:
         _import(bad)
     where = {w for w, _ in exc.value.errors}
-    assert where == {"line 6", "line 7", "line 8"}
+    assert where == {"line 6", "line 7", "line 8", "line 9"}
     assert db.session.query(Unit).count() == 0
 
 
@@ -66,6 +66,33 @@ def test_import_second_pass_finds_parent_and_level_errors(db):
         _import(bad)
     assert [w for w, _ in exc.value.errors] == ["line 6", "line 7", "line 8"]
     assert db.session.query(Unit).count() == 0
+
+
+def test_import_reports_bad_lines_of_every_kind_in_one_pass(db):
+    """Line 3 a field error, line 4 an unknown parent, line 5 a wrong level under its
+    parent: all three at once; a parent given later in the file (line 7) is found."""
+    text = (
+        "code,name,level,parent_code,lat,lon\n"
+        "NS,南沙区,district,,22.8,113.5\n"
+        "NS-A,,town,NS,95,113\n"  # 3: no name, latitude out of range
+        "NS-B,乙镇,town,NOPE,,\n"  # 4: unknown parent
+        "NS-C,丙网格,grid,NS,,\n"  # 5: a grid directly under a district
+        "NS-D-C1,丁社区,community,NS-D,,\n"  # 6: fine, its parent is on line 7
+        "NS-D,丁镇,town,NS,,\n"
+        "NS-E,戊镇,town,NS,,\n"
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        _import(text)
+    lines = [w for w, _ in exc.value.errors]
+    assert sorted(set(lines)) == ["line 3", "line 4", "line 5"]
+    assert lines.count("line 3") == 2  # both of line 3's fields
+    assert db.session.query(Unit).count() == 0
+
+
+def test_import_refuses_nul_in_a_field_at_its_line(db):
+    with pytest.raises(ValidationFailed) as exc:
+        _import("code,name,level,parent_code\nNS,南沙\x00区,district,\n")
+    assert exc.value.errors[0][0] == "line 2" and "NUL" in str(exc.value.errors[0][1])
 
 
 def test_import_refuses_moving_a_unit(db):
@@ -129,3 +156,18 @@ def test_units_import_is_audited(db):
     _import(TOWNS_CSV)
     entry = db.session.query(AuditEntry).one()
     assert entry.action == "units.import" and entry.details == {"created": 4, "updated": 0}
+
+
+def test_create_unit_reports_the_edge_refusals_with_its_own(tree, people):
+    with pytest.raises(ValidationFailed) as exc:
+        services.create_unit(
+            people.admin,
+            code="bad code!",
+            name="",
+            level="community",
+            parent_id=tree.town.id,
+            lat=95,
+            lon=113,
+            refused=[("name_en", "Longer than maximum length 120.")],
+        )
+    assert set(exc.value.fields) == {"code", "name", "lat", "name_en"}

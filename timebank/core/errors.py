@@ -65,7 +65,15 @@ class ValidationFailed(DomainError):
         return out
 
 
-def check(errors: list) -> None:
-    """Raise ValidationFailed if any `(field, reason)` pairs were collected."""
+def check(errors: list, refused=()) -> None:
+    """Raise ValidationFailed if any `(field, reason)` pairs were collected or refused.
+
+    `refused` are the pairs the edge (a form's or an API schema's shape checks) refused
+    already: the service still checks every field, so that one answer names every bad field
+    (SPEC 3.7), and a field refused at the edge keeps only the edge's reasons.
+    """
+    refused = list(refused)
+    seen = {field for field, _reason in refused}
+    errors = refused + [(field, reason) for field, reason in errors if field not in seen]
     if errors:
         raise ValidationFailed(errors)

@@ -21,7 +21,7 @@ from .services import adjust
 
 
 def request_correction(
-    member, *, shift_id, claimed_in, claimed_out, reason, now: datetime | None = None
+    member, *, shift_id, claimed_in, claimed_out, reason, now: datetime | None = None, refused=()
 ) -> Correction:
     """Ask for a shift's record to be fixed: when the member says they came and left."""
     now = now or utcnow()
@@ -47,7 +47,7 @@ def request_correction(
     reason, err = required_text(reason, 500)
     if err:
         errors.append(("reason", err))
-    check(errors)
+    check(errors, refused)
     open_one = db.session.scalar(
         sa.select(Correction.id).where(
             Correction.member_id == member.id,
@@ -94,6 +94,7 @@ def decide_correction(
     minutes=None,
     reason=None,
     now: datetime | None = None,
+    refused=(),
 ) -> Correction:
     """Approve (an `adjustment` entry, capped at the shift's length) or reject with a
     reason. The member is told either way."""
@@ -121,7 +122,7 @@ def decide_correction(
                     ),
                 )
             )
-    check(errors)
+    check(errors, refused)
     correction.decided_by_id, correction.decided_at = actor.id, now
     correction.decision_reason = reason
     if approve:

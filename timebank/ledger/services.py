@@ -104,7 +104,14 @@ def _minutes(errors, value, *, allow_zero=False) -> int | None:
 
 
 def adjust(
-    actor, member: Member, *, minutes, reason, shift_id=None, now: datetime | None = None
+    actor,
+    member: Member,
+    *,
+    minutes,
+    reason,
+    shift_id=None,
+    now: datetime | None = None,
+    refused=(),
 ) -> LedgerEntry:
     """A coordinator's adjustment of a member's balance; a reason is required. Audited."""
     ensure_role(actor, Role.COORDINATOR, member.community)
@@ -115,7 +122,7 @@ def adjust(
     reason, err = required_text(reason, 255)
     if err:
         errors.append(("reason", err))
-    check(errors)
+    check(errors, refused)
     now = now or utcnow()
     entry = _new_entry(
         member,

@@ -110,12 +110,14 @@ def register_member(
     locale="zh_CN",
     email=None,
     now: datetime | None = None,
+    refused=(),
 ) -> Member:
     """Register a member reporting to a community; they wait for a coordinator's approval.
 
     The home location defaults to the community's centre; `email` is optional (notices are
-    then also sent by e-mail). Raises ValidationFailed for bad fields and
-    Conflict("phone_taken") when the phone number is registered already.
+    then also sent by e-mail). Raises ValidationFailed for bad fields (with the edge's own
+    `refused` pairs: every bad field in one answer) and Conflict("phone_taken") when the
+    phone number is registered already.
     """
     errors: list = []
     name, skills, home_lat, home_lon, workplace = _profile_fields(
@@ -138,7 +140,7 @@ def register_member(
     grid = _grid(errors, grid_id, community)
     if not isinstance(is_party_member, bool):
         errors.append(("is_party_member", _l("Must be true or false.")))
-    check(errors)
+    check(errors, refused)
     if phone_taken(phone):
         raise Conflict("phone_taken", _l("This phone number is already registered."), field="phone")
     if home_lat is None:
@@ -240,10 +242,12 @@ def update_profile(
     grid_id=None,
     locale=None,
     email=None,
+    refused=(),
 ) -> Member:
     """The member (or a coordinator in scope) edits name, skills, home location and more.
 
     `locale` and `email` stay as they are when None; an empty `email` removes the address.
+    `refused`: the edge's own field errors, reported together with these checks.
     """
     ensure_can_edit_member(actor, member)
     locale = locale or member.locale
@@ -261,7 +265,7 @@ def update_profile(
     new_email = _email(errors, email) if email is not None else member.email
     if not isinstance(is_party_member, bool):
         errors.append(("is_party_member", _l("Must be true or false.")))
-    check(errors)
+    check(errors, refused)
     if home_lat is None:
         home_lat, home_lon = member.community.lat, member.community.lon
     member.name, member.is_party_member, member.skills = name, is_party_member, skills

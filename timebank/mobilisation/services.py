@@ -42,13 +42,14 @@ def lock(callout_id: int) -> Callout:
     ).one()
 
 
-def raise_callout(actor, *, now: datetime | None = None, **fields) -> Callout:
+def raise_callout(actor, *, now: datetime | None = None, refused=(), **fields) -> Callout:
     """Create a call-out and its emergency shift, and send the first wave at once.
 
     Organisers and coordinators, for a unit in their scope (default: their own community).
+    `refused`: the edge's own field errors, reported together with the call-out's checks.
     """
     now = now or utcnow()
-    data, unit = validate_callout(actor, fields, now)
+    data, unit = validate_callout(actor, fields, now, refused)
     ensure_role(actor, Role.COORDINATOR, unit)
     callout = Callout(**data, unit_id=unit.id, raised_by_id=actor.id, created_at=now)
     db.session.add(callout)

@@ -80,8 +80,9 @@ def _place(errors, actor, fields):
     return lat, lon, None
 
 
-def validate_callout(actor, fields: dict, now: datetime):
-    """(model fields, unit) for a new call-out, or ValidationFailed listing every problem."""
+def validate_callout(actor, fields: dict, now: datetime, refused=()):
+    """(model fields, unit) for a new call-out, or ValidationFailed listing every problem
+    (with the edge's own `refused` pairs)."""
     errors: list = []
     unit = _unit(errors, actor, fields.get("unit_id"))
     try:
@@ -142,7 +143,7 @@ def validate_callout(actor, fields: dict, now: datetime):
         not isinstance(ends_at, datetime) or ends_at.tzinfo is None or ends_at <= starts_at
     ):
         errors.append(("ends_at", _l("The end must be after the start.")))
-    check(errors)
+    check(errors, refused)
     return dict(
         kind=str(kind),
         title=title,

@@ -50,14 +50,16 @@ def _name_taken(community_id, name, exclude_id=None) -> bool:
     return db.session.scalar(q) is not None
 
 
-def create_checkpoint(actor, *, community_id, name, lat, lon, radius_m=200) -> Checkpoint:
+def create_checkpoint(
+    actor, *, community_id, name, lat, lon, radius_m=200, refused=()
+) -> Checkpoint:
     """Add a checkpoint to a community (coordinators in scope)."""
     errors: list = []
     unit = v.community(errors, community_id)
     name, lat, lon, radius_m = _checkpoint_fields(
         errors, name=name, lat=lat, lon=lon, radius_m=radius_m
     )
-    check(errors)
+    check(errors, refused)
     ensure_role(actor, Role.COORDINATOR, unit)
     if _name_taken(unit.id, name):
         check([("name", _l("This community has a checkpoint of this name."))])
@@ -69,14 +71,14 @@ def create_checkpoint(actor, *, community_id, name, lat, lon, radius_m=200) -> C
 
 
 def update_checkpoint(
-    actor, cp: Checkpoint, *, name, lat, lon, radius_m, is_active=True
+    actor, cp: Checkpoint, *, name, lat, lon, radius_m, is_active=True, refused=()
 ) -> Checkpoint:
     ensure_role(actor, Role.COORDINATOR, cp.community)
     errors: list = []
     name, lat, lon, radius_m = _checkpoint_fields(
         errors, name=name, lat=lat, lon=lon, radius_m=radius_m
     )
-    check(errors)
+    check(errors, refused)
     if _name_taken(cp.community_id, name, exclude_id=cp.id):
         check([("name", _l("This community has a checkpoint of this name."))])
     cp.name, cp.lat, cp.lon, cp.radius_m = name, lat, lon, radius_m
@@ -180,6 +182,7 @@ def create_shift(
     walk_ins=None,
     counts_as_service=None,
     now: datetime | None = None,
+    refused=(),
 ) -> Shift:
     """Publish one shift in a community (coordinators in scope). Nothing in the past."""
     now = now or utcnow()
@@ -197,7 +200,7 @@ def create_shift(
         counts_as_service=counts_as_service,
     )
     v.times(errors, starts_at, ends_at, now)
-    check(errors)
+    check(errors, refused)
     ensure_role(actor, Role.COORDINATOR, unit)
     shift = Shift(
         **fields, starts_at=starts_at, ends_at=ends_at, created_by_id=_id(actor), created_at=now
@@ -241,6 +244,7 @@ def create_series(
     walk_ins=None,
     counts_as_service=None,
     now: datetime | None = None,
+    refused=(),
 ) -> list[Shift]:
     """Publish a series in one step, e.g. every day 08:00–12:00 for 14 days.
 
@@ -270,7 +274,7 @@ def create_series(
         first_start, _ = v.local_times(dates[0], start_time, end_time)
         if first_start <= now:
             errors.append(("first_day", _l("The first shift must start in the future.")))
-    check(errors)
+    check(errors, refused)
     ensure_role(actor, Role.COORDINATOR, unit)
     key = uuid.uuid4().hex
     shifts = []

@@ -2,6 +2,7 @@
 
 import logging
 import re
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -76,7 +77,9 @@ def _ensure_can_create(actor, parent):
         raise NotAllowed()
 
 
-def create_unit(actor, *, code, name, level, parent_id=None, name_en=None, lat=None, lon=None):
+def create_unit(
+    actor, *, code, name, level, parent_id=None, name_en=None, lat=None, lon=None, refused=()
+):
     """Add a unit under `parent_id`. Admins only, within their scope."""
     errors: list = []
     parent = db.session.get(Unit, parent_id) if parent_id is not None else None
@@ -85,7 +88,7 @@ def create_unit(actor, *, code, name, level, parent_id=None, name_en=None, lat=N
     code = _check_code(errors, code)
     name, name_en, lat, lon = _check_fields(errors, name=name, name_en=name_en, lat=lat, lon=lon)
     lvl = _check_level(errors, level, parent) if parent_id is None or parent else None
-    check(errors)
+    check(errors, refused)
     _ensure_can_create(actor, parent)
     unit = _insert(
         code=code, name=name, name_en=name_en, level=lvl, parent=parent, lat=lat, lon=lon
@@ -111,14 +114,16 @@ def _insert(*, code, name, name_en, level, parent, lat, lon) -> Unit:
     return unit
 
 
-def update_unit(actor, unit: Unit, *, name, name_en=None, lat=None, lon=None, code=None):
+def update_unit(
+    actor, unit: Unit, *, name, name_en=None, lat=None, lon=None, code=None, refused=()
+):
     """Rename a unit, recode it or move its centre. The level and parent stay."""
     ensure_role(actor, Role.ADMIN, unit)
     errors: list = []
     if code is not None:
         code = _check_code(errors, code, exclude_id=unit.id)
     name, name_en, lat, lon = _check_fields(errors, name=name, name_en=name_en, lat=lat, lon=lon)
-    check(errors)
+    check(errors, refused)
     before = {"code": unit.code, "name": unit.name, "lat": unit.lat, "lon": unit.lon}
     if code is not None:
         unit.code = code
@@ -131,130 +136,147 @@ def update_unit(actor, unit: Unit, *, name, name_en=None, lat=None, lon=None, co
 IMPORT_COLUMNS = ("code", "name", "name_en", "level", "parent_code", "lat", "lon")
 
 
+@dataclass
+class _Row:
+    """One line of a unit import, as far as its fields could be read."""
+
+    line: int
+    code: str
+    values: dict
+    parent_code: str | None
+    level: Level | None  # None: unknown (the line is reported already)
+
+
 def import_units(actor, rows) -> dict:
     """Import `(line_number, row_dict)` pairs, all or nothing.
 
     New codes are created; known codes are updated in place (name, English name, centre),
     provided their level and parent are unchanged. Parents may come from the database or
-    from any row of the file. Raises ValidationFailed listing every bad row by line number
-    (field "line N") and changes nothing in that case.
+    from any row of the file, before or after the child. Raises ValidationFailed listing
+    every bad row by line number (field "line N"), every kind of problem in one pass, and
+    changes nothing in that case.
     """
     if actor is not None and not has_role(actor, Role.ADMIN):
         raise NotAllowed()
     errors: list = []
-    parsed = []  # (line, code, values, parent_code)
-    seen: dict[str, int] = {}
-    for line, row in rows:
-        row_errors: list = []
-        code = (row.get("code") or "").strip()
-        if not CODE_RE.match(code):
-            row_errors.append(("code", _l("Use 1–40 letters, digits, '-', '_' or '.'.")))
-        elif code in seen:
-            row_errors.append(("code", _l("Code repeated from line %(line)s.", line=seen[code])))
-        else:
-            seen[code] = line
-        name, name_en, lat, lon = _check_fields(
-            row_errors,
-            name=row.get("name"),
-            name_en=row.get("name_en"),
-            lat=row.get("lat"),
-            lon=row.get("lon"),
-        )
-        level = (row.get("level") or "").strip()
-        if level not in {lv.value for lv in Level}:
-            row_errors.append(("level", _l("Unknown level.")))
-        parent_code = (row.get("parent_code") or "").strip() or None
-        for field, reason in row_errors:
-            errors.append((f"line {line}", f"{field}: {reason}"))
-        parsed.append(
-            (
-                line,
-                code,
-                dict(name=name, name_en=name_en, level=level, lat=lat, lon=lon),
-                parent_code,
-            )
-        )
-    check(errors)
-
-    in_file = {code: (line, values, parent_code) for line, code, values, parent_code in parsed}
+    parsed = [_parse_unit_row(errors, line, row) for line, row in rows]
+    in_file: dict[str, _Row] = {}
+    for row in parsed:
+        if row.code and row.code not in in_file:
+            in_file[row.code] = row
     existing = (
         {u.code: u for u in db.session.scalars(sa.select(Unit).where(Unit.code.in_(list(in_file))))}
         if in_file
         else {}
     )
-
-    def level_of(code):
-        if code in in_file:
-            return in_file[code][1]["level"]
-        unit = existing.get(code) or find_unit_by_code(code)
-        return unit.level if unit else None
-
-    for line, code, values, parent_code in parsed:
-        lvl = Level(values["level"])
-        if lvl == Level.DISTRICT:
-            if parent_code:
-                errors.append((f"line {line}", _l("A district has no parent.")))
-        elif not parent_code:
-            errors.append((f"line {line}", _l("This level needs a parent unit.")))
-        else:
-            parent_level = level_of(parent_code)
-            if parent_level is None:
-                errors.append(
-                    (f"line {line}", _l("Unknown parent code %(code)s.", code=parent_code))
-                )
-            elif Level(parent_level).depth != lvl.depth - 1:
-                errors.append(
-                    (
-                        f"line {line}",
-                        _l(
-                            "A %(level)s must sit directly under a %(parent)s.",
-                            level=lvl.label,
-                            parent=LEVEL_ORDER[lvl.depth - 1].label,
-                        ),
-                    )
-                )
-        unit = existing.get(code)
-        if unit is not None:
-            old_parent = unit.parent.code if unit.parent else None
-            if unit.level != values["level"] or old_parent != parent_code:
-                errors.append(
-                    (
-                        f"line {line}",
-                        _l(
-                            "Unit %(code)s exists with another level or parent; move it by hand.",
-                            code=code,
-                        ),
-                    )
-                )
+    for row in parsed:
+        _check_place(errors, row, in_file, existing)
     check(errors)
+    created, updated = _apply_unit_rows(parsed, existing)
+    db.session.flush()
+    record(actor, "units.import", None, details={"created": created, "updated": updated})
+    log.info("imported units: %s created, %s updated", created, updated)
+    return {"created": created, "updated": updated}
 
+
+def _parse_unit_row(errors, line, row) -> _Row:
+    """Read one line's fields; each bad field is reported as "line N" with its name."""
+    row_errors: list = []
+    code = (row.get("code") or "").strip()
+    if not CODE_RE.match(code):
+        row_errors.append(("code", _l("Use 1–40 letters, digits, '-', '_' or '.'.")))
+        code = ""
+    name, name_en, lat, lon = _check_fields(
+        row_errors,
+        name=row.get("name"),
+        name_en=row.get("name_en"),
+        lat=row.get("lat"),
+        lon=row.get("lon"),
+    )
+    try:
+        level = Level((row.get("level") or "").strip())
+    except ValueError:
+        row_errors.append(("level", _l("Unknown level.")))
+        level = None
+    for field, reason in row_errors:
+        errors.append((f"line {line}", f"{field}: {reason}"))
+    values = dict(name=name, name_en=name_en, lat=lat, lon=lon)
+    parent_code = (row.get("parent_code") or "").strip() or None
+    return _Row(line, code, values, parent_code, level)
+
+
+def _check_place(errors, row: _Row, in_file: dict, existing: dict) -> None:
+    """The line's code is new to the file, its parent exists (in the database or anywhere
+    in the file) one level up, and a known unit keeps its level and parent."""
+    where = f"line {row.line}"
+    first = in_file.get(row.code)
+    if first is not None and first is not row:
+        errors.append((where, _l("Code repeated from line %(line)s.", line=first.line)))
+    if row.level is None:
+        return
+    if row.level == Level.DISTRICT:
+        if row.parent_code:
+            errors.append((where, _l("A district has no parent.")))
+    elif not row.parent_code:
+        errors.append((where, _l("This level needs a parent unit.")))
+    else:
+        _check_parent(errors, row, in_file)
+    unit = existing.get(row.code)
+    if unit is not None:
+        old_parent = unit.parent.code if unit.parent else None
+        if unit.level != row.level or old_parent != row.parent_code:
+            errors.append(
+                (
+                    where,
+                    _l(
+                        "Unit %(code)s exists with another level or parent; move it by hand.",
+                        code=row.code,
+                    ),
+                )
+            )
+
+
+def _check_parent(errors, row: _Row, in_file: dict) -> None:
+    where = f"line {row.line}"
+    if row.parent_code in in_file:
+        parent_level = in_file[row.parent_code].level
+        if parent_level is None:
+            return  # the parent's own line is reported
+    else:
+        unit = find_unit_by_code(row.parent_code)
+        if unit is None:
+            errors.append((where, _l("Unknown parent code %(code)s.", code=row.parent_code)))
+            return
+        parent_level = Level(unit.level)
+    if parent_level.depth != row.level.depth - 1:
+        errors.append(
+            (
+                where,
+                _l(
+                    "A %(level)s must sit directly under a %(parent)s.",
+                    level=row.level.label,
+                    parent=LEVEL_ORDER[row.level.depth - 1].label,
+                ),
+            )
+        )
+
+
+def _apply_unit_rows(parsed: list[_Row], existing: dict) -> tuple[int, int]:
+    """Update known units and insert new ones, parents before children (level order)."""
     created = updated = 0
     by_code: dict[str, Unit] = dict(existing)
-    # Parents before children: insert in level order.
     for lvl in LEVEL_ORDER:
-        for _line, code, values, parent_code in parsed:
-            if values["level"] != lvl:
-                continue
-            unit = existing.get(code)
+        for row in (r for r in parsed if r.level == lvl):
+            values = row.values
+            unit = existing.get(row.code)
             if unit is not None:
                 unit.name, unit.name_en = values["name"], values["name_en"]
                 unit.lat, unit.lon = values["lat"], values["lon"]
                 updated += 1
                 continue
             parent = None
-            if parent_code:
-                parent = by_code.get(parent_code) or find_unit_by_code(parent_code)
-            by_code[code] = _insert(
-                code=code,
-                name=values["name"],
-                name_en=values["name_en"],
-                level=lvl,
-                parent=parent,
-                lat=values["lat"],
-                lon=values["lon"],
-            )
+            if row.parent_code:
+                parent = by_code.get(row.parent_code) or find_unit_by_code(row.parent_code)
+            by_code[row.code] = _insert(code=row.code, level=lvl, parent=parent, **values)
             created += 1
-    db.session.flush()
-    record(actor, "units.import", None, details={"created": created, "updated": updated})
-    log.info("imported units: %s created, %s updated", created, updated)
-    return {"created": created, "updated": updated}
+    return created, updated

@@ -1,13 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ...auth.models import ROLE_ORDER
-from ..forms_util import options
+from ..forms_util import BaseForm, options
 
 
-class GrantRoleForm(FlaskForm):
+class GrantRoleForm(BaseForm):
     phone = StringField(
         _l("Member's mobile number"),
         validators=[DataRequired(), Length(max=20)],
@@ -18,7 +17,7 @@ class GrantRoleForm(FlaskForm):
     submit = SubmitField(_l("Grant role"))
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(BaseForm):
     class Meta:
         csrf = False
 

@@ -2,12 +2,13 @@
 
 from flask import g
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
 from ...audit.queries import list_entries
 from ...auth.models import Role
 from ...auth.permissions import ensure_role
 from .access import auth_required
+from .schemas import fields
 
 bp = Blueprint(
     "api_audit",

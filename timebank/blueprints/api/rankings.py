@@ -2,13 +2,14 @@
 
 from flask import g
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
 from ...core.clock import utcnow
 from ...rankings.models import PERIODS
 from ...rankings.queries import MAX_LIMIT, ranking
 from ...units.queries import get_unit
 from .access import auth_required
+from .schemas import fields
 
 bp = Blueprint(
     "api_rankings",

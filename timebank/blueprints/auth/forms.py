@@ -1,10 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ..forms_util import BaseForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(BaseForm):
     phone = StringField(
         _l("Mobile number"),
         validators=[DataRequired(), Length(max=20)],
@@ -19,7 +20,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(BaseForm):
     current = PasswordField(
         _l("Current password"),
         validators=[DataRequired()],
@@ -38,13 +39,13 @@ class PasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(BaseForm):
     """A form with only the CSRF token, for one-button actions."""
 
     submit = SubmitField(_l("Confirm"))
 
 
-class ForgotForm(FlaskForm):
+class ForgotForm(BaseForm):
     phone = StringField(
         _l("Mobile number"),
         validators=[DataRequired(), Length(max=40)],
@@ -53,7 +54,7 @@ class ForgotForm(FlaskForm):
     submit = SubmitField(_l("Send me a code"))
 
 
-class ResetForm(FlaskForm):
+class ResetForm(BaseForm):
     phone = StringField(
         _l("Mobile number"),
         validators=[DataRequired(), Length(max=40)],

@@ -76,17 +76,18 @@ def error_response(status: int, code: str, message, fields: dict | None = None):
     return render_template("errors/error.html", status=status, message=message, code=code), status
 
 
-def _flatten(messages, prefix="") -> dict[str, list[str]]:
+def flatten_messages(messages, prefix="") -> dict[str, list[str]]:
+    """marshmallow's nested error messages as `{"field.sub": [reasons]}` (SPEC `fields`)."""
     out: dict[str, list[str]] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():
             name = f"{prefix}.{key}" if prefix else str(key)
-            for k, v in _flatten(value, name).items():
+            for k, v in flatten_messages(value, name).items():
                 out.setdefault(k, []).extend(v)
     elif isinstance(messages, (list, tuple)):
         for item in messages:
             if isinstance(item, (dict, list, tuple)):
-                for k, v in _flatten(item, prefix).items():
+                for k, v in flatten_messages(item, prefix).items():
                     out.setdefault(k, []).extend(v)
             else:
                 out.setdefault(prefix or "_schema", []).append(str(item))
@@ -104,7 +105,7 @@ def handle_http_exception(exc: HTTPException):
     if status == 422 and messages:
         fields: dict[str, list[str]] = {}
         for location_messages in messages.values():
-            for k, v in _flatten(location_messages).items():
+            for k, v in flatten_messages(location_messages).items():
                 fields.setdefault(k, []).extend(v)
         return error_response(422, "validation_failed", MESSAGES[422], fields)
     message = MESSAGES.get(status) or exc.description

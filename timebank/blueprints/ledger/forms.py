@@ -1,7 +1,6 @@
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     IntegerField,
@@ -14,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ...core.clock import LOCAL_TZ
+from ..forms_util import BaseForm
 from ..members.forms import int_or_none
 
 
@@ -29,7 +29,7 @@ def local_span(day: date | None, start: time | None, end: time | None):
     return begin, finish
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(BaseForm):
     """A member's request about one of their recent shifts (times in local time)."""
 
     shift_id = SelectField(
@@ -49,7 +49,7 @@ class CorrectionForm(FlaskForm):
     submit = SubmitField(_l("Send to the coordinator"))
 
 
-class DecideCorrectionForm(FlaskForm):
+class DecideCorrectionForm(BaseForm):
     """Approve (with the minutes to credit) or reject (with a reason) a correction request."""
 
     minutes = IntegerField(
@@ -62,7 +62,7 @@ class DecideCorrectionForm(FlaskForm):
     reject = SubmitField(_l("Reject"))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(BaseForm):
     """Confirm an auto-closed attendance, or reverse its credit with a reason."""
 
     reason = StringField(_l("Reason to reverse"), validators=[Optional(), Length(max=255)])
@@ -70,7 +70,7 @@ class ReviewForm(FlaskForm):
     reverse = SubmitField(_l("Reverse the credit"))
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(BaseForm):
     """A coordinator enters an attendance by hand (local times)."""
 
     day = DateField(_l("Date"), validators=[InputRequired()])
@@ -83,12 +83,12 @@ class AttendanceForm(FlaskForm):
     submit = SubmitField(_l("Record and credit"))
 
 
-class AdjustmentForm(FlaskForm):
+class AdjustmentForm(BaseForm):
     minutes = IntegerField(_l("Minutes (negative to deduct)"), validators=[InputRequired()])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)])
     submit = SubmitField(_l("Adjust the balance"))
 
 
-class ReverseForm(FlaskForm):
+class ReverseForm(BaseForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)])
     submit = SubmitField(_l("Reverse"))

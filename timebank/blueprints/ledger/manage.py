@@ -18,7 +18,7 @@ from ...extensions import db
 from ...ledger import chain, corrections, queries, services
 from ...members.queries import get_member
 from ...shifts.queries import get_shift
-from ..forms_util import apply_errors, perform
+from ..forms_util import apply_errors, perform, submitted
 from . import bp
 from .forms import (
     AdjustmentForm,
@@ -68,7 +68,8 @@ def decide_correction(correction_id: int):
     correction = queries.get_correction(correction_id)
     ensure_role(current_user, Role.COORDINATOR, correction.shift.community)
     form = DecideCorrectionForm()
-    if form.validate_on_submit():
+    refused = submitted(form)
+    if refused is not None:
         approve = not form.reject.data
         try:
             corrections.decide_correction(
@@ -77,6 +78,7 @@ def decide_correction(correction_id: int):
                 approve=approve,
                 minutes=form.minutes.data if approve else None,
                 reason=None if approve else form.reason.data,
+                refused=refused,
             )
         except REFUSED as exc:
             db.session.rollback()
@@ -221,10 +223,15 @@ def adjust(member_id: int):
     member = get_member(member_id)
     ensure_role(current_user, Role.COORDINATOR, member.community)
     form = AdjustmentForm()
-    if form.validate_on_submit():
+    refused = submitted(form)
+    if refused is not None:
         try:
             services.adjust(
-                current_user, member, minutes=form.minutes.data, reason=form.reason.data
+                current_user,
+                member,
+                minutes=form.minutes.data,
+                reason=form.reason.data,
+                refused=refused,
             )
         except REFUSED as exc:
             db.session.rollback()

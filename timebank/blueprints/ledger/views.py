@@ -10,7 +10,7 @@ from ...core.clock import local, utcnow
 from ...core.errors import Conflict, RuleViolation, ValidationFailed
 from ...extensions import db
 from ...ledger import corrections, queries
-from ..forms_util import apply_errors
+from ..forms_util import apply_errors, submitted
 from . import bp
 from .forms import CorrectionForm, local_span
 
@@ -42,7 +42,8 @@ def new_correction():
     ]
     if request.method == "GET":
         form.shift_id.data = request.args.get("shift_id", type=int)
-    if form.validate_on_submit():
+    refused = submitted(form)
+    if refused is not None:
         shift = next((s for s in shifts if s.id == form.shift_id.data), None)
         day = form.day.data or (local(shift.starts_at).date() if shift else None)
         claimed_in, claimed_out = local_span(day, form.claimed_in.data, form.claimed_out.data)
@@ -54,6 +55,7 @@ def new_correction():
                 claimed_out=claimed_out,
                 reason=form.reason.data,
                 now=now,
+                refused=refused,
             )
         except REFUSED as exc:
             db.session.rollback()

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -14,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from ...members.skills import SKILLS
-from ..forms_util import options
+from ..forms_util import BaseForm, options
 
 
 def int_or_none(value):
@@ -33,7 +32,7 @@ def _skills_field():
     return MultiCheckboxField(_l("Skills"), choices=options(SKILLS.items()), validate_choice=True)
 
 
-class _ProfileFields(FlaskForm):
+class _ProfileFields(BaseForm):
     name = StringField(
         _l("Name"), validators=[DataRequired(), Length(max=60)], render_kw={"autocomplete": "name"}
     )
@@ -89,7 +88,7 @@ class ProfileForm(_ProfileFields):
     submit = SubmitField(_l("Save"))
 
 
-class TransferForm(FlaskForm):
+class TransferForm(BaseForm):
     to_community_id = SelectField(
         _l("New community"), coerce=int_or_none, validators=[DataRequired()], validate_choice=False
     )
@@ -97,12 +96,12 @@ class TransferForm(FlaskForm):
     submit = SubmitField(_l("Ask to transfer"))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BaseForm):
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=255)])
     submit = SubmitField(_l("Confirm"))
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(BaseForm):
     reason = StringField(
         _l("Reason (required to reject)"), validators=[Optional(), Length(max=255)]
     )
@@ -110,13 +109,13 @@ class DecisionForm(FlaskForm):
     reject = SubmitField(_l("Reject"))
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(BaseForm):
     """A form with only the CSRF token, for one-button actions."""
 
     submit = SubmitField(_l("Confirm"))
 
 
-class MemberFilterForm(FlaskForm):
+class MemberFilterForm(BaseForm):
     class Meta:
         csrf = False
 

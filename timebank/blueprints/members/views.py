@@ -21,7 +21,7 @@ from ...members.models import STATUS_LABELS, MemberStatus
 from ...mobilisation.queries import response_record
 from ...units.queries import community_choices, list_units, list_units_in_scope
 from ..auth.session import sign_in
-from ..forms_util import apply_errors, options, perform
+from ..forms_util import apply_errors, options, perform, submitted
 from ..limits import count_refusal_of, register_limits
 from . import bp
 from .forms import (
@@ -52,7 +52,8 @@ def register():
     """Register and report to a community."""
     form = RegisterForm()
     form.community_id.choices = _community_select()
-    if form.validate_on_submit():
+    refused = submitted(form)
+    if refused is not None:
         try:
             member = services.register_member(
                 name=form.name.data,
@@ -66,6 +67,7 @@ def register():
                 workplace=form.workplace.data,
                 email=form.email.data,
                 locale=_current_lang(),
+                refused=refused,
             )
         except DomainError as exc:
             db.session.rollback()
@@ -125,7 +127,8 @@ def edit(member_id: int):
         [("", _("No grid"))]
         + [(u.id, u.name) for u in list_units(level="grid", parent_id=member.community_id)]
     )
-    if form.validate_on_submit():
+    refused = submitted(form)
+    if refused is not None:
         try:
             services.update_profile(
                 current_user,
@@ -138,6 +141,7 @@ def edit(member_id: int):
                 workplace=form.workplace.data,
                 grid_id=form.grid_id.data,
                 email=form.email.data or "",
+                refused=refused,
             )
         except DomainError as exc:
             db.session.rollback()

@@ -3,7 +3,6 @@
 import math
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -21,7 +20,7 @@ from ...core.clock import LOCAL_TZ
 from ...core.settings import setting
 from ...members.skills import SKILLS
 from ...mobilisation.models import KIND_LABELS
-from ..forms_util import options
+from ..forms_util import BaseForm, options
 from ..members.forms import MultiCheckboxField, int_or_none
 
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
@@ -41,12 +40,16 @@ def _number(value):
     return float(value) if value is not None else None
 
 
+def _seconds(minutes):
+    return minutes * 60 if minutes is not None else None
+
+
 def _aware(value):
     """A local date/time from the form, in Asia/Shanghai."""
     return value.replace(tzinfo=LOCAL_TZ) if value is not None else None
 
 
-class CalloutForm(FlaskForm):
+class CalloutForm(BaseForm):
     """Raise a call-out. The place is a checkpoint, a community's centre or coordinates."""
 
     kind = SelectField(
@@ -129,7 +132,7 @@ class CalloutForm(FlaskForm):
             "checkpoint": {"checkpoint_id": self.checkpoint_id.data},
             "community": {"community_id": self.community_id.data},
             "coords": {"lat": _number(self.lat.data), "lon": _number(self.lon.data)},
-        }[self.place.data]
+        }.get(self.place.data, {})  # a refused choice: no place, the service says so
         return dict(
             unit_id=self.unit_id.data,
             kind=self.kind.data,
@@ -140,19 +143,19 @@ class CalloutForm(FlaskForm):
             team_size=self.team_size.data,
             skills=self.skills.data,
             party_only=self.party_only.data,
-            respond_within_s=self.respond_within_min.data * 60,
+            respond_within_s=_seconds(self.respond_within_min.data),
             starts_at=_aware(self.starts_at.data),
             ends_at=_aware(self.ends_at.data),
             **place,
         )
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(BaseForm):
     """One tap: accept or decline."""
 
     accept = SubmitField(_l("Accept"))
     decline = SubmitField(_l("Decline"))
 
 
-class CloseForm(FlaskForm):
+class CloseForm(BaseForm):
     submit = SubmitField(_l("Close this call-out"))

@@ -16,7 +16,7 @@ from ...mobilisation.validation import MAX_RESPONSE_S
 from ...shifts.queries import list_checkpoints
 from ...units.models import Level
 from ...units.queries import list_units_in_scope
-from ..forms_util import apply_errors, perform
+from ..forms_util import apply_errors, perform, submitted
 from . import bp, presenters
 from .forms import CalloutForm, CloseForm, min_response_minutes
 
@@ -43,9 +43,12 @@ def new():
     ensure_role(current_user, Role.COORDINATOR)
     form = CalloutForm()
     _set_choices(form)
-    if form.validate_on_submit():
+    refused = submitted(form)
+    if refused is not None:
         try:
-            callout = services.raise_callout(current_user, now=utcnow(), **form.service_fields())
+            callout = services.raise_callout(
+                current_user, now=utcnow(), refused=refused, **form.service_fields()
+            )
         except DomainError as exc:
             db.session.rollback()
             apply_errors(form, _for_form(exc, form.place.data))

@@ -1,10 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
 from ...rankings.queries import MAX_LIMIT
-from ..forms_util import options
+from ..forms_util import BaseForm, options
 from ..members.forms import int_or_none
 
 BY_CHOICES = [
@@ -23,7 +22,7 @@ PERIOD_CHOICES = [
 LIMIT_CHOICES = [(str(n), str(n)) for n in (10, 20, 50, 100, 200, MAX_LIMIT)] + [("all", _l("All"))]
 
 
-class RankingFilterForm(FlaskForm):
+class RankingFilterForm(BaseForm):
     """The filters of a ranking (page and exports alike); read from the query string."""
 
     class Meta:

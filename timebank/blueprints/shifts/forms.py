@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -14,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ...shifts.models import KIND_LABELS
-from ..forms_util import options
+from ..forms_util import BaseForm, options
 from ..members.forms import MultiCheckboxField, int_or_none
 
 WEEKDAYS = [
@@ -32,7 +31,7 @@ def kind_options():
     return options((k.value, label) for k, label in KIND_LABELS.items())
 
 
-class ShiftForm(FlaskForm):
+class ShiftForm(BaseForm):
     """Publish one shift, or a series when `days` is more than 1."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
@@ -56,7 +55,7 @@ class ShiftForm(FlaskForm):
     submit = SubmitField(_l("Publish"))
 
 
-class EditShiftForm(FlaskForm):
+class EditShiftForm(BaseForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
     kind = SelectField(_l("Kind"), choices=kind_options())
     checkpoint_id = SelectField(_l("Checkpoint"), coerce=int_or_none, validate_choice=False)
@@ -71,14 +70,14 @@ class EditShiftForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class CancelShiftForm(FlaskForm):
+class CancelShiftForm(BaseForm):
     reason = StringField(
         _l("Reason (members are told)"), validators=[DataRequired(), Length(max=255)]
     )
     submit = SubmitField(_l("Cancel this shift"))
 
 
-class BoardFilterForm(FlaskForm):
+class BoardFilterForm(BaseForm):
     class Meta:
         csrf = False
 
@@ -88,7 +87,7 @@ class BoardFilterForm(FlaskForm):
     mine = BooleanField(_l("Only shifts I have the skills for"))
 
 
-class CheckpointForm(FlaskForm):
+class CheckpointForm(BaseForm):
     community_id = SelectField(_l("Community"), coerce=int_or_none, validate_choice=False)
     name = StringField(_l("Checkpoint name"), validators=[DataRequired(), Length(max=120)])
     lat = DecimalField(

@@ -16,7 +16,7 @@ from ...members.skills import SKILLS
 from ...shifts import edits, queries, services
 from ...shifts.validation import local_times
 from ...units.queries import get_unit, list_units_in_scope
-from ..forms_util import apply_errors, options, perform
+from ..forms_util import apply_errors, options, perform, submitted
 from ..units.forms import ImportForm
 from . import bp
 from .forms import CancelShiftForm, CheckpointForm, EditShiftForm, ShiftForm
@@ -46,9 +46,10 @@ def new():
     form.community_id.choices = options((u.id, u.name) for u in communities)
     form.checkpoint_id.choices = _checkpoint_choices(communities)
     form.skills.choices = options(SKILLS.items())
-    if form.validate_on_submit():
+    refused = submitted(form)
+    if refused is not None:
         try:
-            shifts = _publish(form)
+            shifts = _publish(form, refused)
         except DomainError as exc:
             db.session.rollback()
             apply_errors(form, exc)
@@ -59,7 +60,7 @@ def new():
     return render_template("shifts/new.html", form=form)
 
 
-def _publish(form) -> list:
+def _publish(form, refused) -> list:
     common = dict(
         community_id=form.community_id.data,
         title=form.title.data,
@@ -70,11 +71,11 @@ def _publish(form) -> list:
         description=form.description.data,
         walk_ins=form.walk_ins.data,
         counts_as_service=form.counts_as_service.data,
+        refused=refused,
     )
-    if form.days.data == 1 and not form.weekdays.data:
-        starts_at, ends_at = local_times(
-            form.first_day.data, form.start_time.data, form.end_time.data
-        )
+    day_and_times = (form.first_day.data, form.start_time.data, form.end_time.data)
+    if form.days.data == 1 and not form.weekdays.data and None not in day_and_times:
+        starts_at, ends_at = local_times(*day_and_times)
         try:
             return [
                 services.create_shift(current_user, starts_at=starts_at, ends_at=ends_at, **common)
@@ -213,12 +214,14 @@ def checkpoint_form(checkpoint_id: int | None = None):
     form.community_id.choices = options((u.id, u.name) for u in _my_communities())
     if request.method == "GET" and cp is None:
         form.community_id.data = request.args.get("community_id", type=int)
-    if form.validate_on_submit():
+    refused = submitted(form)
+    if refused is not None:
         fields = dict(
             name=form.name.data,
             lat=_num(form.lat.data),
             lon=_num(form.lon.data),
             radius_m=form.radius_m.data,
+            refused=refused,
         )
         try:
             if cp is None:

@@ -11,7 +11,7 @@ from ...core.errors import DomainError
 from ...extensions import db
 from ...units import queries, services
 from ...units.models import LEVEL_ORDER, Level
-from ..forms_util import apply_errors
+from ..forms_util import apply_errors, submitted
 from . import bp
 from .forms import ImportForm, UnitForm
 
@@ -60,7 +60,8 @@ def edit(unit_id: int):
     unit = queries.get_unit(unit_id)
     ensure_role(current_user, Role.ADMIN, unit)
     form = UnitForm(obj=unit)
-    if form.validate_on_submit():
+    refused = submitted(form)
+    if refused is not None:
         try:
             services.update_unit(
                 current_user,
@@ -70,6 +71,7 @@ def edit(unit_id: int):
                 name_en=form.name_en.data,
                 lat=_float(form.lat.data),
                 lon=_float(form.lon.data),
+                refused=refused,
             )
         except DomainError as exc:
             db.session.rollback()
@@ -92,7 +94,8 @@ def new_child(unit_id: int):
         flash(_("Grids have no units below them."), "warning")
         return redirect(url_for("units.detail", unit_id=parent.id))
     form = UnitForm()
-    if form.validate_on_submit():
+    refused = submitted(form)
+    if refused is not None:
         try:
             unit = services.create_unit(
                 current_user,
@@ -103,6 +106,7 @@ def new_child(unit_id: int):
                 name_en=form.name_en.data,
                 lat=_float(form.lat.data),
                 lon=_float(form.lon.data),
+                refused=refused,
             )
         except DomainError as exc:
             db.session.rollback()

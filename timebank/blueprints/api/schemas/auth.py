@@ -1,6 +1,7 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
 from ....auth.models import ROLE_ORDER
+from . import fields
 
 
 class TokenInput(Schema):

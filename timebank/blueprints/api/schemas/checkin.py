@@ -1,4 +1,7 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
+
+from . import fields
+from .common import InputSchema
 
 
 class QrSchema(Schema):
@@ -102,14 +105,14 @@ class VerifySchema(Schema):
     problem = fields.String(allow_none=True)
 
 
-class CorrectionInput(Schema):
+class CorrectionInput(InputSchema):
     shift_id = fields.Integer(required=True, strict=True)
     claimed_in = fields.AwareDateTime(required=True)
     claimed_out = fields.AwareDateTime(required=True)
     reason = fields.String(required=True, validate=validate.Length(max=500))
 
 
-class DecideInput(Schema):
+class DecideInput(InputSchema):
     approve = fields.Boolean(required=True)
     minutes = fields.Integer(allow_none=True, load_default=None, strict=True)
     reason = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=255))

@@ -1,13 +1,15 @@
-from marshmallow import Schema, fields, post_load, validate
+from marshmallow import Schema, post_load, validate
 
 from ....members.models import MemberStatus
 from ....members.skills import SKILLS
+from . import fields
 from .auth import RoleSchema
+from .common import InputSchema
 
 SKILL_TAGS = list(SKILLS)
 
 
-class _ProfileInput(Schema):
+class _ProfileInput(InputSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=60))
     is_party_member = fields.Boolean(load_default=True)
     skills = fields.List(fields.String(validate=validate.OneOf(SKILL_TAGS)), load_default=list)

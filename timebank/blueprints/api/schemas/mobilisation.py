@@ -1,11 +1,13 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
 from ....mobilisation.models import CalloutKind
+from . import fields
+from .common import InputSchema
 
 KINDS = [k.value for k in CalloutKind]
 
 
-class CalloutInput(Schema):
+class CalloutInput(InputSchema):
     unit_id = fields.Integer(allow_none=True, load_default=None, strict=True)
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     title = fields.String(required=True, validate=validate.Length(max=120))

@@ -1,4 +1,6 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
+
+from . import fields
 
 
 class NotificationListArgs(Schema):

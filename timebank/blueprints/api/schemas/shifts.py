@@ -1,11 +1,13 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
 from ....shifts.models import ShiftKind
+from . import fields
+from .common import InputSchema
 
 KINDS = [k.value for k in ShiftKind]
 
 
-class CheckpointInput(Schema):
+class CheckpointInput(InputSchema):
     name = fields.String(required=True, validate=validate.Length(max=120))
     community_id = fields.Integer(required=True, strict=True)
     lat = fields.Float(required=True)
@@ -31,7 +33,7 @@ class CheckpointListSchema(Schema):
     items = fields.List(fields.Nested(CheckpointSchema))
 
 
-class _ShiftCommon(Schema):
+class _ShiftCommon(InputSchema):
     title = fields.String(required=True, validate=validate.Length(max=120))
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     community_id = fields.Integer(required=True, strict=True)

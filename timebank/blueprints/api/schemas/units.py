@@ -1,6 +1,8 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
 from ....units.models import LEVEL_ORDER
+from . import fields
+from .common import InputSchema
 
 LEVELS = [lv.value for lv in LEVEL_ORDER]
 
@@ -10,7 +12,7 @@ class UnitQueryArgs(Schema):
     parent_id = fields.Integer()
 
 
-class UnitInput(Schema):
+class UnitInput(InputSchema):
     code = fields.String(required=True, validate=validate.Length(min=1, max=40))
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     name_en = fields.String(allow_none=True, validate=validate.Length(max=120))
@@ -20,7 +22,7 @@ class UnitInput(Schema):
     lon = fields.Float(allow_none=True, validate=validate.Range(-180, 180))
 
 
-class UnitUpdateInput(Schema):
+class UnitUpdateInput(InputSchema):
     code = fields.String(validate=validate.Length(min=1, max=40))
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     name_en = fields.String(allow_none=True, validate=validate.Length(max=120))
