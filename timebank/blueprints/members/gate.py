@@ -16,6 +16,7 @@ PUBLIC_PAGES = frozenset(
         "static",
         "main.index",  # tells them they wait for approval
         "main.healthz",
+        "metrics",  # for the scraper, with its own token
         "main.set_language",
         "auth.login",
         "auth.logout",
