@@ -75,10 +75,13 @@ def _code_taken() -> Conflict:
     return Conflict("code_taken", _l("This code is already used."), field="code")
 
 
-def _flush_code() -> None:
-    """Flush, turning a race on the unique code into Conflict("code_taken")."""
+def _save(change) -> None:
+    """Make `change` and flush it in a savepoint: a race on the unique code is
+    Conflict("code_taken"), and the session stays usable. (begin_nested() flushes what is
+    pending first, so the change is made inside it.)"""
     try:
         with db.session.begin_nested():
+            change()
             db.session.flush()
     except sa.exc.IntegrityError:
         raise _code_taken() from None
@@ -110,13 +113,21 @@ def create_unit(actor, *, code, name, level, parent_id=None, name_en=None, lat=N
     check(errors)
     _ensure_code_free(code)
     unit = _insert(
-        code=code, name=name, name_en=name_en, level=lvl, parent=parent, lat=lat, lon=lon
+        code=code,
+        name=name,
+        name_en=name_en,
+        level=lvl,
+        parent=parent,
+        lat=lat,
+        lon=lon,
+        race_safe=True,
     )
     record(actor, "unit.create", unit, unit_id=unit.id, details={"code": code})
     return unit
 
 
-def _insert(*, code, name, name_en, level, parent, lat, lon) -> Unit:
+def _insert(*, code, name, name_en, level, parent, lat, lon, race_safe=False) -> Unit:
+    """Add a unit and set its path. `race_safe`: in a savepoint, a taken code a 409."""
     unit = Unit(
         code=code,
         name=name,
@@ -127,8 +138,11 @@ def _insert(*, code, name, name_en, level, parent, lat, lon) -> Unit:
         lon=lon,
         path="",
     )
-    db.session.add(unit)
-    _flush_code()
+    if race_safe:
+        _save(lambda: db.session.add(unit))
+    else:  # the import has checked every code of the file already
+        db.session.add(unit)
+        db.session.flush()
     unit.path = (parent.path if parent else "/") + f"{unit.id}/"
     return unit
 
@@ -157,8 +171,11 @@ def update_unit(actor, unit: Unit, **changes) -> Unit:
     check(errors)
     _ensure_code_free(code, exclude_id=unit.id)
     before = {"code": unit.code, "name": unit.name, "lat": unit.lat, "lon": unit.lon}
-    unit.code, unit.name, unit.name_en, unit.lat, unit.lon = code, name, name_en, lat, lon
-    _flush_code()
+
+    def change():
+        unit.code, unit.name, unit.name_en, unit.lat, unit.lon = code, name, name_en, lat, lon
+
+    _save(change)
     record(
         actor,
         "unit.update",
