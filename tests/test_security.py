@@ -127,7 +127,7 @@ def test_api_enforces_scope(tree, people, api, method, template, allowed, who):
         assert response.status_code == 200, (who, url, response.get_data(as_text=True))
     else:
         assert response.status_code in (403, 404), (who, url, response.status_code)
-        assert response.json["error"]["code"] in ("forbidden", "not_found")
+        assert response.json["error"]["code"] in ("forbidden", "not_found", "pending_approval")
 
 
 def test_security_related_cookie_flags(app, people, client):

@@ -86,10 +86,11 @@ def test_raise_validation_and_scope(tree, people, api):
         response = api(people.organiser).post("/callouts", json=_body(tree, **overrides))
         assert response.status_code == 422, (overrides, response.json)
         assert field in response.json["error"]["fields"]
+    # Rights before fields (issue 15 item 13): a member without a role is refused, 403.
     assert (
         api(people.member)
         .post("/callouts", json=_body(tree, unit_id=tree.community.id))
         .status_code
-        == 422
+        == 403
     )
     assert api(people.organiser).get("/callouts/424242").status_code == 404

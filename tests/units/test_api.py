@@ -21,7 +21,7 @@ def test_admin_creates_unit(tree, people, api):
     assert response.status_code == 201
     assert response.json["parent_id"] == tree.town.id
     again = api(people.admin).post("/units", json=body)
-    assert again.status_code == 422 and "code" in again.json["error"]["fields"]
+    assert again.status_code == 409 and again.json["error"]["code"] == "code_taken"
 
 
 def test_unit_rules_at_the_field(tree, people, api):

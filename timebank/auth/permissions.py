@@ -5,6 +5,7 @@ actor on each request (never cached across requests), so a revoked role stops at
 """
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from ..core.errors import NotAllowed
 from ..units.models import Unit
@@ -38,6 +39,7 @@ def ensure_role(actor, needed: Role, unit: Unit | None = None) -> None:
 
 
 def highest_role(actor) -> Role | None:
+    """The actor's highest-ranked role anywhere, or None."""
     roles = [ra.role_enum for ra in assignments(actor)]
     return max(roles, key=lambda r: r.rank) if roles else None
 
@@ -62,9 +64,45 @@ def in_scope(path_column, actor, needed: Role):
     return sa.or_(*[path_column.startswith(p, autoescape=True) for p in paths])
 
 
+def rank_allows(actor, member) -> bool:
+    """SPEC 3.8: whether the actor's rights reach every role `member` holds.
+
+    A role ranked below the actor's highest role is reached; a role of the same rank is
+    reached only where the actor holds that rank on the role's unit or above (a community
+    coordinator does not reach the town's coordinator); a role ranked above every role of
+    the actor never is. Members without roles are reached by anyone; so is oneself.
+    """
+    if _is_self(actor, member):
+        return True
+    top = highest_role(actor)
+    for ra in member.roles:
+        role = ra.role_enum
+        if top is None or role.rank > top.rank:
+            return False
+        if role.rank == top.rank and not has_role(actor, role, ra.unit):
+            return False
+    return True
+
+
+def ensure_rank_allows(actor, member) -> None:
+    """Raise NotAllowed unless rank_allows()."""
+    if not rank_allows(actor, member):
+        raise NotAllowed()
+
+
 def can_manage_member(actor, member) -> bool:
-    """Coordinators (and above) of the member's community."""
-    return has_role(actor, Role.COORDINATOR, member.community)
+    """Coordinators (and above) of the member's community whose rank reaches the member.
+
+    The one test for suspending, reinstating, approving, rejecting, editing and resetting
+    the password of someone else (SPEC 3.8).
+    """
+    return has_role(actor, Role.COORDINATOR, member.community) and rank_allows(actor, member)
+
+
+def ensure_can_manage_member(actor, member) -> None:
+    """Raise NotAllowed unless can_manage_member()."""
+    if not can_manage_member(actor, member):
+        raise NotAllowed()
 
 
 def can_view_member(actor, member) -> bool:
@@ -74,7 +112,7 @@ def can_view_member(actor, member) -> bool:
 
 def can_see_phone(actor, member) -> bool:
     """SPEC 3.6: the full number only for the member and coordinators in scope."""
-    return _is_self(actor, member) or can_manage_member(actor, member)
+    return _is_self(actor, member) or has_role(actor, Role.COORDINATOR, member.community)
 
 
 def ensure_can_view_member(actor, member) -> None:
@@ -83,13 +121,28 @@ def ensure_can_view_member(actor, member) -> None:
 
 
 def can_edit_member(actor, member) -> bool:
-    """The member themself, or a coordinator in scope."""
+    """The member themself, or a coordinator in scope whose rank reaches them."""
     return _is_self(actor, member) or can_manage_member(actor, member)
 
 
 def ensure_can_edit_member(actor, member) -> None:
     if not can_edit_member(actor, member):
         raise NotAllowed()
+
+
+def ensure_not_pending(actor) -> None:
+    """SPEC 3.8: a member waiting for approval does nothing but see and edit their profile.
+
+    The API's auth decorator and the pages' gate call this for everything else.
+    """
+    if getattr(actor, "is_pending", False):
+        raise NotAllowed(
+            "pending_approval",
+            _l(
+                "Your registration is waiting for a coordinator's approval: until then you "
+                "can only see and edit your own profile."
+            ),
+        )
 
 
 def _is_self(actor, member) -> bool:

@@ -22,11 +22,11 @@ from ..core.security import (
 )
 from ..core.validation import required_text
 from ..extensions import db
-from ..members.models import Member, MemberStatus
+from ..members.models import LOCKED_OUT, Member, MemberStatus
 from ..members.queries import find_member_by_phone
 from ..units.models import Level, Unit
 from .models import ApiToken, Role, RoleAssignment
-from .permissions import has_role
+from .permissions import ensure_rank_allows, has_role
 from .sessions import end_all_sessions
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,9 @@ LOCKOUT = timedelta(minutes=15)
 @dataclass
 class SignIn:
     member: Member | None
-    error: str | None = None  # "invalid_credentials", "account_locked", "suspended"
+    error: str | None = None  # "invalid_credentials", "account_locked", "suspended", "rejected"
+    #: Why the registration was not approved (error "rejected").
+    reason: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -57,6 +59,7 @@ class SignIn:
                 "Too many failed attempts: this account is locked for 15 minutes."
             ),
             "suspended": _l("This account is suspended. Ask your community coordinator."),
+            "rejected": _l("Your registration was not approved: %(reason)s", reason=self.reason),
         }.get(self.error)
 
 
@@ -85,6 +88,8 @@ def authenticate(phone, password, *, now: datetime | None = None) -> SignIn:
         return SignIn(None, "invalid_credentials")
     if member.status == MemberStatus.SUSPENDED:
         return SignIn(None, "suspended")
+    if member.status == MemberStatus.REJECTED:
+        return SignIn(None, "rejected", reason=member.rejected_reason)
     member.failed_logins = 0
     member.locked_until = None
     db.session.flush()
@@ -122,7 +127,7 @@ def member_for_token(raw: str, *, now: datetime | None = None):
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None, None
     member = token.member
-    if member.status == MemberStatus.SUSPENDED or token.session_version != member.session_version:
+    if member.status in LOCKED_OUT or token.session_version != member.session_version:
         return None, None
     return member, token
 
@@ -172,7 +177,8 @@ def grant_role(
     """Give `member` a role on `unit`.
 
     Admins may grant any role anywhere in scope; organisers may grant roles up to their own
-    (never admin) on units in their scope.
+    (never admin) on units in their scope; nobody changes the roles of a member their rank
+    does not reach (SPEC 3.8).
     """
     try:
         role = Role(role)
@@ -181,6 +187,7 @@ def grant_role(
     needed = Role.ADMIN if role == Role.ADMIN else Role.ORGANISER
     if not has_role(actor, needed, unit) or not has_role(actor, role, unit):
         raise NotAllowed()
+    ensure_rank_allows(actor, member)
     if member.status == MemberStatus.SUSPENDED:
         raise Conflict("member_suspended", _l("A suspended member cannot be given a role."))
     exists = db.session.scalar(
@@ -213,11 +220,12 @@ def grant_role(
 
 
 def revoke_role(actor, ra: RoleAssignment, *, now: datetime | None = None) -> None:
-    """Take a role away; the same rights are needed as to grant it."""
+    """Take a role away; the same rights are needed as to grant it (rank included)."""
     role = ra.role_enum
     needed = Role.ADMIN if role == Role.ADMIN else Role.ORGANISER
     if not has_role(actor, needed, ra.unit) or not has_role(actor, role, ra.unit):
         raise NotAllowed()
+    ensure_rank_allows(actor, ra.member)
     if ra.member_id == actor.id and role == Role.ADMIN:
         raise Conflict("own_admin_role", _l("You cannot remove your own admin role."))
     record(

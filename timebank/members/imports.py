@@ -16,7 +16,7 @@ from ..core.security import hash_password, password_problem
 from ..extensions import db
 from ..units.models import Level, Unit
 from .models import Member, MemberStatus
-from .services import _profile_fields
+from .validation import check_profile_fields
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def import_members(
 
 
 def _prepare(row, errors, units, taken, default_password, hashes) -> dict | None:
-    name, skills, home_lat, home_lon, workplace = _profile_fields(
+    name, skills, home_lat, home_lon, workplace = check_profile_fields(
         errors,
         name=row.get("name"),
         skills=row.get("skills"),

@@ -17,13 +17,18 @@ class MemberStatus(StrEnum):
     PENDING = "pending"
     ACTIVE = "active"
     SUSPENDED = "suspended"
+    #: A coordinator turned the registration down, with a reason the applicant is told.
+    REJECTED = "rejected"
 
 
 STATUS_LABELS = {
     MemberStatus.PENDING: _l("Awaiting approval"),
     MemberStatus.ACTIVE: _l("Active"),
     MemberStatus.SUSPENDED: _l("Suspended"),
+    MemberStatus.REJECTED: _l("Not approved"),
 }
+#: Statuses that cannot sign in or use a token.
+LOCKED_OUT = frozenset({MemberStatus.SUSPENDED, MemberStatus.REJECTED})
 
 
 class TransferStatus(StrEnum):
@@ -36,7 +41,9 @@ class TransferStatus(StrEnum):
 class Member(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "members"
     __table_args__ = (
-        sa.CheckConstraint("status IN ('pending', 'active', 'suspended')", name="status_known"),
+        sa.CheckConstraint(
+            "status IN ('pending', 'active', 'suspended', 'rejected')", name="status_known"
+        ),
         sa.CheckConstraint("home_lat IS NULL OR (home_lat BETWEEN -90 AND 90)", name="lat_range"),
         sa.CheckConstraint("home_lon IS NULL OR (home_lon BETWEEN -180 AND 180)", name="lon_range"),
         sa.Index("ix_members_community_status", "community_id", "status"),
@@ -75,6 +82,8 @@ class Member(UserMixin, TimestampMixin, db.Model):
     approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspended_reason: Mapped[str | None] = mapped_column(sa.String(255))
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rejected_reason: Mapped[str | None] = mapped_column(sa.String(255))
     #: Bumped on password change or reset, suspension and "sign out everywhere": sessions
     #: (auth.sessions) and API tokens made under an older version stop working.
     session_version: Mapped[int] = mapped_column(default=1)
@@ -102,8 +111,13 @@ class Member(UserMixin, TimestampMixin, db.Model):
         return self.session_token
 
     @property
-    def is_active(self) -> bool:  # Flask-Login: suspended members cannot sign in
-        return self.status != MemberStatus.SUSPENDED
+    def is_active(self) -> bool:  # Flask-Login: suspended and rejected members cannot sign in
+        return self.status not in LOCKED_OUT
+
+    @property
+    def is_pending(self) -> bool:
+        """Waiting for approval: may see and edit their own profile only (SPEC 3.8)."""
+        return self.status == MemberStatus.PENDING
 
     @property
     def is_approved(self) -> bool:

@@ -14,6 +14,15 @@ MEMBER_APPROVED = Notice(
     subject="member",
     endpoint="shifts.board",
 )
+#: Also by SMS: a rejected applicant cannot sign in to read the inbox.
+MEMBER_REJECTED = Notice(
+    "member_rejected",
+    _l("Registration not approved: %(community)s"),
+    _l("Your registration with %(community)s was not approved: %(reason)s"),
+    subject="member",
+    endpoint="auth.login",
+    sms=True,
+)
 TRANSFER_APPROVED = Notice(
     "transfer_approved",
     _l("Transfer approved: %(community)s"),

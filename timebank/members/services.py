@@ -4,91 +4,29 @@ import logging
 from datetime import datetime
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
 from ..audit.services import record
 from ..auth.models import Role
-from ..auth.permissions import ensure_can_edit_member, ensure_role
+from ..auth.permissions import ensure_can_edit_member, ensure_can_manage_member, ensure_role
 from ..core.clock import utcnow
 from ..core.errors import Conflict, NotAllowed, RuleViolation, check
 from ..core.privacy import normalise_phone
 from ..core.security import hash_password, password_problem
-from ..core.validation import lat_lon, optional_text, required_text
+from ..core.validation import optional_text, required_text
 from ..extensions import db
-from ..units.models import Level, Unit
 from . import signals
 from .models import Member, MemberStatus, Transfer, TransferStatus
-from .skills import normalise_skills
+from .validation import (
+    LOCALES,
+    check_community,
+    check_email,
+    check_grid,
+    check_party_flag,
+    check_profile_fields,
+)
 
 log = logging.getLogger(__name__)
-
-LOCALES = ("zh_CN", "en")
-
-
-def _community(errors, community_id, field="community_id") -> Unit | None:
-    unit = _unit(community_id)
-    if unit is None or unit.level != Level.COMMUNITY:
-        errors.append((field, _l("Choose a community.")))
-        return None
-    return unit
-
-
-def _unit(unit_id) -> Unit | None:
-    try:
-        return db.session.get(Unit, int(unit_id)) if unit_id not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _grid(errors, grid_id, community: Unit | None) -> Unit | None:
-    if grid_id in (None, "", 0):
-        return None
-    unit = _unit(grid_id)
-    if (
-        unit is None
-        or unit.level != Level.GRID
-        or (community is not None and unit.parent_id != community.id)
-    ):
-        errors.append(("grid_id", _l("Choose a grid of your community.")))
-        return None
-    return unit
-
-
-def _profile_fields(errors, *, name, skills, home_lat, home_lon, workplace, locale):
-    name, err = required_text(name, 60)
-    if err:
-        errors.append(("name", err))
-    skills = normalise_skills(skills, errors)
-    home_lat, home_lon = lat_lon(home_lat, home_lon, errors, prefix="home_")
-    workplace, err = optional_text(workplace, 120)
-    if err:
-        errors.append(("workplace", err))
-    if locale not in LOCALES:
-        errors.append(("locale", _l("Unknown language.")))
-    return name, skills, home_lat, home_lon, workplace
-
-
-def _email(errors, value) -> str | None:
-    """An e-mail address in normal form (ASCII, domain lower-cased), or None when empty."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        errors.append(("email", _l("Must be text.")))
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    try:
-        result = validate_email(value, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError:
-        errors.append(("email", _l("Enter a valid e-mail address, e.g. name@example.com.")))
-        return None
-    address = result.ascii_email or result.normalized
-    if len(address) > 255:
-        errors.append(("email", _l("At most %(n)s characters.", n=255)))
-        return None
-    return address
 
 
 def phone_taken(phone: str) -> bool:
@@ -120,7 +58,7 @@ def register_member(
     phone number is registered already.
     """
     errors: list = []
-    name, skills, home_lat, home_lon, workplace = _profile_fields(
+    name, skills, home_lat, home_lon, workplace = check_profile_fields(
         errors,
         name=name,
         skills=skills,
@@ -135,11 +73,10 @@ def register_member(
     problem = password_problem(password, phone)
     if problem:
         errors.append(("password", problem))
-    email = _email(errors, email)
-    community = _community(errors, community_id)
-    grid = _grid(errors, grid_id, community)
-    if not isinstance(is_party_member, bool):
-        errors.append(("is_party_member", _l("Must be true or false.")))
+    email = check_email(errors, email)
+    community = check_community(errors, community_id)
+    grid = check_grid(errors, grid_id, community)
+    check_party_flag(errors, is_party_member)
     check(errors, refused)
     if phone_taken(phone):
         raise Conflict("phone_taken", _l("This phone number is already registered."), field="phone")
@@ -176,7 +113,7 @@ def register_member(
 
 def approve_member(actor, member: Member, *, now: datetime | None = None) -> Member:
     """A coordinator of the member's community approves them: pending → active."""
-    ensure_role(actor, Role.COORDINATOR, member.community)
+    ensure_can_manage_member(actor, member)
     if member.status != MemberStatus.PENDING:
         raise Conflict("not_pending", _l("Only pending members can be approved."))
     now = now or utcnow()
@@ -189,15 +126,49 @@ def approve_member(actor, member: Member, *, now: datetime | None = None) -> Mem
     return member
 
 
+def reject_member(actor, member: Member, *, reason, now: datetime | None = None) -> Member:
+    """A coordinator of the member's community turns a registration down: pending → rejected.
+
+    A reason is required; the applicant is told it (inbox, e-mail and SMS, since they can no
+    longer sign in) and sees it again when they try to sign in. Their sessions and tokens end.
+    """
+    ensure_can_manage_member(actor, member)
+    reason, err = required_text(reason, 255)
+    check([("reason", err)] if err else [])
+    if member.status != MemberStatus.PENDING:
+        raise Conflict("not_pending", _l("Only pending members can be rejected."))
+    now = now or utcnow()
+    member.status = MemberStatus.REJECTED
+    member.rejected_at = now
+    member.rejected_reason = reason
+    member.session_version += 1
+    db.session.flush()
+    record(
+        actor,
+        "member.reject",
+        member,
+        unit_id=member.community_id,
+        now=now,
+        details={"reason": reason},
+    )
+    signals.member_rejected.send(member, now=now)
+    return member
+
+
 def suspend_member(actor, member: Member, *, reason, now: datetime | None = None) -> Member:
-    """Suspend a member (they can no longer sign in); a reason is required."""
-    ensure_role(actor, Role.COORDINATOR, member.community)
+    """Suspend a member (they can no longer sign in); a reason is required.
+
+    Coordinators in scope whose rank reaches the member (SPEC 3.8).
+    """
+    ensure_can_manage_member(actor, member)
     reason, err = required_text(reason, 255)
     check([("reason", err)] if err else [])
     if actor.id == member.id:
         raise RuleViolation("cannot_suspend_self", _l("You cannot suspend yourself."))
     if member.status == MemberStatus.SUSPENDED:
         raise Conflict("already_suspended", _l("This member is already suspended."))
+    if member.status == MemberStatus.REJECTED:
+        raise Conflict("member_rejected", _l("This registration was not approved."))
     now = now or utcnow()
     before = member.status
     member.status = MemberStatus.SUSPENDED
@@ -218,7 +189,7 @@ def suspend_member(actor, member: Member, *, reason, now: datetime | None = None
 
 def reinstate_member(actor, member: Member, *, now: datetime | None = None) -> Member:
     """Lift a suspension; a member who had never been approved becomes pending again."""
-    ensure_role(actor, Role.COORDINATOR, member.community)
+    ensure_can_manage_member(actor, member)
     if member.status != MemberStatus.SUSPENDED:
         raise Conflict("not_suspended", _l("This member is not suspended."))
     member.status = MemberStatus.ACTIVE if member.approved_at else MemberStatus.PENDING
@@ -229,53 +200,63 @@ def reinstate_member(actor, member: Member, *, now: datetime | None = None) -> M
     return member
 
 
-def update_profile(
-    actor,
-    member: Member,
-    *,
-    name,
-    is_party_member,
-    skills,
-    home_lat,
-    home_lon,
-    workplace,
-    grid_id=None,
-    locale=None,
-    email=None,
-    refused=(),
-) -> Member:
-    """The member (or a coordinator in scope) edits name, skills, home location and more.
+#: What update_profile() may change; the API's PATCH sends any subset of these.
+PROFILE_FIELDS = (
+    "name",
+    "email",
+    "is_party_member",
+    "skills",
+    "home_lat",
+    "home_lon",
+    "workplace",
+    "grid_id",
+    "locale",
+)
 
-    `locale` and `email` stay as they are when None; an empty `email` removes the address.
-    `refused`: the edge's own field errors, reported together with these checks.
+
+def update_profile(actor, member: Member, *, refused=(), **changes) -> Member:
+    """Change the profile fields given and only those (SPEC 3.9): the member or a
+    coordinator in scope whose rank reaches them.
+
+    Keys are PROFILE_FIELDS; a field left out keeps its value (a form sends them all, a
+    PATCH what it names). `home_lat` and `home_lon` are checked as a pair with what is kept:
+    both None puts the home back at the community's centre. None or "" clears `workplace`,
+    `grid_id` and `email`. `refused`: the edge's own field errors, reported with these.
     """
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"not profile fields: {sorted(unknown)}")
     ensure_can_edit_member(actor, member)
-    locale = locale or member.locale
+    given = {f: changes.get(f, getattr(member, f)) for f in PROFILE_FIELDS}
     errors: list = []
-    name, skills, home_lat, home_lon, workplace = _profile_fields(
+    name, skills, home_lat, home_lon, workplace = check_profile_fields(
         errors,
-        name=name,
-        skills=skills,
-        home_lat=home_lat,
-        home_lon=home_lon,
-        workplace=workplace,
-        locale=locale,
+        name=given["name"],
+        skills=given["skills"],
+        home_lat=given["home_lat"],
+        home_lon=given["home_lon"],
+        workplace=given["workplace"],
+        locale=given["locale"],
     )
-    grid = _grid(errors, grid_id, member.community)
-    new_email = _email(errors, email) if email is not None else member.email
-    if not isinstance(is_party_member, bool):
-        errors.append(("is_party_member", _l("Must be true or false.")))
+    grid = check_grid(errors, given["grid_id"], member.community)
+    email = check_email(errors, given["email"])
+    party = check_party_flag(errors, given["is_party_member"])
     check(errors, refused)
     if home_lat is None:
         home_lat, home_lon = member.community.lat, member.community.lon
-    member.name, member.is_party_member, member.skills = name, is_party_member, skills
+    member.name, member.is_party_member, member.skills = name, party, skills
     member.home_lat, member.home_lon, member.workplace = home_lat, home_lon, workplace
     member.grid_id = grid.id if grid else None
-    member.locale = locale
-    member.email = new_email
+    member.locale, member.email = given["locale"], email
     db.session.flush()
     if actor.id != member.id:
-        record(actor, "member.update", member, unit_id=member.community_id)
+        record(
+            actor,
+            "member.update",
+            member,
+            unit_id=member.community_id,
+            details={"fields": sorted(changes)},
+        )
     return member
 
 
@@ -288,17 +269,17 @@ def set_locale(member: Member, locale: str) -> None:
 def request_transfer(
     member: Member, *, to_community_id, note=None, now: datetime | None = None
 ) -> Transfer:
-    """Ask to report to another community; its coordinator decides."""
+    """Ask to report to another community; its coordinator decides. Active members only."""
+    if member.status != MemberStatus.ACTIVE:
+        raise NotAllowed()
     errors: list = []
-    community = _community(errors, to_community_id, field="to_community_id")
+    community = check_community(errors, to_community_id, field="to_community_id")
     note, err = optional_text(note, 255)
     if err:
         errors.append(("note", err))
     if community is not None and community.id == member.community_id:
         errors.append(("to_community_id", _l("You already report to this community.")))
     check(errors)
-    if member.status == MemberStatus.SUSPENDED:
-        raise NotAllowed()
     transfer = Transfer(
         member_id=member.id,
         from_community_id=member.community_id,

@@ -14,6 +14,12 @@ member_approved = _signals.signal(
 
     Sender: the `Member`. Kwargs: `now`.""",
 )
+member_rejected = _signals.signal(
+    "members.member-rejected",
+    doc="""A coordinator turned a pending registration down (`rejected_reason` says why).
+
+    Sender: the `Member`. Kwargs: `now`.""",
+)
 transfer_decided = _signals.signal(
     "members.transfer-decided",
     doc="""A coordinator approved or rejected a member's transfer request.

@@ -10,6 +10,7 @@ Signal → who is told → which notice:
 
 - auth.reset_code_issued → the member, by SMS only (no inbox row) → RESET_CODE
 - members.member_approved → the member → MEMBER_APPROVED
+- members.member_rejected → the applicant (inbox, e-mail and SMS) → MEMBER_REJECTED
 - members.transfer_decided → the member → TRANSFER_APPROVED / TRANSFER_NOT_APPROVED
 - shifts.signup_promoted → the promoted member → SIGNUP_PROMOTED
 - shifts.shift_time_changed → everyone signed up or waitlisted → SHIFT_CHANGED
@@ -61,6 +62,16 @@ def on_member_approved(member, *, now, **_):
         member_notices.MEMBER_APPROVED,
         subject_id=member.id,
         params={"community": unit_ref(member.community)},
+        now=now,
+    )
+
+
+def on_member_rejected(member, *, now, **_):
+    notify(
+        member,
+        member_notices.MEMBER_REJECTED,
+        subject_id=member.id,
+        params={"community": unit_ref(member.community), "reason": member.rejected_reason},
         now=now,
     )
 
@@ -255,6 +266,7 @@ def _tell_team(callout, team, by_id: dict[int, Member], now) -> None:
 CONNECTIONS = [
     (auth_signals.reset_code_issued, on_reset_code_issued),
     (member_signals.member_approved, on_member_approved),
+    (member_signals.member_rejected, on_member_rejected),
     (member_signals.transfer_decided, on_transfer_decided),
     (shift_signals.signup_promoted, on_signup_promoted),
     (shift_signals.shift_time_changed, on_shift_time_changed),

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from ..audit.services import record
 from ..auth.models import Role
 from ..auth.permissions import ensure_role, has_role
-from ..core.errors import NotAllowed, check
+from ..core.errors import Conflict, NotAllowed, check
 from ..core.validation import lat_lon, optional_text, required_text
 from ..extensions import db
 from .models import LEVEL_ORDER, Level, Unit
@@ -57,18 +57,39 @@ def _check_level(errors, level, parent: Unit | None):
     return level
 
 
-def _check_code(errors, code, exclude_id=None):
+def _check_code(errors, code):
+    """The code's form: 1–40 letters, digits, '-', '_' or '.'."""
     code = (code or "").strip() if isinstance(code, str) or code is None else ""
     if not CODE_RE.match(code):
         errors.append(("code", _l("Use 1–40 letters, digits, '-', '_' or '.'.")))
-        return code
-    existing = find_unit_by_code(code)
-    if existing is not None and existing.id != exclude_id:
-        errors.append(("code", _l("This code is already used.")))
     return code
 
 
-def _ensure_can_create(actor, parent):
+def _ensure_code_free(code, exclude_id=None) -> None:
+    """Raise Conflict("code_taken") when another unit has `code`."""
+    existing = find_unit_by_code(code)
+    if existing is not None and existing.id != exclude_id:
+        raise _code_taken()
+
+
+def _code_taken() -> Conflict:
+    return Conflict("code_taken", _l("This code is already used."), field="code")
+
+
+def _save(change) -> None:
+    """Make `change` and flush it in a savepoint: a race on the unique code is
+    Conflict("code_taken"), and the session stays usable. (begin_nested() flushes what is
+    pending first, so the change is made inside it.)"""
+    try:
+        with db.session.begin_nested():
+            change()
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise _code_taken() from None
+
+
+def _ensure_can_create(actor, parent: Unit | None) -> None:
+    """Admins only: on the parent's subtree, or anywhere for a new district."""
     if actor is None:  # the CLI acts as the system
         return
     if parent is not None:
@@ -80,24 +101,37 @@ def _ensure_can_create(actor, parent):
 def create_unit(
     actor, *, code, name, level, parent_id=None, name_en=None, lat=None, lon=None, refused=()
 ):
-    """Add a unit under `parent_id`. Admins only, within their scope."""
-    errors: list = []
+    """Add a unit under `parent_id`. Admins only, within their scope.
+
+    Checks in order: rights (403), the fields (422, all at once, with those the edge
+    `refused`), a taken code (409).
+    """
     parent = db.session.get(Unit, parent_id) if parent_id is not None else None
+    _ensure_can_create(actor, parent)
+    errors: list = []
     if parent_id is not None and parent is None:
         errors.append(("parent_id", _l("No such unit.")))
     code = _check_code(errors, code)
     name, name_en, lat, lon = _check_fields(errors, name=name, name_en=name_en, lat=lat, lon=lon)
     lvl = _check_level(errors, level, parent) if parent_id is None or parent else None
     check(errors, refused)
-    _ensure_can_create(actor, parent)
+    _ensure_code_free(code)
     unit = _insert(
-        code=code, name=name, name_en=name_en, level=lvl, parent=parent, lat=lat, lon=lon
+        code=code,
+        name=name,
+        name_en=name_en,
+        level=lvl,
+        parent=parent,
+        lat=lat,
+        lon=lon,
+        race_safe=True,
     )
     record(actor, "unit.create", unit, unit_id=unit.id, details={"code": code})
     return unit
 
 
-def _insert(*, code, name, name_en, level, parent, lat, lon) -> Unit:
+def _insert(*, code, name, name_en, level, parent, lat, lon, race_safe=False) -> Unit:
+    """Add a unit and set its path. `race_safe`: in a savepoint, a taken code a 409."""
     unit = Unit(
         code=code,
         name=name,
@@ -108,28 +142,52 @@ def _insert(*, code, name, name_en, level, parent, lat, lon) -> Unit:
         lon=lon,
         path="",
     )
-    db.session.add(unit)
-    db.session.flush()
+    if race_safe:
+        _save(lambda: db.session.add(unit))
+    else:  # the import has checked every code of the file already
+        db.session.add(unit)
+        db.session.flush()
     unit.path = (parent.path if parent else "/") + f"{unit.id}/"
     return unit
 
 
-def update_unit(
-    actor, unit: Unit, *, name, name_en=None, lat=None, lon=None, code=None, refused=()
-):
-    """Rename a unit, recode it or move its centre. The level and parent stay."""
+#: What update_unit() may change; the API's PATCH sends any subset of these.
+UNIT_FIELDS = ("code", "name", "name_en", "lat", "lon")
+
+
+def update_unit(actor, unit: Unit, *, refused=(), **changes) -> Unit:
+    """Change the fields given and only those (SPEC 3.9): code, names, centre.
+
+    The level and parent stay. A field left out keeps its value; `lat` and `lon` are
+    checked as a pair with what is kept (both None: no centre); None clears `name_en`.
+    Admins in scope; a code another unit has is Conflict("code_taken"). `refused`: the
+    fields the edge refused already, reported with these.
+    """
+    unknown = set(changes) - set(UNIT_FIELDS)
+    if unknown:
+        raise TypeError(f"not unit fields: {sorted(unknown)}")
     ensure_role(actor, Role.ADMIN, unit)
+    given = {f: changes.get(f, getattr(unit, f)) for f in UNIT_FIELDS}
     errors: list = []
-    if code is not None:
-        code = _check_code(errors, code, exclude_id=unit.id)
-    name, name_en, lat, lon = _check_fields(errors, name=name, name_en=name_en, lat=lat, lon=lon)
+    code = _check_code(errors, given["code"])
+    name, name_en, lat, lon = _check_fields(
+        errors, name=given["name"], name_en=given["name_en"], lat=given["lat"], lon=given["lon"]
+    )
     check(errors, refused)
+    _ensure_code_free(code, exclude_id=unit.id)
     before = {"code": unit.code, "name": unit.name, "lat": unit.lat, "lon": unit.lon}
-    if code is not None:
-        unit.code = code
-    unit.name, unit.name_en, unit.lat, unit.lon = name, name_en, lat, lon
-    db.session.flush()
-    record(actor, "unit.update", unit, unit_id=unit.id, details={"before": before})
+
+    def change():
+        unit.code, unit.name, unit.name_en, unit.lat, unit.lon = code, name, name_en, lat, lon
+
+    _save(change)
+    record(
+        actor,
+        "unit.update",
+        unit,
+        unit_id=unit.id,
+        details={"before": before, "fields": sorted(changes)},
+    )
     return unit
 
 

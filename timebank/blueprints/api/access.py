@@ -5,7 +5,10 @@ from functools import wraps
 from flask import current_app, g, request
 from flask_smorest import abort
 
+from ...auth.models import Role
+from ...auth.permissions import ensure_not_pending, has_role
 from ...auth.services import member_for_token
+from ...core.errors import NotAllowed
 
 ERRORS = {
     400: "Malformed JSON",
@@ -40,17 +43,31 @@ def actor():
     return g.actor
 
 
-def auth_required(bp, *statuses: int):
-    """Decorator: a valid bearer token is required; documents it and the listed errors."""
+def auth_required(bp, *statuses: int, role: Role | None = None, pending_ok: bool = False):
+    """Decorator: a valid bearer token is required; documents it and the listed errors.
+
+    Checks run before the body is parsed (flask-smorest parses in the decorators below
+    this one), so rights come before fields: 401 without a valid token; 403 when `role` is
+    given and the actor holds it nowhere (the handler still checks the scope); 403 for a
+    pending member unless `pending_ok`, and then only on their own `member_id` (SPEC 3.8:
+    pending members see and edit their own profile and do nothing else).
+    """
 
     def decorator(fn):
         @wraps(fn)
         def wrapper(*args, **kwargs):
             authenticate()
+            if not (pending_ok and kwargs.get("member_id", g.actor.id) == g.actor.id):
+                ensure_not_pending(g.actor)
+            if role is not None and not has_role(g.actor, role):
+                raise NotAllowed()
             return fn(*args, **kwargs)
 
         wrapper = bp.doc(security=[{"bearerAuth": []}])(wrapper)
-        for status in (401, *statuses):
+        if role is not None:
+            wrapper = bp.doc(**{"x-required-role": str(role)})(wrapper)
+        listed = (401, *statuses, *((403,) if 403 not in statuses else ()))
+        for status in listed:
             wrapper = bp.alt_response(
                 status, schema="ErrorSchema", description=ERRORS.get(status, "")
             )(wrapper)

@@ -6,7 +6,6 @@ from marshmallow import Schema, validate
 
 from ...audit.queries import list_entries
 from ...auth.models import Role
-from ...auth.permissions import ensure_role
 from .access import auth_required
 from .schemas import fields
 
@@ -40,11 +39,10 @@ class AuditListSchema(Schema):
 
 
 @bp.route("", methods=["GET"])
-@auth_required(bp, 403, 422)
+@auth_required(bp, 403, 422, role=Role.ORGANISER)
 @bp.arguments(AuditArgs, location="query")
 @bp.response(200, AuditListSchema)
 def list_audit(args):
     """The audit log of the organiser's scope, newest first."""
-    ensure_role(g.actor, Role.ORGANISER)
     entries, total = list_entries(g.actor, action=args.get("action"), page=args["page"])
     return {"items": entries, "total": total}

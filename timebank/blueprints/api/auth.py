@@ -45,7 +45,7 @@ def create_token(data):
 
 
 @bp.route("/tokens/current", methods=["DELETE"])
-@auth_required(bp)
+@auth_required(bp, pending_ok=True)
 @bp.response(204)
 def revoke_current_token():
     """Revoke the token this request was made with."""
@@ -54,7 +54,7 @@ def revoke_current_token():
 
 
 @bp.route("/password", methods=["POST"])
-@auth_required(bp, 422)
+@auth_required(bp, 422, pending_ok=True)
 @bp.arguments(PasswordInput)
 @bp.response(204)
 def change_password(data):

@@ -3,6 +3,7 @@
 from flask import g, jsonify
 from flask_smorest import Blueprint
 
+from ...auth.models import Role
 from ...checkin import attendance as attendance_services
 from ...checkin import queries, services
 from ...core.settings import setting
@@ -39,7 +40,7 @@ def my_qr():
 
 @bp.route("/scans", methods=["POST"])
 @limiter.limit("600 per minute")
-@auth_required(bp, 400, 403, 404, 409, 422)
+@auth_required(bp, 400, 403, 404, 409, 422, role=Role.STAFF)
 @bp.arguments(ScanInput)
 @bp.response(201, ScanResultSchema)
 @bp.alt_response(200, schema=ScanResultSchema, description="The same scan_id again")
@@ -55,7 +56,7 @@ def scan(data):
 
 
 @bp.route("/attendances", methods=["POST"])
-@auth_required(bp, 400, 403, 404, 409, 422)
+@auth_required(bp, 400, 403, 404, 409, 422, role=Role.COORDINATOR)
 @bp.arguments(AttendanceInput)
 @bp.response(201, AttendanceSchema)
 def enter_attendance(data):
@@ -74,7 +75,7 @@ def enter_attendance(data):
 
 
 @bp.route("/attendances/review", methods=["GET"])
-@auth_required(bp, 403)
+@auth_required(bp, 403, role=Role.COORDINATOR)
 @bp.response(200, AttendanceListSchema)
 def review_queue():
     """Auto-closed attendances waiting for a coordinator's review."""
@@ -82,7 +83,7 @@ def review_queue():
 
 
 @bp.route("/attendances/<int:attendance_id>/review", methods=["POST"])
-@auth_required(bp, 400, 403, 404, 409, 422)
+@auth_required(bp, 400, 403, 404, 409, 422, role=Role.COORDINATOR)
 @bp.arguments(ReviewInput)
 @bp.response(200, AttendanceSchema)
 def review(data, attendance_id):

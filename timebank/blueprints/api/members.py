@@ -1,10 +1,17 @@
 """API: members, approval, profiles, suspension and transfers."""
 
+from functools import wraps
+
 from flask import g
 from flask_smorest import Blueprint
 
 from ...auth.models import Role
-from ...auth.permissions import can_see_phone, ensure_can_view_member, ensure_role
+from ...auth.permissions import (
+    can_see_phone,
+    ensure_can_edit_member,
+    ensure_can_manage_member,
+    ensure_can_view_member,
+)
 from ...core.errors import Conflict
 from ...core.privacy import mask_phone
 from ...extensions import db
@@ -71,12 +78,11 @@ def register(data):
 
 
 @bp.route("/members", methods=["GET"])
-@auth_required(bp, 403, 422)
+@auth_required(bp, 403, 422, role=Role.COORDINATOR)
 @bp.arguments(MemberListArgs, location="query")
 @bp.response(200, MemberListSchema)
 def list_members(args):
     """Members in the coordinator's scope, newest first."""
-    ensure_role(g.actor, Role.COORDINATOR)
     members, total = queries.list_members(
         g.actor,
         status=args.get("status"),
@@ -89,7 +95,7 @@ def list_members(args):
 
 
 @bp.route("/members/me", methods=["GET"])
-@auth_required(bp)
+@auth_required(bp, pending_ok=True)
 @bp.response(200, MemberSchema)
 def me():
     """The signed-in member's profile, with balance and roles."""
@@ -97,7 +103,7 @@ def me():
 
 
 @bp.route("/members/<int:member_id>", methods=["GET"])
-@auth_required(bp, 403, 404)
+@auth_required(bp, 403, 404, pending_ok=True)
 @bp.response(200, MemberSchema)
 def get_member(member_id):
     """A member's profile (self, or a coordinator in scope)."""
@@ -106,47 +112,75 @@ def get_member(member_id):
     return profile(member, g.actor)
 
 
+def _member_in_reach(ensure):
+    """Decorator: load the URL's member and check `ensure(actor, member)` before the body is
+    parsed (rights before fields: 404/403 come before 422); the handler gets `member`."""
+
+    def decorator(fn):
+        @wraps(fn)
+        def wrapper(*args, member_id, **kwargs):
+            member = queries.get_member(member_id)
+            ensure(g.actor, member)
+            return fn(*args, member=member, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 @bp.route("/members/<int:member_id>", methods=["PATCH"])
-@auth_required(bp, 400, 403, 404, 422)
+@auth_required(bp, 400, 403, 404, 422, pending_ok=True)
+@_member_in_reach(ensure_can_edit_member)
 @bp.arguments(ProfileInput)
 @bp.response(200, MemberSchema)
-def update_member(data, member_id):
-    """Edit a profile (self, or a coordinator in scope)."""
-    member = queries.get_member(member_id)
+def update_member(data, member):
+    """Edit a profile (self, or a coordinator in scope): only the fields sent change."""
     services.update_profile(g.actor, member, **data)
     db.session.commit()
     return profile(member, g.actor)
 
 
 @bp.route("/members/<int:member_id>/approve", methods=["POST"])
-@auth_required(bp, 403, 404, 409)
+@auth_required(bp, 403, 404, 409, role=Role.COORDINATOR)
+@_member_in_reach(ensure_can_manage_member)
 @bp.response(200, MemberSchema)
-def approve(member_id):
+def approve(member):
     """Approve a pending member (coordinator of their community)."""
-    member = queries.get_member(member_id)
     services.approve_member(g.actor, member)
     db.session.commit()
     return profile(member, g.actor)
 
 
-@bp.route("/members/<int:member_id>/suspend", methods=["POST"])
-@auth_required(bp, 400, 403, 404, 409, 422)
+@bp.route("/members/<int:member_id>/reject", methods=["POST"])
+@auth_required(bp, 400, 403, 404, 409, 422, role=Role.COORDINATOR)
+@_member_in_reach(ensure_can_manage_member)
 @bp.arguments(ReasonInput)
 @bp.response(200, MemberSchema)
-def suspend(data, member_id):
-    """Suspend a member with a reason (coordinator in scope)."""
-    member = queries.get_member(member_id)
+def reject(data, member):
+    """Turn a pending registration down with a reason the applicant is told."""
+    services.reject_member(g.actor, member, reason=data["reason"])
+    db.session.commit()
+    return profile(member, g.actor)
+
+
+@bp.route("/members/<int:member_id>/suspend", methods=["POST"])
+@auth_required(bp, 400, 403, 404, 409, 422, role=Role.COORDINATOR)
+@_member_in_reach(ensure_can_manage_member)
+@bp.arguments(ReasonInput)
+@bp.response(200, MemberSchema)
+def suspend(data, member):
+    """Suspend a member with a reason (coordinator in scope, rank permitting)."""
     services.suspend_member(g.actor, member, reason=data["reason"])
     db.session.commit()
     return profile(member, g.actor)
 
 
 @bp.route("/members/<int:member_id>/reinstate", methods=["POST"])
-@auth_required(bp, 403, 404, 409)
+@auth_required(bp, 403, 404, 409, role=Role.COORDINATOR)
+@_member_in_reach(ensure_can_manage_member)
 @bp.response(200, MemberSchema)
-def reinstate(member_id):
-    """Lift a suspension (coordinator in scope)."""
-    member = queries.get_member(member_id)
+def reinstate(member):
+    """Lift a suspension (coordinator in scope, rank permitting)."""
     services.reinstate_member(g.actor, member)
     db.session.commit()
     return profile(member, g.actor)
@@ -164,16 +198,15 @@ def request_transfer(data):
 
 
 @bp.route("/transfers", methods=["GET"])
-@auth_required(bp, 403)
+@auth_required(bp, 403, role=Role.COORDINATOR)
 @bp.response(200, TransferListSchema)
 def list_transfers():
     """Transfer requests waiting for the coordinator's decision."""
-    ensure_role(g.actor, Role.COORDINATOR)
     return {"items": queries.list_pending_transfers(g.actor)}
 
 
 @bp.route("/transfers/<int:transfer_id>/decide", methods=["POST"])
-@auth_required(bp, 400, 403, 404, 409, 422)
+@auth_required(bp, 400, 403, 404, 409, 422, role=Role.COORDINATOR)
 @bp.arguments(DecisionInput)
 @bp.response(200, TransferSchema)
 def decide_transfer(data, transfer_id):

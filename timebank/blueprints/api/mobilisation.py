@@ -3,6 +3,7 @@
 from flask import g
 from flask_smorest import Blueprint
 
+from ...auth.models import Role
 from ...core.clock import utcnow
 from ...extensions import db
 from ...mobilisation import queries, services
@@ -62,7 +63,7 @@ def callout_out(callout) -> dict:
 
 
 @bp.route("/callouts", methods=["POST"])
-@auth_required(bp, 400, 403, 422)
+@auth_required(bp, 400, 403, 422, role=Role.COORDINATOR)
 @bp.arguments(CalloutInput)
 @bp.response(201, CalloutSchema)
 def raise_callout(data):
@@ -95,7 +96,7 @@ def respond(data, callout_id):
 
 
 @bp.route("/callouts/<int:callout_id>/close", methods=["POST"])
-@auth_required(bp, 403, 404, 409)
+@auth_required(bp, 403, 404, 409, role=Role.ORGANISER)
 @bp.response(200, CalloutSchema)
 def close(callout_id):
     """Close a call-out (organisers in scope); waiting invitations are withdrawn."""

@@ -5,7 +5,6 @@ from flask_smorest import Blueprint
 
 from ...auth import queries, services
 from ...auth.models import Role
-from ...auth.permissions import ensure_role
 from ...extensions import db
 from ...members.queries import get_member
 from ...units.queries import get_unit
@@ -21,7 +20,7 @@ bp = Blueprint(
 
 
 @bp.route("", methods=["POST"])
-@auth_required(bp, 400, 403, 404, 409, 422)
+@auth_required(bp, 400, 403, 404, 409, 422, role=Role.ORGANISER)
 @bp.arguments(RoleInput)
 @bp.response(201, RoleSchema)
 def grant(data):
@@ -34,16 +33,15 @@ def grant(data):
 
 
 @bp.route("", methods=["GET"])
-@auth_required(bp, 403)
+@auth_required(bp, 403, role=Role.ORGANISER)
 @bp.response(200, RoleListSchema)
 def list_roles():
     """Role assignments in the organiser's scope."""
-    ensure_role(g.actor, Role.ORGANISER)
     return {"items": queries.list_assignments(g.actor)}
 
 
 @bp.route("/<int:assignment_id>", methods=["DELETE"])
-@auth_required(bp, 403, 404, 409)
+@auth_required(bp, 403, 404, 409, role=Role.ORGANISER)
 @bp.response(204)
 def revoke(assignment_id):
     """Take a role away."""

@@ -69,7 +69,7 @@ def shift_out(shift, waitlist_count=None) -> dict:
 
 
 @bp.route("/checkpoints", methods=["POST"])
-@auth_required(bp, 400, 403, 422)
+@auth_required(bp, 400, 403, 422, role=Role.COORDINATOR)
 @bp.arguments(CheckpointInput)
 @bp.response(201, CheckpointSchema)
 def create_checkpoint(data):
@@ -90,7 +90,7 @@ def list_checkpoints(args):
 
 
 @bp.route("/shifts", methods=["POST"])
-@auth_required(bp, 400, 403, 422)
+@auth_required(bp, 400, 403, 422, role=Role.COORDINATOR)
 @bp.arguments(ShiftInput)
 @bp.response(201, ShiftSchema)
 def create_shift(data):
@@ -101,7 +101,7 @@ def create_shift(data):
 
 
 @bp.route("/shifts/series", methods=["POST"])
-@auth_required(bp, 400, 403, 422)
+@auth_required(bp, 400, 403, 422, role=Role.COORDINATOR)
 @bp.arguments(SeriesInput)
 @bp.response(201, ShiftListSchema)
 def create_series(data):
@@ -136,7 +136,7 @@ def get_shift(shift_id):
 
 
 @bp.route("/shifts/<int:shift_id>", methods=["PATCH"])
-@auth_required(bp, 400, 403, 404, 409, 422)
+@auth_required(bp, 400, 403, 404, 409, 422, role=Role.COORDINATOR)
 @bp.arguments(ShiftUpdateInput(partial=True))
 @bp.response(200, ShiftSchema)
 def update_shift(data, shift_id):
@@ -148,7 +148,7 @@ def update_shift(data, shift_id):
 
 
 @bp.route("/shifts/<int:shift_id>/cancel", methods=["POST"])
-@auth_required(bp, 400, 403, 404, 409, 422)
+@auth_required(bp, 400, 403, 404, 409, 422, role=Role.COORDINATOR)
 @bp.arguments(CancelInput)
 @bp.response(200, ShiftSchema)
 def cancel_shift(data, shift_id):
@@ -191,7 +191,7 @@ def cancel_signup(shift_id):
 
 
 @bp.route("/shifts/<int:shift_id>/roster", methods=["GET"])
-@auth_required(bp, 403, 404)
+@auth_required(bp, 403, 404, role=Role.STAFF)
 @bp.response(200, RosterSchema)
 def roster(shift_id):
     """Who is on the shift: confirmed first, then the waitlist (staff in scope)."""

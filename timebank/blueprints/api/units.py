@@ -3,6 +3,7 @@
 from flask import g
 from flask_smorest import Blueprint
 
+from ...auth.models import Role
 from ...extensions import db
 from ...units import queries, services
 from .access import auth_required
@@ -23,7 +24,7 @@ bp = Blueprint(
 
 
 @bp.route("", methods=["GET"])
-@auth_required(bp, 422)
+@auth_required(bp, 422, pending_ok=True)
 @bp.arguments(UnitQueryArgs, location="query")
 @bp.response(200, UnitListSchema)
 def list_units(args):
@@ -32,7 +33,7 @@ def list_units(args):
 
 
 @bp.route("", methods=["POST"])
-@auth_required(bp, 400, 403, 422)
+@auth_required(bp, 400, 403, 409, 422, role=Role.ADMIN)
 @bp.arguments(UnitInput)
 @bp.response(201, UnitSchema)
 def create_unit(data):
@@ -43,7 +44,7 @@ def create_unit(data):
 
 
 @bp.route("/<int:unit_id>", methods=["GET"])
-@auth_required(bp, 404)
+@auth_required(bp, 404, pending_ok=True)
 @bp.response(200, UnitSchema)
 def get_unit(unit_id):
     """One unit."""
@@ -51,7 +52,7 @@ def get_unit(unit_id):
 
 
 @bp.route("/<int:unit_id>", methods=["PATCH"])
-@auth_required(bp, 400, 403, 404, 422)
+@auth_required(bp, 400, 403, 404, 409, 422, role=Role.ADMIN)
 @bp.arguments(UnitUpdateInput)
 @bp.response(200, UnitSchema)
 def update_unit(data, unit_id):

@@ -51,6 +51,8 @@ def nav_items(actor) -> list:
     """Top-level items for everyone signed in, then one dropdown per role held."""
     if not actor.is_authenticated:
         return []
+    if actor.is_pending:  # SPEC 3.8: their own profile and nothing else
+        return [NavItem(_l("My profile"), "members.me", "person-vcard")]
     items: list = [
         NavItem(_l("Shifts"), "shifts.board", "calendar3"),
         NavItem(_l("My QR code"), "checkin.my_qr", "qr-code"),

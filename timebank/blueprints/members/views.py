@@ -10,6 +10,7 @@ from ...auth.permissions import (
     can_manage_member,
     can_see_phone,
     ensure_can_edit_member,
+    ensure_can_manage_member,
     ensure_can_view_member,
     ensure_role,
     has_role,
@@ -113,6 +114,7 @@ def detail(member_id: int):
         response_record=response_record(member.id),
         action_form=EmptyForm(),
         reason_form=ReasonForm(),
+        reject_form=ReasonForm(prefix="reject"),
     )
 
 
@@ -183,7 +185,11 @@ def pending():
     ensure_role(current_user, Role.COORDINATOR)
     members, total = queries.list_members(current_user, status=MemberStatus.PENDING, per_page=200)
     return render_template(
-        "members/pending.html", members=members, total=total, action_form=EmptyForm()
+        "members/pending.html",
+        members=members,
+        total=total,
+        action_form=EmptyForm(),
+        reject_form=ReasonForm(prefix="reject"),
     )
 
 
@@ -201,11 +207,29 @@ def approve(member_id: int):
     return redirect(request.referrer or url_for("members.pending"))
 
 
+@bp.route("/members/<int:member_id>/reject", methods=["POST"])
+@login_required
+def reject(member_id: int):
+    """Turn a pending registration down, with the reason the applicant is told."""
+    member = queries.get_member(member_id)
+    ensure_can_manage_member(current_user, member)  # rights before fields
+    form = ReasonForm(prefix="reject")
+    if not form.validate_on_submit():
+        flash(_("Give a reason to reject a registration."), "danger")
+    else:
+        perform(
+            lambda: services.reject_member(current_user, member, reason=form.reason.data),
+            _("%(name)s's registration is rejected.", name=member.name),
+        )
+    return redirect(request.referrer or url_for("members.pending"))
+
+
 @bp.route("/members/<int:member_id>/suspend", methods=["POST"])
 @login_required
 def suspend(member_id: int):
     """Suspend a member, with a reason."""
     member = queries.get_member(member_id)
+    ensure_can_manage_member(current_user, member)  # rights before fields
     form = ReasonForm()
     if not form.validate_on_submit():
         flash(_("Give a reason to suspend a member."), "danger")

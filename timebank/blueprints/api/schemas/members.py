@@ -40,8 +40,19 @@ class MemberInput(_ProfileInput):
     locale = fields.String(load_default="zh_CN", validate=validate.OneOf(["zh_CN", "en"]))
 
 
-class ProfileInput(_ProfileInput):
-    grid_id = fields.Integer(allow_none=True, load_default=None, strict=True)
+class ProfileInput(InputSchema):
+    """PATCH: any of these fields; only those sent change (SPEC 3.9). Null clears
+    `workplace`, `grid_id` and `email`; null `home_lat` and `home_lon` put the home back at
+    the community's centre."""
+
+    name = fields.String(validate=validate.Length(min=1, max=60))
+    email = fields.String(allow_none=True, validate=validate.Length(max=255))
+    is_party_member = fields.Boolean()
+    skills = fields.List(fields.String(validate=validate.OneOf(SKILL_TAGS)))
+    home_lat = fields.Float(allow_none=True, validate=validate.Range(-90, 90))
+    home_lon = fields.Float(allow_none=True, validate=validate.Range(-180, 180))
+    workplace = fields.String(allow_none=True, validate=validate.Length(max=120))
+    grid_id = fields.Integer(allow_none=True, strict=True)
     locale = fields.String(validate=validate.OneOf(["zh_CN", "en"]))
 
 

@@ -23,8 +23,11 @@ class UnitInput(InputSchema):
 
 
 class UnitUpdateInput(InputSchema):
+    """PATCH: any of these fields; only those sent change (SPEC 3.9). Null `lat` and `lon`
+    remove the centre; null `name_en` removes the English name."""
+
     code = fields.String(validate=validate.Length(min=1, max=40))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    name = fields.String(validate=validate.Length(min=1, max=120))
     name_en = fields.String(allow_none=True, validate=validate.Length(max=120))
     lat = fields.Float(allow_none=True, validate=validate.Range(-90, 90))
     lon = fields.Float(allow_none=True, validate=validate.Range(-180, 180))
