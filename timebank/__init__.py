@@ -71,6 +71,7 @@ def _init_extensions(app: Flask) -> None:
     from .extensions import api, csrf, db, limiter, migrate
     from .http.headers import init_headers
     from .http.observability import init_observability
+    from .notifications import dispatch_receivers  # noqa: F401  (connects its receivers)
 
     @app.before_request
     def _declare_write_intent():
@@ -146,6 +147,7 @@ def _register_cli(app: Flask) -> None:
     from .auth.cli import create_admin_command
     from .core.cli import backup_command, restore_command
     from .demo.cli import seed_demo_command
+    from .dispatch.cli import events_counters_check_command, events_counters_rebuild_command
     from .ledger.cli import verify_ledger_command
     from .members.cli import import_members_command
     from .rankings.cli import rankings_check_command, rankings_rebuild_command
@@ -161,6 +163,8 @@ def _register_cli(app: Flask) -> None:
         verify_ledger_command,
         rankings_check_command,
         rankings_rebuild_command,
+        events_counters_check_command,
+        events_counters_rebuild_command,
         backup_command,
         restore_command,
     ):

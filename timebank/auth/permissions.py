@@ -7,6 +7,8 @@ actor on each request (never cached across requests), so a revoked role stops at
 import sqlalchemy as sa
 
 from ..core.errors import NotAllowed
+from ..dispatch.models import DepartmentHandler
+from ..extensions import db
 from ..units.models import Unit
 from .models import Role
 
@@ -60,6 +62,24 @@ def in_scope(path_column, actor, needed: Role):
     if not paths:
         return sa.false()
     return sa.or_(*[path_column.startswith(p, autoescape=True) for p in paths])
+
+
+def handler_department_ids(actor) -> list[int]:
+    """Ids of the departments whose events the actor handles (SPEC 6: department handlers)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(DepartmentHandler.department_id).where(
+                DepartmentHandler.member_id == actor.id
+            )
+        )
+    )
+
+
+def is_handler(actor, department_id: int | None) -> bool:
+    """Whether the actor is a handler of the department."""
+    return department_id is not None and department_id in handler_department_ids(actor)
 
 
 def can_manage_member(actor, member) -> bool:
