@@ -3,12 +3,14 @@
 import sqlalchemy as sa
 
 from ..auth.models import Role, RoleAssignment
+from ..auth.permissions import can_see_phone
 from ..core.errors import NotFound
+from ..core.privacy import mask_phone
 from ..extensions import db
 from ..members.models import Member, MemberStatus
 from ..units.models import Unit
 from .models import ASSIGNED, Department, DepartmentHandler, Event, EventCategory, EventStep
-from .rights import assigned_to, can_view, visible
+from .rights import assigned_to, can_coordinate, can_view, is_reporter, visible
 
 MAX_LIMIT = 500
 
@@ -61,22 +63,26 @@ def list_events(
     actor,
     *,
     status=None,
-    category_id=None,
-    unit: Unit | None = None,
+    category_code=None,
+    unit_id=None,
     overdue=None,
     assigned_to_me=False,
     limit=50,
     before_id=None,
 ) -> list[Event]:
     """The events the actor may see, newest first, `limit` (≤ 500) at a time; the next page
-    starts below the last id (`before_id`)."""
+    starts below the last id (`before_id`). Filters: status, category, a unit's subtree
+    (an unknown category or unit matches nothing), open and overdue, assigned to me."""
     q = sa.select(Event).where(visible(actor)).order_by(Event.id.desc())
     if status:
         q = q.where(Event.status == status)
-    if category_id is not None:
-        q = q.where(Event.category_id == category_id)
-    if unit is not None:
-        q = q.where(Event.unit_path.startswith(unit.path, autoescape=True))
+    if category_code is not None:
+        category = find_category(category_code)
+        q = q.where(Event.category_id == (category.id if category else None))
+    if unit_id is not None:
+        unit = db.session.get(Unit, unit_id)
+        path = unit.path if unit else "-"
+        q = q.where(Event.unit_path.startswith(path, autoescape=True))
     if overdue is not None:
         open_late = sa.and_(Event.overdue.is_(True), Event.status.in_(ASSIGNED))
         q = q.where(open_late if overdue else ~open_late)
@@ -120,3 +126,18 @@ def coordinators_on(unit_id: int) -> list[Member]:
             sa.select(Member).where(Member.id.in_(holders), Member.status == MemberStatus.ACTIVE)
         )
     )
+
+
+def reporter_of(actor, event: Event) -> dict:
+    """Who reported the event, as `actor` may see it: the phone in full only for the
+    reporter and coordinators in scope (and, for members, whoever may see their phone)."""
+    full = can_coordinate(actor, event) or is_reporter(actor, event)
+    member = event.reporter
+    if member is not None:
+        full = full or can_see_phone(actor, member)
+        name, phone = member.name, member.phone
+    else:
+        name, phone = event.reporter_name, event.reporter_phone
+    if phone and not full:
+        phone = mask_phone(phone)
+    return {"member_id": event.reporter_id, "name": name, "phone": phone}
