@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from tests.dispatch.conftest import T0
@@ -9,9 +10,18 @@ from tests.dispatch.test_loop import actions, dispatched, handled, notices
 from tests.factories import make_member
 from timebank.auth.models import Role
 from timebank.dispatch.assign import dispatch_event
-from timebank.dispatch.closing import give_feedback
-from timebank.dispatch.deadlines import close_unrated, mark_accept_overdue, mark_handle_overdue
+from timebank.dispatch.closing import auto_close, give_feedback
+from timebank.dispatch.deadlines import (
+    accept_due,
+    close_unrated,
+    due_query,
+    feedback_due,
+    handle_due,
+    mark_accept_overdue,
+    mark_handle_overdue,
+)
 from timebank.dispatch.jobs import event_tick_job
+from timebank.dispatch.models import Event
 from timebank.dispatch.transitions import (
     accept_event,
     handle_event,
@@ -89,3 +99,32 @@ def test_the_tick_reads_only_what_is_due(world):
     event, _ = handled(world)
     give_feedback(world.people.member, event, rating=5, now=T0 + timedelta(hours=2))
     assert event_tick_job(now=T0 + timedelta(days=30)) == 0
+
+
+@pytest.mark.parametrize(
+    "due, order_by, index",
+    [
+        (accept_due, Event.accept_due_at, "ix_events_accept_due"),
+        (handle_due, Event.handle_due_at, "ix_events_handle_due"),
+        (feedback_due, Event.feedback_due_at, "ix_events_feedback_due"),
+    ],
+)
+def test_what_is_due_is_read_through_its_partial_index(db, due, order_by, index):
+    """Never a scan of the open events: the due query can use (and here uses) the partial
+    index on its due time."""
+    stmt = due_query(due(T0), order_by, 500)
+    dialect = db.session.get_bind().dialect
+    sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    if dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(db.session.scalars(sa.text("EXPLAIN " + sql)))
+    else:
+        plan = "\n".join(str(r) for r in db.session.execute(sa.text("EXPLAIN QUERY PLAN " + sql)))
+    assert index in plan, plan
+
+
+def test_auto_close_refuses_an_event_whose_feedback_time_runs(world):
+    """A scheduler holding a stale list cannot close an event handled again meanwhile."""
+    event, _ = handled(world)
+    assert auto_close(event, now=T0 + timedelta(hours=2)) is False
+    assert event.status == "handled"

@@ -24,16 +24,43 @@ log = logging.getLogger(__name__)
 BATCH = 500
 
 
-def _due(condition, order_by, batch: int) -> list[int]:
-    return list(
-        db.session.scalars(
-            sa.select(Event.id)
-            .where(*condition)
-            .order_by(order_by)
-            .limit(batch)
-            .with_for_update(skip_locked=True)
-        )
+def accept_due(now: datetime) -> tuple:
+    """Dispatched, not yet marked, accept deadline passed (ix_events_accept_due)."""
+    return (
+        Event.status == Status.DISPATCHED,
+        Event.accept_overdue_at.is_(None),
+        Event.accept_due_at <= now,
     )
+
+
+def handle_due(now: datetime) -> tuple:
+    """With someone, not yet marked, handle deadline passed (ix_events_handle_due)."""
+    return (
+        Event.status.in_(ASSIGNED),
+        Event.handle_overdue_at.is_(None),
+        Event.handle_due_at <= now,
+    )
+
+
+def feedback_due(now: datetime) -> tuple:
+    """Handled, the feedback time over (ix_events_feedback_due)."""
+    return (Event.status == Status.HANDLED, Event.feedback_due_at <= now)
+
+
+def due_query(condition: tuple, order_by, batch: int) -> sa.Select:
+    """The ids of the first `batch` due events, oldest due first, skipping rows another
+    scheduler has locked (PostgreSQL)."""
+    return (
+        sa.select(Event.id)
+        .where(*condition)
+        .order_by(order_by)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def _due(condition, order_by, batch: int) -> list[int]:
+    return list(db.session.scalars(due_query(condition, order_by, batch)))
 
 
 def _steps(rows: list[dict]) -> None:
@@ -55,11 +82,7 @@ def _events(ids) -> list[Event]:
 
 def mark_accept_overdue(now: datetime, batch: int = BATCH) -> int:
     """Dispatched events past accept_due_at: marked overdue; assignee and dispatcher told."""
-    due = (
-        Event.status == Status.DISPATCHED,
-        Event.accept_overdue_at.is_(None),
-        Event.accept_due_at <= now,
-    )
+    due = accept_due(now)
     ids = _due(due, Event.accept_due_at, batch)
     if not ids:
         return 0
@@ -81,11 +104,7 @@ def mark_handle_overdue(now: datetime, batch: int = BATCH) -> int:
     """Open events past handle_due_at: marked overdue and escalated one level up (to the
     town, or to the district when the town has had it already); the assignee and
     dispatcher are told, and the coordinators of the unit it was escalated to."""
-    due = (
-        Event.status.in_(ASSIGNED),
-        Event.handle_overdue_at.is_(None),
-        Event.handle_due_at <= now,
-    )
+    due = handle_due(now)
     ids = _due(due, Event.handle_due_at, batch)
     if not ids:
         return 0
@@ -111,8 +130,7 @@ def mark_handle_overdue(now: datetime, batch: int = BATCH) -> int:
 
 def close_unrated(now: datetime, batch: int = BATCH) -> int:
     """Handled events without feedback for EVENT_FEEDBACK_H hours: closed, unrated."""
-    due = (Event.status == Status.HANDLED, Event.feedback_due_at <= now)
-    ids = _due(due, Event.feedback_due_at, batch)
+    ids = _due(feedback_due(now), Event.feedback_due_at, batch)
     closed = sum(1 for event in _events(ids) if auto_close(event, now=now))
     if closed:
         log.info("%s handled event(s) closed without feedback", closed)
