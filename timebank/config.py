@@ -66,6 +66,8 @@ class Config:
         self.EVENT_TICK_S = _int("EVENT_TICK_S", 30)
         self.EVENT_FEEDBACK_H = _int("EVENT_FEEDBACK_H", 72)
         self.EVENT_MAX_CREDIT_MIN = _int("EVENT_MAX_CREDIT_MIN", 240)
+        #: Where event photos are stored (a volume several hosts may share).
+        self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(Path(instance_path) / "uploads"))
 
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

@@ -11,6 +11,7 @@ from .dispatch.models import (  # noqa: F401
     EventCategory,
     EventCounter,
     EventNumberDay,
+    EventPhoto,
     EventStep,
     GridWorker,
 )

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from ..auth.models import Role
 from ..auth.permissions import has_role
 from ..core.clock import local, utcnow
-from ..core.errors import NotAllowed, check
+from ..core.errors import NotAllowed, ValidationFailed, check
 from ..core.privacy import normalise_phone
 from ..core.validation import lat_lon
 from ..extensions import db
@@ -17,6 +17,7 @@ from ..units.models import Level, Unit
 from . import counters
 from .locate import community_and_town, nearest_grid, next_number
 from .models import Event, Status
+from .photos import PHOTOS_MAX, add_photo, check_image
 from .queries import find_category
 from .steps import announce, record_step
 from .validation import choice, text, whole_number
@@ -47,11 +48,14 @@ def report_event(actor, *, now: datetime | None = None, **fields) -> Event:
     `actor` is an active member, or None for a resident reporting without an account
     (then `reporter_name` and `reporter_phone` are required). Fields: `category_code`,
     `description`, `lat`, `lon`, `grid_id`, `address`, `priority`, `source`. The grid is
-    the one named, else the nearest to the location, else the reporter's community."""
+    the one named, else the nearest to the location, else the reporter's community.
+    `photos` (bytes each, at most six) are checked with the other fields and stored with
+    the event: it is made with its photos or not at all."""
     if actor is not None and actor.status != MemberStatus.ACTIVE:
         raise NotAllowed()
     now = now or utcnow()
-    data, grid = _validate(actor, fields)
+    photos = fields.pop("photos", None) or []
+    data, grid, checked = _validate(actor, fields, photos)
     unit = _resolve_unit(actor, grid, data)
     community_id, town_id = community_and_town(unit)
     event = Event(
@@ -68,6 +72,8 @@ def report_event(actor, *, now: datetime | None = None, **fields) -> Event:
     )
     db.session.add(event)
     db.session.flush()
+    for image in checked:
+        add_photo(actor, event, None, now=now, checked=image)
     record_step(event, "reported", actor, None, now)
     counters.count(event, reported=1)
     announce(event, "reported", actor, None, None, now)
@@ -75,7 +81,7 @@ def report_event(actor, *, now: datetime | None = None, **fields) -> Event:
     return event
 
 
-def _validate(actor, fields: dict) -> tuple[dict, Unit | None]:
+def _validate(actor, fields: dict, photos) -> tuple[dict, Unit | None, list]:
     errors: list = []
 
     def take(name, result):
@@ -102,8 +108,22 @@ def _validate(actor, fields: dict) -> tuple[dict, Unit | None]:
     data.update(_reporter(actor, fields, errors))
     if actor is None and grid is None and data["lat"] is None and not errors:
         errors.append(("lat", _l("Give the place: a position on the map or a grid.")))
+    checked = _photos(photos, errors)
     check(errors)
-    return data, grid
+    return data, grid, checked
+
+
+def _photos(photos, errors: list) -> list:
+    if len(photos) > PHOTOS_MAX:
+        errors.append(("photos", _l("At most %(n)s photos per event.", n=PHOTOS_MAX)))
+        return []
+    checked = []
+    for i, data in enumerate(photos):
+        try:
+            checked.append(check_image(data, f"photos.{i}"))
+        except ValidationFailed as refused:
+            errors.extend(refused.errors)
+    return checked
 
 
 def _grid(grid_id, errors: list) -> Unit | None:

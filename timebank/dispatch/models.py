@@ -146,6 +146,7 @@ class Event(db.Model):
         sa.CheckConstraint(
             "reporter_id IS NOT NULL OR reporter_phone IS NOT NULL", name="has_reporter"
         ),
+        sa.CheckConstraint("photo_count BETWEEN 0 AND 6", name="photo_count_range"),
         sa.Index("ix_events_unit_path", "unit_path", "id"),
         sa.Index("ix_events_assignee_member", "assignee_member_id", "status"),
         sa.Index("ix_events_assignee_department", "assignee_department_id", "status"),
@@ -242,6 +243,8 @@ class Event(db.Model):
     reject_reason: Mapped[str | None] = mapped_column(sa.String(255))
     duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id"))
     close_note: Mapped[str | None] = mapped_column(sa.String(500))
+    #: Photos stored, claimed with a conditional UPDATE so that it never passes the cap.
+    photo_count: Mapped[int] = mapped_column(default=0)
 
     category: Mapped[EventCategory] = relationship()
     unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
@@ -280,6 +283,27 @@ class EventStep(db.Model):
     from_status: Mapped[str | None] = mapped_column(sa.String(12))
     to_status: Mapped[str | None] = mapped_column(sa.String(12))
     note: Mapped[str | None] = mapped_column(sa.String(500))
+
+
+class EventPhoto(TimestampMixin, db.Model):
+    """A photo of an event: re-encoded without EXIF, with a thumbnail, stored as files
+    under UPLOAD_DIR by random names (served only through views that check rights)."""
+
+    __tablename__ = "event_photos"
+    __table_args__ = (
+        sa.CheckConstraint("content_type IN ('image/jpeg', 'image/png')", name="type_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id"), index=True)
+    #: Path of the image under UPLOAD_DIR, e.g. "events/3f/3f9c….jpg"; the thumbnail's.
+    path: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    thumb_path: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(20))
+    width: Mapped[int]
+    height: Mapped[int]
+    size_bytes: Mapped[int]
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
 
 
 class EventNumberDay(db.Model):

@@ -1,8 +1,8 @@
 """add the dispatch platform: departments, categories, grid workers, events, counters
 
-Revision ID: cf8d17d50b3b
+Revision ID: 4ea039f1691d
 Revises: 90edf7c036e9
-Create Date: 2026-12-03 12:06:28.921586
+Create Date: 2026-12-03 12:58:38.639915
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'cf8d17d50b3b'
+revision = '4ea039f1691d'
 down_revision = '90edf7c036e9'
 branch_labels = None
 depends_on = None
@@ -158,12 +158,14 @@ def upgrade():
     sa.Column('reject_reason', sa.String(length=255), nullable=True),
     sa.Column('duplicate_of_id', sa.Integer(), nullable=True),
     sa.Column('close_note', sa.String(length=500), nullable=True),
+    sa.Column('photo_count', sa.Integer(), nullable=False),
     sa.CheckConstraint("assignee_kind IS NULL OR assignee_kind IN ('gridworker', 'volunteer', 'department')", name=op.f('ck_events_assignee_kind_known')),
     sa.CheckConstraint("priority IN ('normal', 'urgent')", name=op.f('ck_events_priority_known')),
     sa.CheckConstraint("source IN ('resident', 'gridworker', 'drone', 'hotline', 'member')", name=op.f('ck_events_source_known')),
     sa.CheckConstraint("status IN ('reported', 'registered', 'dispatched', 'accepted', 'handled', 'closed', 'rejected')", name=op.f('ck_events_status_known')),
     sa.CheckConstraint('lat IS NULL OR (lat BETWEEN -90 AND 90)', name=op.f('ck_events_lat_range')),
     sa.CheckConstraint('lon IS NULL OR (lon BETWEEN -180 AND 180)', name=op.f('ck_events_lon_range')),
+    sa.CheckConstraint('photo_count BETWEEN 0 AND 6', name=op.f('ck_events_photo_count_range')),
     sa.CheckConstraint('rating IS NULL OR rating BETWEEN 1 AND 5', name=op.f('ck_events_rating_range')),
     sa.CheckConstraint('reporter_id IS NOT NULL OR reporter_phone IS NOT NULL', name=op.f('ck_events_has_reporter')),
     sa.ForeignKeyConstraint(['assignee_department_id'], ['departments.id'], name=op.f('fk_events_assignee_department_id_departments')),
@@ -190,6 +192,27 @@ def upgrade():
         batch_op.create_index('ix_events_overdue_open', ['unit_path'], unique=False, sqlite_where=sa.text("overdue AND status IN ('dispatched', 'accepted')"), postgresql_where=sa.text("overdue AND status IN ('dispatched', 'accepted')"))
         batch_op.create_index('ix_events_reporter', ['reporter_id'], unique=False)
         batch_op.create_index('ix_events_unit_path', ['unit_path', 'id'], unique=False)
+
+    op.create_table('event_photos',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('path', sa.String(length=120), nullable=False),
+    sa.Column('thumb_path', sa.String(length=120), nullable=False),
+    sa.Column('content_type', sa.String(length=20), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=False),
+    sa.Column('height', sa.Integer(), nullable=False),
+    sa.Column('size_bytes', sa.Integer(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("content_type IN ('image/jpeg', 'image/png')", name=op.f('ck_event_photos_type_known')),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_event_photos_event_id_events')),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['members.id'], name=op.f('fk_event_photos_uploaded_by_id_members')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_photos')),
+    sa.UniqueConstraint('path', name=op.f('uq_event_photos_path')),
+    sa.UniqueConstraint('thumb_path', name=op.f('uq_event_photos_thumb_path'))
+    )
+    with op.batch_alter_table('event_photos', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_photos_event_id'), ['event_id'], unique=False)
 
     op.create_table('event_steps',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -229,6 +252,10 @@ def downgrade():
         batch_op.drop_index('ix_event_steps_event')
 
     op.drop_table('event_steps')
+    with op.batch_alter_table('event_photos', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_event_photos_event_id'))
+
+    op.drop_table('event_photos')
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index('ix_events_unit_path')
         batch_op.drop_index('ix_events_reporter')
