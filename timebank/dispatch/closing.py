@@ -37,19 +37,7 @@ def give_feedback(actor, event: Event, *, rating=None, comment=None, now=None) -
     check(errors)
     try:
         if rating <= REOPEN_AT and not event.reopened:
-            return move(
-                event,
-                "reopened",
-                actor=actor,
-                now=now,
-                note=comment,
-                guard=(Event.reopened.is_(False),),
-                reopened=True,
-                first_rating=rating,
-                rated_at=now,
-                feedback_comment=comment,
-                **redispatch_values(event, now),
-            )
+            return _reopen(actor, event, rating, comment, now)
         move(
             event,
             "rated",
@@ -66,6 +54,23 @@ def give_feedback(actor, event: Event, *, rating=None, comment=None, now=None) -
     except Conflict as conflict:
         raise _feedback_conflict(event) or conflict from None
     return _credit(event, actor=None, now=now)
+
+
+def _reopen(actor, event: Event, rating: int, comment, now: datetime) -> Event:
+    """Back to the same assignee with new deadlines; the low rating is kept aside."""
+    return move(
+        event,
+        "reopened",
+        actor=actor,
+        now=now,
+        note=comment,
+        guard=(Event.reopened.is_(False),),
+        reopened=True,
+        first_rating=rating,
+        rated_at=now,
+        feedback_comment=comment,
+        **redispatch_values(event, now),
+    )
 
 
 def _feedback_conflict(event: Event) -> Conflict | None:

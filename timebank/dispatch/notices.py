@@ -49,46 +49,40 @@ def _category(event: Event) -> str:
 def for_move(event: Event, action: str) -> list[Notice]:
     """Notices for a step: the assignee on dispatch and reopening, the reporter (asked for
     a rating, also by SMS) when handled."""
-    if action == "dispatched":
-        return [
-            Notice(
-                assignees(event),
-                "event_dispatched",
-                _l(
-                    "New event %(number)s: %(category)s",
-                    number=event.number,
-                    category=_category(event),
-                ),
-                _l(
-                    "Accept by %(accept)s and handle by %(handle)s. %(address)s",
-                    accept=_when(event.accept_due_at),
-                    handle=_when(event.handle_due_at),
-                    address=event.address or "",
-                ),
-                link(event),
-                urgent=event.priority == "urgent",
-                sms=True,
-            )
-        ]
-    if action == "reopened":
-        return [
-            Notice(
-                assignees(event),
-                "event_reopened",
-                _l("Event %(number)s reopened", number=event.number),
-                _l(
-                    "The reporter rated the result %(rating)s of 5. Please handle it again "
-                    "by %(handle)s.",
-                    rating=event.first_rating,
-                    handle=_when(event.handle_due_at),
-                ),
-                link(event),
-                sms=True,
-            )
-        ]
-    if action == "handled":
-        return [_ask_for_rating(event)]
-    return []
+    make = {"dispatched": _dispatched, "reopened": _reopened, "handled": _ask_for_rating}
+    return [make[action](event)] if action in make else []
+
+
+def _dispatched(event: Event) -> Notice:
+    return Notice(
+        assignees(event),
+        "event_dispatched",
+        _l("New event %(number)s: %(category)s", number=event.number, category=_category(event)),
+        _l(
+            "Accept by %(accept)s and handle by %(handle)s. %(address)s",
+            accept=_when(event.accept_due_at),
+            handle=_when(event.handle_due_at),
+            address=event.address or "",
+        ),
+        link(event),
+        urgent=event.priority == "urgent",
+        sms=True,
+    )
+
+
+def _reopened(event: Event) -> Notice:
+    return Notice(
+        assignees(event),
+        "event_reopened",
+        _l("Event %(number)s reopened", number=event.number),
+        _l(
+            "The reporter rated the result %(rating)s of 5. Please handle it again by %(handle)s.",
+            rating=event.first_rating,
+            handle=_when(event.handle_due_at),
+        ),
+        link(event),
+        sms=True,
+    )
 
 
 def _ask_for_rating(event: Event) -> Notice:
