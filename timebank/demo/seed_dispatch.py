@@ -67,11 +67,12 @@ def seed_gridworkers(rng: random.Random) -> int:
         sa.select(Unit.parent_id, sa.func.min(Unit.id))
         .where(Unit.level == Level.GRID)
         .group_by(Unit.parent_id)
+        .order_by(Unit.parent_id)
     ).all()
     members = db.session.execute(
-        sa.select(Member.community_id, Member.id).where(
-            Member.status == MemberStatus.ACTIVE, Member.phone.like("139%")
-        )
+        sa.select(Member.community_id, Member.id)
+        .where(Member.status == MemberStatus.ACTIVE, Member.phone.like("139%"))
+        .order_by(Member.id)
     ).all()
     by_community: dict[int, list[int]] = {}
     for community_id, member_id in members:
@@ -100,9 +101,9 @@ def seed_handlers(rng: random.Random, departments: dict[str, int]) -> None:
     now = utcnow()
     pool = list(
         db.session.scalars(
-            sa.select(Member.id).where(
-                Member.status == MemberStatus.ACTIVE, Member.phone.like("139%")
-            )
+            sa.select(Member.id)
+            .where(Member.status == MemberStatus.ACTIVE, Member.phone.like("139%"))
+            .order_by(Member.id)
         )
     )
     rows = []
