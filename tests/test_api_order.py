@@ -28,6 +28,13 @@ MEMBER_WRITES = {
     ("POST", "/notifications/read-all"),
     ("POST", "/shifts/<int:shift_id>/signups"),
     ("DELETE", "/shifts/<int:shift_id>/signups/me"),
+    ("POST", "/events"),
+    # the assignee's and the reporter's steps: rights of the event, checked before fields
+    # (test_an_events_steps_check_rights_before_fields)
+    ("POST", "/events/<int:event_id>/accept"),
+    ("POST", "/events/<int:event_id>/return"),
+    ("POST", "/events/<int:event_id>/handle"),
+    ("POST", "/events/<int:event_id>/feedback"),
 }
 #: What an active member without a role may read.
 MEMBER_READS = {
@@ -43,6 +50,9 @@ MEMBER_READS = {
     "/notifications",
     "/rankings",
     "/callouts/<int:callout_id>",
+    "/event-categories",
+    "/events",
+    "/events/<int:event_id>",
 }
 WRITES = {"POST", "PATCH", "PUT", "DELETE"}
 BODIES = {

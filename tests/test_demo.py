@@ -41,6 +41,20 @@ def test_seed_demo_builds_nansha_shape(db):
     assert chain.verify().ok
     roles = {r for (r,) in db.session.execute(sa.select(RoleAssignment.role))}
     assert roles == {r.value for r in Role}
+    from timebank.dispatch.models import Department, EventCategory, GridWorker
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Department)) == 34
+    volunteer_ok = db.session.scalars(
+        sa.select(EventCategory.code).where(EventCategory.volunteer_ok.is_(True))
+    ).all()
+    assert "PS-ERRAND" in volunteer_ok and len(volunteer_ok) == 6
+    staffed = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Member.community_id))).where(
+            Member.status == "active", Member.phone.like("139%")
+        )
+    )
+    # One per community with an active member to choose from, and the demo grid worker.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GridWorker)) == staffed + 1
     assert seed_demo(members=50) is False  # only once
 
 

@@ -157,6 +157,7 @@ def _register_cli(app: Flask) -> None:
     from .auth.cli import create_admin_command
     from .core.cli import backup_command, restore_command
     from .demo.cli import seed_demo_command
+    from .dispatch.cli import events_counters_check_command, events_counters_rebuild_command
     from .ledger.cli import verify_ledger_command
     from .members.cli import import_members_command
     from .rankings.cli import rankings_check_command, rankings_rebuild_command
@@ -172,6 +173,8 @@ def _register_cli(app: Flask) -> None:
         verify_ledger_command,
         rankings_check_command,
         rankings_rebuild_command,
+        events_counters_check_command,
+        events_counters_rebuild_command,
         backup_command,
         restore_command,
     ):

@@ -61,6 +61,13 @@ class Config:
         self.CALLOUT_TICK_S = _int("CALLOUT_TICK_S", 15)
         self.CALLOUT_MIN_RESPONSE_S = _int("CALLOUT_MIN_RESPONSE_S", 60)
         self.WAVE_FACTOR = _float("WAVE_FACTOR", 1.5)
+        #: The dispatch platform (SPEC 6): deadline tick, hours a reporter has to rate a
+        #: handled event before it closes unrated, and the most minutes one event credits.
+        self.EVENT_TICK_S = _int("EVENT_TICK_S", 30)
+        self.EVENT_FEEDBACK_H = _int("EVENT_FEEDBACK_H", 72)
+        self.EVENT_MAX_CREDIT_MIN = _int("EVENT_MAX_CREDIT_MIN", 240)
+        #: Where event photos are stored (a volume several hosts may share).
+        self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(Path(instance_path) / "uploads"))
 
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

@@ -4,6 +4,17 @@ from .audit.models import AuditEntry  # noqa: F401
 from .auth.models import ApiToken, MemberSession, ResetCode, RoleAssignment  # noqa: F401
 from .checkin.models import Attendance, Scan  # noqa: F401
 from .core.lease import Lease  # noqa: F401
+from .dispatch.models import (  # noqa: F401
+    Department,
+    DepartmentHandler,
+    Event,
+    EventCategory,
+    EventCounter,
+    EventNumberDay,
+    EventPhoto,
+    EventStep,
+    GridWorker,
+)
 from .ledger.models import Correction, LedgerEntry, LedgerHead  # noqa: F401
 from .members.models import Member, Transfer  # noqa: F401
 from .mobilisation.models import Callout, Invitation  # noqa: F401

@@ -34,6 +34,7 @@ HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 def all_jobs() -> list:
     from .auth import jobs as auth_jobs
     from .checkin import jobs as checkin_jobs
+    from .dispatch import jobs as dispatch_jobs
     from .mobilisation import jobs as mobilisation_jobs
     from .notifications import jobs as notification_jobs
     from .shifts import jobs as shift_jobs
@@ -43,6 +44,7 @@ def all_jobs() -> list:
         *shift_jobs.JOBS,
         *checkin_jobs.JOBS,
         *mobilisation_jobs.JOBS,
+        *dispatch_jobs.JOBS,
         *notification_jobs.JOBS,
     ]
 

@@ -18,17 +18,23 @@ class Role(StrEnum):
     COORDINATOR = "coordinator"
     ORGANISER = "organiser"
     ADMIN = "admin"
+    #: A grid worker (网格员) on a grid or a community: outside the chain below.
+    GRIDWORKER = "gridworker"
 
     @property
     def rank(self) -> int:
-        return ROLE_ORDER.index(self)
+        """Place in the staff ⊂ coordinator ⊂ organiser ⊂ admin chain; -1 outside it."""
+        return ROLE_ORDER.index(self) if self in ROLE_ORDER else -1
 
     @property
     def label(self):
         return ROLE_LABELS[self]
 
     def covers(self, needed: "Role") -> bool:
-        """Rights nest: admin ⊇ organiser ⊇ coordinator ⊇ staff."""
+        """Rights nest: admin ⊇ organiser ⊇ coordinator ⊇ staff. A role outside the chain
+        (gridworker) covers only itself, and no role of the chain covers it."""
+        if self not in ROLE_ORDER or needed not in ROLE_ORDER:
+            return self == needed
         return self.rank >= needed.rank
 
 
@@ -38,6 +44,7 @@ ROLE_LABELS = {
     Role.COORDINATOR: _l("Community coordinator"),
     Role.ORGANISER: _l("Organiser"),
     Role.ADMIN: _l("Administrator"),
+    Role.GRIDWORKER: _l("Grid worker"),
 }
 
 
@@ -46,7 +53,8 @@ class RoleAssignment(TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("member_id", "role", "unit_id"),
         sa.CheckConstraint(
-            "role IN ('staff', 'coordinator', 'organiser', 'admin')", name="role_known"
+            "role IN ('staff', 'coordinator', 'organiser', 'admin', 'gridworker')",
+            name="role_known",
         ),
     )
 

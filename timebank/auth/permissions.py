@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..core.errors import NotAllowed
+from ..dispatch.models import DepartmentHandler
+from ..extensions import db
 from ..units.models import Unit
 from .models import Role
 
@@ -88,6 +90,24 @@ def ensure_rank_allows(actor, member) -> None:
     """Raise NotAllowed unless rank_allows()."""
     if not rank_allows(actor, member):
         raise NotAllowed()
+
+
+def handler_department_ids(actor) -> list[int]:
+    """Ids of the departments whose events the actor handles (SPEC 6: department handlers)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(DepartmentHandler.department_id).where(
+                DepartmentHandler.member_id == actor.id
+            )
+        )
+    )
+
+
+def is_handler(actor, department_id: int | None) -> bool:
+    """Whether the actor is a handler of the department."""
+    return department_id is not None and department_id in handler_department_ids(actor)
 
 
 def can_manage_member(actor, member) -> bool:

@@ -19,6 +19,7 @@ from ..units.models import Level, Unit
 from ..units.queries import find_root
 from ..units.services import import_units
 from .names import WORKPLACES, community_name, person_name
+from .seed_dispatch import seed_dispatch
 from .seed_history import seed_history
 from .seed_shifts import seed_checkpoints, seed_shifts, seed_signups
 
@@ -48,6 +49,9 @@ DEMO_ACCOUNTS = [
     DemoAccount("13800000005", "检查点工作人员", Role.STAFF, "community"),
     DemoAccount("13800000006", "党员志愿者", None, "community"),
     DemoAccount("13800000007", "新报到党员", None, "community", MemberStatus.PENDING),
+    # A grid worker and a 城管 handler: their dispatch parts come from seed_dispatch.
+    DemoAccount("13800000008", "网格员", None, "community"),
+    DemoAccount("13800000009", "城管执法队员", None, "community"),
 ]
 
 
@@ -208,5 +212,6 @@ def seed_demo(members: int = 1000, seed: int = 2022) -> bool:
     shifts = seed_shifts(rng, checkpoints)
     seed_signups(rng, shifts)
     seed_history(rng)
+    seed_dispatch(rng)
     log.info("demo data seeded with %s members", members)
     return True

@@ -93,6 +93,25 @@ def credit_service(
     )
 
 
+def credit_source(
+    member: Member, *, source_key: str, minutes: int, reason=None, actor=None, now: datetime
+) -> LedgerEntry:
+    """A `service` entry for work done outside a shift (an event a volunteer handled),
+    once per `source_key` ("event:12"): a repeated call returns the first entry."""
+    existing = find_by_source(source_key)
+    if existing is not None:
+        return existing
+    return _new_entry(
+        member,
+        kind=EntryKind.SERVICE,
+        minutes=minutes,
+        reason=reason,
+        actor=actor,
+        source_key=source_key,
+        now=now,
+    )
+
+
 def _minutes(errors, value, *, allow_zero=False) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         errors.append(("minutes", _l("Give whole minutes.")))

@@ -6,7 +6,7 @@ run inside the sender's transaction and only flush. `connect()` subscribes them 
 app factory calls it once (connecting twice is harmless: blinker keeps one connection per
 receiver).
 
-Signal → who is told → which notice:
+Signal → who is told → which notice (the dispatch platform's: see dispatch_receivers):
 
 - auth.reset_code_issued → the member, by SMS only (no inbox row) → RESET_CODE
 - members.member_approved → the member → MEMBER_APPROVED
@@ -43,6 +43,7 @@ from ..mobilisation.models import Invitation, InvitationStatus
 from ..shifts import notices as shift_notices
 from ..shifts import signals as shift_signals
 from ..shifts.models import Signup, SignupStatus
+from . import dispatch_receivers
 from .rendering import callout_kind_ref, span_ref, unit_ref
 from .services import mark_read_about, notify, notify_many, send_sms
 
@@ -283,5 +284,5 @@ CONNECTIONS = [
 
 def connect() -> None:
     """Subscribe every receiver above to its signal (strong references: they stay)."""
-    for signal, receiver in CONNECTIONS:
+    for signal, receiver in CONNECTIONS + dispatch_receivers.CONNECTIONS:
         signal.connect(receiver, weak=False)

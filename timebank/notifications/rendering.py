@@ -14,11 +14,14 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
 
 from ..auth import notices as auth_notices
 from ..core.clock import local
 from ..core.i18n import current_locale
 from ..core.notices import Notice
+from ..dispatch import notices as dispatch_notices
+from ..dispatch.models import EventCategory
 from ..extensions import db
 from ..ledger import notices as ledger_notices
 from ..members import notices as member_notices
@@ -50,7 +53,12 @@ def _collect(*modules) -> dict[str, Notice]:
 #: Every kind of notice the app sends: a domain's new notice is found here by itself once
 #: it is defined in that domain's notices.py (listed here).
 NOTICES = _collect(
-    auth_notices, member_notices, shift_notices, ledger_notices, mobilisation_notices
+    auth_notices,
+    dispatch_notices,
+    member_notices,
+    shift_notices,
+    ledger_notices,
+    mobilisation_notices,
 )
 
 
@@ -77,6 +85,21 @@ def span_ref(starts_at: datetime, ends_at: datetime) -> dict:
     return {"span": [starts_at.isoformat(), ends_at.isoformat()]}
 
 
+def time_ref(moment: datetime | None) -> dict:
+    """A moment such as "2026-03-02 08:00", shown in Beijing time ("—" for none)."""
+    return {"time": moment.isoformat() if moment else None}
+
+
+def event_category_ref(category_id: int) -> dict:
+    """An event category's name, shown in the reader's language."""
+    return {"event_category": category_id}
+
+
+def step_ref(step: str) -> dict:
+    """A dispatch deadline's step ("accept" or "handle"), as a verb in the reader's language."""
+    return {"event_step": step}
+
+
 def _unit_name(unit_id, locale: str) -> str:
     unit = db.session.get(Unit, unit_id)
     return unit.display_name(locale) if unit is not None else "?"
@@ -92,7 +115,32 @@ def _span(value, locale: str) -> str:
     return f"{start:%Y-%m-%d %H:%M}–{end.strftime(end_format)}"
 
 
-RESOLVERS = {"unit": _unit_name, "callout_kind": _callout_kind, "span": _span}
+def _time(value, locale: str) -> str:
+    return f"{local(datetime.fromisoformat(value)):%Y-%m-%d %H:%M}" if value else "—"
+
+
+def _event_category(category_id, locale: str) -> str:
+    category = db.session.get(EventCategory, category_id)
+    if category is None:
+        return "?"
+    return category.name_en if locale.startswith("en") and category.name_en else category.name
+
+
+EVENT_STEPS = {"accept": _l("accepted"), "handle": _l("handled")}
+
+
+def _event_step(step, locale: str) -> str:
+    return str(EVENT_STEPS[step])
+
+
+RESOLVERS = {
+    "unit": _unit_name,
+    "callout_kind": _callout_kind,
+    "span": _span,
+    "time": _time,
+    "event_category": _event_category,
+    "event_step": _event_step,
+}
 
 
 def _resolve(value, locale: str):

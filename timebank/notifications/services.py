@@ -125,13 +125,22 @@ def send_sms(member: Member, notice: Notice, *, params: dict, now: datetime) -> 
     """Queue `notice` as an SMS to the member's phone only, in the member's language, with no
     inbox entry: for texts that must not wait in an inbox, such as a password reset code
     (the member cannot sign in to read it). Flushes; the caller commits."""
-    _check(notice, None)
-    with force_locale(_locale(member)):
-        rendered = _render(*texts(notice, params, _locale(member)), None)
+    return send_sms_to(member.phone, notice, params, _locale(member), now=now)
+
+
+def send_sms_to(
+    phone: str, notice: Notice, params: dict, locale: str, *, subject_id=None, now
+) -> OutboxMessage:
+    """Queue `notice` as an SMS to a phone, rendered in `locale`: for a member's texts that
+    have no inbox entry (send_sms) and for people without an account (a resident who
+    reported an event). Flushes; the caller commits."""
+    _check(notice, subject_id)
+    with force_locale(locale):
+        rendered = _render(*texts(notice, params, locale), None)
     message = OutboxMessage(
         notification_id=None,
         channel="sms",
-        recipient=member.phone,
+        recipient=phone,
         subject=rendered.title,
         body=rendered.sms,
         status=OutboxStatus.PENDING,
@@ -141,7 +150,7 @@ def send_sms(member: Member, notice: Notice, *, params: dict, now: datetime) -> 
     )
     db.session.add(message)
     db.session.flush()
-    log.info("SMS %s (%s, no inbox entry) queued for member %s", message.id, notice.kind, member.id)
+    log.info("SMS %s (%s, no inbox entry) queued", message.id, notice.kind)
     return message
 
 

@@ -45,6 +45,8 @@ class Unit(TimestampMixin, db.Model):
         sa.CheckConstraint(
             "(level = 'district') = (parent_id IS NULL)", name="only_district_is_root"
         ),
+        # The nearest grid to a reported event: a bounding box on the grids' centres.
+        sa.Index("ix_units_level_centre", "level", "lat", "lon"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,6 +12,7 @@ def register_api(app) -> None:
         audit,
         auth,
         checkin,
+        dispatch,
         ledger,
         members,
         mobilisation,
@@ -37,6 +38,7 @@ def register_api(app) -> None:
         ledger,
         mobilisation,
         rankings,
+        dispatch,
     ):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)

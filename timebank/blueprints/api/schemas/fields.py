@@ -7,7 +7,7 @@ columns get a 422 at that field, for every field at once, instead of a 500 furth
 """
 
 from marshmallow import ValidationError, fields
-from marshmallow.fields import Boolean, Dict, Float, List, Nested, Time
+from marshmallow.fields import Boolean, Dict, Float, Function, List, Nested, Time
 
 from ....core.validation import (
     DAY_OUT_OF_RANGE,
@@ -27,6 +27,7 @@ __all__ = [
     "Date",
     "Dict",
     "Float",
+    "Function",
     "Integer",
     "List",
     "Nested",

@@ -1,0 +1,144 @@
+"""Keeping the figures' counters in step with the events, and rebuilding them to prove it.
+
+The one module that changes `event_counters`. Transitions call `count()` in their own
+transaction with what the step changed (reported +1, closed +1 …); each call is one
+multi-row INSERT … ON CONFLICT DO UPDATE over the rows of every unit above the event
+(grid, community, town, district), for its category and for all categories, taken in
+key order so that two transactions never wait on each other in a circle.
+"""
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..core.db import dialect
+from ..extensions import db
+from ..units.models import LEVEL_ORDER
+from .models import COUNTS, HIST, Event, EventCounter, Status, handle_bucket
+
+ALL_CATEGORIES = 0
+_COLUMNS = COUNTS + HIST
+
+
+def _units(unit_path: str) -> list[tuple[int, str, str]]:
+    """(unit id, level, path) of every unit on the path, from the district down."""
+    ids = [int(p) for p in unit_path.strip("/").split("/") if p]
+    return [
+        (uid, str(LEVEL_ORDER[depth]), "/" + "/".join(map(str, ids[: depth + 1])) + "/")
+        for depth, uid in enumerate(ids)
+    ]
+
+
+def keys_of(event, categories=None) -> list[tuple]:
+    """The counter rows an event moves: (unit_id, day, category_id, level, path), for its
+    category and all categories unless `categories` are given."""
+    rows = []
+    for uid, level, path in _units(event.unit_path):
+        for category_id in categories or (event.category_id, ALL_CATEGORIES):
+            rows.append((uid, event.reported_on, category_id, level, path))
+    return sorted(rows)
+
+
+def closed_deltas(event) -> dict[str, int]:
+    """What closing `event` (already in its closed state) adds to its counter rows."""
+    deltas = {"closed": 1, "closed_on_time": int(bool(event.handled_on_time))}
+    if event.rating is not None:
+        deltas.update(rated=1, rated_good=int(event.rating >= 4))
+    if event.handle_minutes is not None:
+        deltas[HIST[handle_bucket(event.handle_minutes)]] = 1
+    return deltas
+
+
+def count(event, **deltas: int) -> None:
+    """Add `deltas` (column → change) to every counter row of the event."""
+    _add(keys_of(event), **deltas)
+
+
+def move_category(event, old_category_id: int) -> None:
+    """The event was reported under another category: move its `reported` there."""
+    if old_category_id == event.category_id:
+        return
+    _add(keys_of(event, [old_category_id]), reported=-1)
+    _add(keys_of(event, [event.category_id]), reported=1)
+
+
+def _add(keys, **deltas) -> None:
+    deltas = {k: v for k, v in deltas.items() if v}
+    if not deltas:
+        return
+    rows = [
+        {
+            "unit_id": uid,
+            "day": day,
+            "category_id": category_id,
+            "level": level,
+            "unit_path": path,
+            **{c: deltas.get(c, 0) for c in _COLUMNS},
+        }
+        for uid, day, category_id, level, path in keys
+    ]
+    insert = pg_insert if dialect() == "postgresql" else sqlite_insert
+    stmt = insert(EventCounter)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["unit_id", "day", "category_id"],
+        set_={c: getattr(EventCounter, c) + getattr(stmt.excluded, c) for c in deltas},
+    )
+    db.session.execute(stmt, rows)
+
+
+def event_deltas(event) -> dict[str, int]:
+    """Everything an event in its present state has added to its counter rows."""
+    deltas = {"reported": 1}
+    if event.status == Status.REJECTED:
+        deltas["rejected"] = 1
+    if event.status == Status.CLOSED:
+        deltas.update(closed_deltas(event))
+    return deltas
+
+
+def expected(batch: int = 5000) -> dict[tuple, dict[str, int]]:
+    """The counters as they should be, recomputed from the events (streamed)."""
+    want: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_COLUMNS, 0))
+    stmt = sa.select(Event).execution_options(yield_per=batch)
+    for event in db.session.scalars(stmt):
+        deltas = event_deltas(event)
+        for key in keys_of(event):
+            row = want[key]
+            for column, value in deltas.items():
+                row[column] += value
+    return dict(want)
+
+
+def stored() -> dict[tuple, dict[str, int]]:
+    table = EventCounter.__table__
+    out = {}
+    for row in db.session.execute(sa.select(table)):
+        key = (row.unit_id, row.day, row.category_id, row.level, row.unit_path)
+        out[key] = {c: getattr(row, c) for c in _COLUMNS}
+    return out
+
+
+def differences() -> list[tuple]:
+    """Keys whose stored counters differ from the events' (empty when all agree)."""
+    want, have = expected(), stored()
+    zero = dict.fromkeys(_COLUMNS, 0)
+    return sorted(
+        (k, have.get(k, zero), want.get(k, zero))
+        for k in set(want) | set(have)
+        if have.get(k, zero) != want.get(k, zero)
+    )
+
+
+def rebuild() -> int:
+    """Replace every counter row with what the events say; returns how many were written."""
+    want = expected()
+    db.session.execute(sa.delete(EventCounter))
+    rows = [
+        dict(unit_id=k[0], day=k[1], category_id=k[2], level=k[3], unit_path=k[4], **v)
+        for k, v in want.items()
+    ]
+    for start in range(0, len(rows), 1000):
+        db.session.execute(sa.insert(EventCounter), rows[start : start + 1000])
+    return len(rows)
