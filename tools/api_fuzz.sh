@@ -20,15 +20,17 @@ token=$(curl -fs -X POST -H 'Content-Type: application/json' \
   -d '{"phone":"13800000001","password":"demo1234"}' \
   "http://127.0.0.1:$port/api/v1/auth/tokens" | .venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 # Signing out and changing the password would end the fuzzing session itself.
-# Hostile input (SPEC 3.7): strings may hold NUL and lone surrogates (the unicode_escape
-# codec can carry every code point; JSON sends them as \u escapes), and the hooks draw
-# dates from the calendar's ends and put such values, and integers beyond 32 bits, into
-# one field at a time of every body and query.
+# Hostile input (SPEC 3.7): generated strings may hold NUL, and the hooks put lone
+# surrogates, NUL, dates from the calendar's ends and integers beyond 32 bits into one
+# field at a time of every body (and all but the surrogates into every query). Not
+# `--generation-codec unicode_escape`: with it schemathesis 4.32 crashes in its own
+# negative-query filter (it encodes a generated query key holding a surrogate as UTF-8)
+# before a request is sent, which fails the run on schemathesis, not on the app.
 PYTHONPATH=tools SCHEMATHESIS_HOOKS=api_fuzz_hooks \
   .venv/bin/schemathesis run "http://127.0.0.1:$port/api/v1/openapi.json" \
   -H "Authorization: Bearer $token" --checks not_a_server_error \
   --max-examples "$examples" --phases examples,coverage,fuzzing --seed 20261127 \
-  --generation-codec unicode_escape --generation-allow-x00 true \
+  --generation-allow-x00 true \
   --exclude-path /api/v1/auth/tokens/current --exclude-path /api/v1/auth/password \
   --no-color
 if grep -q "Traceback" "$log"; then

@@ -3,8 +3,9 @@
 Every `date-time` and `date` the fuzzer makes is drawn from the calendar's ends (years 1 and
 9999 with the widest offsets, and just outside the app's own range) as well as from the
 whole calendar, so the class of input that once overflowed into a 500 (SPEC 3.7) is tried
-on every such field of every operation. Lone surrogates and NUL in strings come from the
-generation options in api_fuzz.sh.
+on every such field of every operation. One field at a time of every body also gets a lone
+surrogate or NUL (and every query NUL: a URL cannot carry a lone surrogate); NUL in other
+generated strings comes from the generation options in api_fuzz.sh.
 """
 
 from datetime import date, datetime, timedelta, timezone

@@ -201,9 +201,7 @@ class FeedbackInput(Schema):
 
 class CloseInput(Schema):
     note = text(500)
-    credit_minutes = fields.Integer(
-        strict=True, allow_none=True, validate=validate.Range(0, None)
-    )
+    credit_minutes = fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, None))
 
 
 class StatsArgs(Schema):
