@@ -84,6 +84,8 @@ def test_malformed_json_is_400_on_every_body_endpoint(app, people, api, body):
     for method, path, op in _operations(app):
         if "requestBody" not in op:
             continue
+        if "{event_id}" in path:
+            continue  # an event's rights come first (tests/dispatch: bad input on the steps)
         response = client._call(
             method.upper(),
             # A member of the URL is loaded (404) before the body is read: use one that exists.
