@@ -11,6 +11,7 @@ from .access import auth_required
 from .schemas.mobilisation import (
     CalloutInput,
     CalloutSchema,
+    CloseInput,
     InvitationListArgs,
     InvitationListSchema,
     InvitationSchema,
@@ -52,6 +53,10 @@ def callout_out(callout) -> dict:
                 "shift_id",
                 "waves",
                 "accepted",
+                "closed_at",
+                "close_reason",
+                "checkpoint_id",
+                "place_unit_id",
             )
         },
         **{k: counts[k] for k in ("invited", "declined", "pending", "expired", "not_needed")},
@@ -95,12 +100,13 @@ def respond(data, callout_id):
 
 
 @bp.route("/callouts/<int:callout_id>/close", methods=["POST"])
-@auth_required(bp, 403, 404, 409)
+@auth_required(bp, 400, 403, 404, 409, 422)
+@bp.arguments(CloseInput)
 @bp.response(200, CalloutSchema)
-def close(callout_id):
-    """Close a call-out (organisers in scope); waiting invitations are withdrawn."""
+def close(data, callout_id):
+    """Stand a call-out down with a reason (organisers in scope); everyone invited is told."""
     callout = queries.get_callout(callout_id)
-    services.close(g.actor, callout)
+    services.close(g.actor, callout, reason=data.get("reason"), refused=data.get("refused", ()))
     db.session.commit()
     return callout_out(callout)
 
