@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 from ...core.clock import local, utcnow
 from ...core.errors import Conflict, RuleViolation, ValidationFailed
 from ...core.i18n import minutes_text
+from ...core.settings import setting
 from ...extensions import db
 from ...ledger import corrections, queries
 from ..forms_util import apply_errors, submitted
@@ -28,6 +29,8 @@ def my_hours():
         balance=queries.balance_minutes(current_user.id),
         rows=queries.list_history(current_user.id),
         corrections=queries.list_member_corrections(current_user.id),
+        grace_before=setting("GRACE_BEFORE_MIN"),
+        grace_after=setting("GRACE_AFTER_MIN"),
     )
 
 
