@@ -261,3 +261,10 @@ def test_members_see_the_place_by_name_with_a_map_link(people, tree, crowd, logi
     )
     html = login(centre).get(f"/callouts/{at_centre.id}/answer").get_data(as_text=True)
     assert 'data-test="place-name">黄阁社区<' in html
+
+
+def test_a_missing_reason_is_said_once_at_the_field(people, tree, crowd, login):
+    callout = _raise(people.organiser, tree, now=None)
+    page = login(people.organiser).post(f"/callouts/{callout.id}/close", data={"reason": ""})
+    html = page.get_data(as_text=True)
+    assert html.count('class="invalid-feedback"') == 1

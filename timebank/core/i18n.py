@@ -3,8 +3,9 @@
 from datetime import date, datetime
 
 from babel import Locale
+from babel.dates import format_skeleton
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -63,9 +64,11 @@ def minutes_text(minutes, signed: bool = False) -> str:
 
 def day_span(first: date, last: date) -> str:
     """Two days for people, in the active language: "12月1日–12月3日", "Dec 1–Dec 3"."""
+    locale = get_locale() or Locale.parse(DEFAULT_LOCALE)
+    first_text = format_skeleton("MMMd", first, locale=locale)
     if first == last:
-        return format_date(first, "MMMd")
-    return f"{format_date(first, 'MMMd')}–{format_date(last, 'MMMd')}"
+        return first_text
+    return f"{first_text}–{format_skeleton('MMMd', last, locale=locale)}"
 
 
 def init_i18n(app) -> None:

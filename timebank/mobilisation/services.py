@@ -270,10 +270,11 @@ def close(actor, callout: Callout, *, reason, now: datetime | None = None, refus
     Waiting invitations are withdrawn; the emergency shift ends now (or is called off if it
     has not started), and those who accepted but never checked in are let off rather than
     counted as no-shows. Refusals: 403 out of scope, 422 without a reason, 409 closed.
+    `refused`: the edge's own field errors (the form's, the API schema's).
     """
     ensure_role(actor, Role.ORGANISER, callout.unit)
     reason, err = required_text(reason, 255)
-    check([("reason", err)] if err else [])
+    check([("reason", err)] if err else [], refused)
     now = now or utcnow()
     callout = lock(callout.id)
     if callout.status == CalloutStatus.CLOSED:
