@@ -655,7 +655,7 @@ def _export(app, world: World, now: datetime, fmt: str, profile: cProfile.Profil
     from timebank.core.db import write_intent
     from timebank.extensions import db
     from timebank.members.models import Member
-    from timebank.rankings import exports
+    from timebank.rankings import exports, xlsx
     from timebank.units.models import Unit
 
     token = write_intent.set(False)
@@ -684,7 +684,7 @@ def _export(app, world: World, now: datetime, fmt: str, profile: cProfile.Profil
             elif fmt == "csv":
                 size = sum(len(chunk) for chunk in exports.csv_chunks(export))
             else:
-                size = len(exports.xlsx_bytes(export))
+                size = len(xlsx.xlsx_bytes(export))
             elapsed = time.perf_counter() - started
             if profile:
                 profile.disable()

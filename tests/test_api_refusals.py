@@ -7,6 +7,7 @@ is the simplest refusal, so each such endpoint must name it in its 422.
 from marshmallow import Schema
 
 from timebank.blueprints.api.schemas.common import InputSchema
+from timebank.mobilisation.services import raise_callout
 
 
 def _subclasses(cls):
@@ -34,7 +35,21 @@ def _operations(spec, names):
 def test_every_input_schema_endpoint_reports_the_schema_refusals(tree, people, api, client):
     spec = client.get("/api/v1/openapi.json").json
     names = {s.__name__.removesuffix("Schema") for s in _subclasses(InputSchema)}
-    ids = {"{member_id}": people.member.id, "{unit_id}": tree.community.id}
+    callout = raise_callout(
+        people.organiser,
+        unit_id=tree.town.id,
+        kind="vanguard",
+        title="测试",
+        lat=tree.community.lat,
+        lon=tree.community.lon,
+        radius_km=1,
+        needed=1,
+    )
+    ids = {
+        "{member_id}": people.member.id,
+        "{unit_id}": tree.community.id,
+        "{callout_id}": callout.id,
+    }
     checked = []
     for method, path in _operations(spec, names):
         if "{correction_id}" in path:

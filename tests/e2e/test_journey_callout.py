@@ -186,7 +186,11 @@ def test_member_declines_and_the_live_page_shows_the_shortfall(live, lone, phone
     expect(organiser.locator('[data-count="declined"]')).to_have_text("1")
     shot(organiser, "live-short")
 
-    organiser.once("dialog", lambda dialog: dialog.accept())  # "Close this call-out?"
-    organiser.locator('[data-test="close-callout"]').click()
+    organiser.locator('[data-test="close-callout"]').click()  # the stand-down page
+    organiser.locator("#reason").fill("人手不足，改派专业队伍")
+    organiser.once("dialog", lambda dialog: dialog.accept())  # "Stand down…?"
+    organiser.locator('[data-test="stand-down-submit"]').click()
+    board = organiser.locator("#callout-live")
     expect(board).to_have_attribute("data-status", "closed")
+    expect(organiser.locator('[data-test="urgent-notice"]')).to_have_count(0)  # retired
     shot(organiser, "live-closed")

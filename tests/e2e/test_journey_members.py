@@ -151,7 +151,7 @@ def test_member_registers_is_approved_and_signs_in_again(live, community, phone,
     sign_in(coordinator, live, community["coordinator_phone"], factories.PASSWORD)
 
     # ... opens the pending list and approves the new member.
-    coordinator.locator('[data-test="pending-card"]').click()
+    coordinator.locator('[data-test="queue-approvals"]').click()
     expect(coordinator).to_have_url(live + "/members/pending")
     check_language(coordinator, lang, "pending_list", where="h1")
     row = coordinator.locator('[data-test="pending-row"]', has_text=NEW_MEMBER["name"])

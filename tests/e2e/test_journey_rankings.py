@@ -44,7 +44,7 @@ def _zh_header(app) -> tuple:
     from flask_babel import force_locale
 
     with app.test_request_context(), force_locale("zh_CN"):
-        return tuple(exports.header())
+        return tuple(exports.header("town"))
 
 
 def _journey(page, live, district, shot, tmp_path, header):
@@ -54,7 +54,7 @@ def _journey(page, live, district, shot, tmp_path, header):
     # The dashboard: figures of the district, and the two charts drawn by Chart.js.
     page.goto(live + "/dashboard")
     expect(page.locator("h1")).to_contain_text("南沙区")
-    expect(page.locator('[data-test="fig-hours"]')).to_have_text("12.0")  # 720 minutes
+    expect(page.locator('[data-test="fig-hours"]')).to_have_text("12 小时")  # 720 minutes
     expect(page.locator('[data-test="fig-active"]')).to_have_text("4")
     expect(page.locator('[data-test="fig-checkpoints"]')).to_have_text("1")
     page.wait_for_function(
@@ -73,7 +73,7 @@ def _journey(page, live, district, shot, tmp_path, header):
     rows = page.locator('[data-test="ranking-table"] tbody tr')
     expect(rows).to_have_count(2)
     expect(rows.nth(0)).to_contain_text("黄阁镇")
-    expect(rows.nth(0)).to_contain_text("7.5")
+    expect(rows.nth(0)).to_contain_text("7 小时 30 分钟")
     expect(rows.nth(1)).to_contain_text("大岗镇")
     expect(page.locator('[data-test="my-row"]')).to_contain_text("黄阁镇")
     shot(page, "ranking-towns")
@@ -88,8 +88,8 @@ def _journey(page, live, district, shot, tmp_path, header):
     download.save_as(path)
     rows = list(openpyxl.load_workbook(path).worksheets[0].iter_rows(values_only=True))
     assert rows[0] == header
-    assert [(r[0], r[1], r[4]) for r in rows[1:]] == [(1, "黄阁镇", 450), (2, "大岗镇", 270)]
-    assert all(r[10] == key for r in rows[1:])
+    assert [(r[0], r[1], r[2]) for r in rows[1:]] == [(1, "黄阁镇", 450), (2, "大岗镇", 270)]
+    assert all(r[-1].startswith(f"{key}-01 – ") for r in rows[1:])  # the month in words
 
 
 @pytest.mark.e2e

@@ -67,10 +67,16 @@ def test_answers_that_are_refused(tree, people, api):
     assert outsider.status_code == 409 and outsider.json["error"]["code"] == "not_invited"
     bad = api(people.far_member).post(f"/callouts/{callout_id}/response", json={"answer": "maybe"})
     assert bad.status_code == 422
-    assert api(people.coordinator).post(f"/callouts/{callout_id}/close").status_code == 403
-    closed = api(people.organiser).post(f"/callouts/{callout_id}/close")
+    close = f"/callouts/{callout_id}/close"
+    assert api(people.coordinator).post(close, json={"reason": "险情解除"}).status_code == 403
+    for body in (None, {}, {"reason": "  "}):
+        unexplained = api(people.organiser).post(close, json=body)
+        assert unexplained.status_code == 422, body
+        assert "reason" in unexplained.json["error"]["fields"]
+    closed = api(people.organiser).post(close, json={"reason": "险情解除"})
     assert closed.status_code == 200 and closed.json["status"] == "closed"
-    again = api(people.organiser).post(f"/callouts/{callout_id}/close")
+    assert closed.json["close_reason"] == "险情解除" and closed.json["closed_at"]
+    again = api(people.organiser).post(close, json={"reason": "险情解除"})
     assert again.status_code == 409
 
 

@@ -220,7 +220,7 @@ def test_late_answers_and_refusals(people, tree, crowd, db):
     with pytest.raises(Conflict) as exc:
         services.respond(member, other, answer="accept", now=NOW + timedelta(seconds=61))
     assert exc.value.code == "invitation_expired"
-    services.close(people.organiser, other, now=NOW)
+    services.close(people.organiser, other, reason="险情解除", now=NOW)
     with pytest.raises(Conflict) as exc:
         services.respond(member, other, answer="accept", now=NOW)
     assert exc.value.code == "callout_closed"
@@ -264,8 +264,8 @@ def test_place_and_unit_outside_scope(people, tree, db):
 def test_close_needs_organiser(people, tree, crowd):
     callout = _raise(people.coordinator, tree, unit_id=tree.community.id)
     with pytest.raises(NotAllowed):
-        services.close(people.coordinator, callout, now=NOW)
-    services.close(people.organiser, callout, now=NOW)
+        services.close(people.coordinator, callout, reason="险情解除", now=NOW)
+    services.close(people.organiser, callout, reason="险情解除", now=NOW)
     assert callout.status == "closed"
 
 
@@ -279,7 +279,7 @@ def test_invitation_notices_stop_being_urgent_once_settled(people, tree, crowd, 
     assert not any(list_urgent_unread(m) for m in asked)  # answered, or not needed any more
     other = _raise(people.organiser, tree, needed=1, team_size=1, lat=north(600)[0])
     waiting = [db.session.get(type(crowd[0]), i.member_id) for i in _invited(db, other)]
-    services.close(people.organiser, other, now=NOW)
+    services.close(people.organiser, other, reason="险情解除", now=NOW)
     assert not any(list_urgent_unread(m) for m in waiting)
     kinds = {
         n.kind
@@ -289,4 +289,4 @@ def test_invitation_notices_stop_being_urgent_once_settled(people, tree, crowd, 
             )
         )
     }
-    assert "callout_closed" in kinds
+    assert "callout_withdrawn" in kinds

@@ -321,17 +321,50 @@ def test_json_endpoint_masks_phones_of_members_out_of_the_viewers_scope(
     assert rows[crowd[1].id]["phone"] == crowd[1].phone
 
 
-def test_close_from_the_live_page(tree, people, crowd, login, db):
+def test_stand_down_from_the_live_page_asks_why(tree, people, crowd, login, db):
     callout = _raise(people.organiser, tree.community)
-    assert login(people.coordinator).post(f"/callouts/{callout.id}/close").status_code == 403
+    close = f"/callouts/{callout.id}/close"
+    assert login(people.coordinator).get(close).status_code == 403
+    assert login(people.coordinator).post(close, data={"reason": "x"}).status_code == 403
     client = login(people.organiser)
-    response = client.post(f"/callouts/{callout.id}/close")
+    live = client.get(f"/callouts/{callout.id}").get_data(as_text=True)
+    assert f'href="{close}"' in live  # a link to the stand-down page, not a one-tap POST
+    page = client.get(close).get_data(as_text=True)
+    assert 'data-test="stand-down-form"' in page and "data-confirm=" in page
+    assert 'name="reason"' in page
+    refused = client.post(close, data={"reason": "  "})
+    assert refused.status_code == 200 and "is-invalid" in refused.get_data(as_text=True)
+    assert db.session.get(Callout, callout.id).status == "open"
+    response = client.post(close, data={"reason": "火情已扑灭"})
     assert response.status_code == 302
-    assert db.session.get(Callout, callout.id).status == "closed"
+    stood_down = db.session.get(Callout, callout.id)
+    assert stood_down.status == "closed" and stood_down.close_reason == "火情已扑灭"
     html = client.get(f"/callouts/{callout.id}").get_data(as_text=True)
     assert 'data-status="closed"' in html and 'data-test="close-callout"' not in html
-    client.post(f"/callouts/{callout.id}/close")  # again: refused, flashed
-    assert "alert-danger" in client.get(f"/callouts/{callout.id}").get_data(as_text=True)
+    assert "火情已扑灭" in html  # the banner says why
+    client.post(close, data={"reason": "again"})  # again: refused, flashed
+    assert "alert-warning" in client.get(f"/callouts/{callout.id}").get_data(as_text=True)
+
+
+def test_timers_stop_at_the_stand_down(tree, people, crowd, login, db):
+    raised = utcnow() - timedelta(minutes=30)
+    callout = services.raise_callout(
+        people.organiser,
+        now=raised,
+        unit_id=tree.community.id,
+        kind="sharp_knife",
+        title="封控点支援",
+        lat=PLACE[0],
+        lon=PLACE[1],
+        radius_km=1,
+        needed=2,
+        team_size=2,
+        respond_within_s=300,
+    )
+    services.close(people.organiser, callout, reason="险情解除", now=raised + timedelta(minutes=7))
+    html = login(people.organiser).get(f"/callouts/{callout.id}").get_data(as_text=True)
+    since = re.search(r'data-test="since">([^<]*)<', html).group(1)
+    assert since == "7 分 0 秒", since  # 7 minutes, not the 30 since it was raised
 
 
 # The member's page -----------------------------------------------------------------------
@@ -401,7 +434,7 @@ def test_refusals_are_flashed(tree, people, crowd, login, db, case, category):
     elif case == "invitation_expired":
         _expire(db, callout, late)
     elif case == "callout_closed":
-        services.close(people.organiser, callout)
+        services.close(people.organiser, callout, reason="险情解除")
     else:
         services.respond(late, callout, answer="decline")
     client = login(late)
@@ -438,7 +471,7 @@ def test_coordinators_find_call_outs_in_the_menu(people, login):
 def test_profile_shows_the_response_record(tree, people, crowd, login):
     callout = _raise(people.organiser, tree.community)
     services.respond(crowd[0], callout, answer="accept")
-    services.close(people.organiser, callout)
+    services.close(people.organiser, callout, reason="险情解除")
     other = _raise(people.organiser, tree.community, lat=PLACE[0] + 0.0001)
     services.respond(crowd[0], other, answer="decline")
     html = login(crowd[0]).get(f"/members/{crowd[0].id}").get_data(as_text=True)

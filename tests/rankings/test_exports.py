@@ -16,11 +16,12 @@ from timebank.extensions import db
 from timebank.ledger.services import adjust, reverse
 from timebank.members.models import Member
 from timebank.mobilisation.models import Callout, Invitation
-from timebank.rankings import exports
+from timebank.rankings import exports, xlsx
 from timebank.rankings.models import RankingTotal
 from timebank.rankings.queries import ranking
 from timebank.rankings.totals import period_keys
 
+#: A members' ranking where nobody was ever called out: no response-rate column.
 HEADER = [
     "Rank",
     "Name",
@@ -29,10 +30,20 @@ HEADER = [
     "Minutes",
     "Hours",
     "Shifts served",
-    "Call-out response rate",
-    "Unit",
+    "Ranked within",
     "Period",
-    "Period key",
+    "Dates",
+]
+#: A towns' ranking: the town's name under "Town"; no member name, community or rate.
+TOWN_HEADER = [
+    "Rank",
+    "Town",
+    "Minutes",
+    "Hours",
+    "Shifts served",
+    "Ranked within",
+    "Period",
+    "Dates",
 ]
 
 
@@ -80,9 +91,10 @@ def test_csv_of_members_has_header_bom_names_and_safe_cells(tree, people, login,
     rows = _csv(response)
     assert rows[0] == HEADER
     assert rows[1] == [
-        *("1", "王小明", "金洲社区", "黄阁镇", "150", "2.5", "0", ""),
-        *("黄阁镇", "Month", key),
+        *("1", "王小明", "金洲社区", "黄阁镇", "150", "2.5", "0"),
+        *("黄阁镇", "Month", exports.period_dates("month", utcnow())),
     ]
+    assert rows[1][-1].startswith(key + "-01 – " + key + "-")  # the month's first and last day
     assert rows[2][:2] == ["2", '\'=HYPERLINK("http://x","点我")']
     assert rows[3][:2] == ["2", "'@SUM(A1)"]  # a tie shares the rank
     assert rows[4][:5] == ["4", "'-2+3", "黄阁社区", "黄阁镇", "60"]
@@ -117,11 +129,13 @@ def test_xlsx_of_towns_reads_back_with_openpyxl(tree, people, login, scores):
     book = openpyxl.load_workbook(io.BytesIO(response.get_data()))
     sheet = book.worksheets[0]
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert rows[0] == HEADER
-    assert rows[1] == [1, "黄阁镇", None, None, 450, 7.5, 0, None, "南沙区", "Month", key]
-    assert rows[2] == [2, "大岗镇", None, None, 30, 0.5, 0, None, "南沙区", "Month", key]
+    assert rows[0] == TOWN_HEADER
+    dates = exports.period_dates("month", utcnow())
+    assert rows[1] == [1, "黄阁镇", 450, 7.5, 0, "南沙区", "Month", dates]
+    assert rows[2] == [2, "大岗镇", 30, 0.5, 0, "南沙区", "Month", dates]
     assert len(rows) == 3
-    assert sheet["F2"].number_format == "0.00"
+    assert sheet["D2"].number_format == "0.00"
+    assert sheet.title == f"Towns {key}"
 
 
 def test_xlsx_of_members_keeps_formulas_as_text(tree, people, login, scores):
@@ -134,7 +148,7 @@ def test_xlsx_of_members_keeps_formulas_as_text(tree, people, login, scores):
     for row in sheet.iter_rows(min_row=2):
         assert row[1].data_type == "s"  # a string, never a formula
         assert row[1].quotePrefix == (row[1].value != "王小明")
-        assert row[8].value == "金洲社区" and not row[8].quotePrefix
+        assert row[7].value == "金洲社区" and not row[7].quotePrefix
 
 
 def test_a_member_named_like_a_formula_in_both_files(tree, people, login, english):
@@ -153,7 +167,7 @@ def test_xlsx_writes_a_formula_like_unit_name_as_text(tree):
     tree.district.name = "-南沙区"
     rows = [exports.ExportRow(1, "+86 138", "", "", 60, 1, None)]
     export = exports.Export("member", "month", "2026-11", tree.district, iter(rows))
-    sheet = _read_xlsx(exports.xlsx_bytes(export))
+    sheet = _read_xlsx(xlsx.xlsx_bytes(export))
     assert [(c.value, c.data_type, c.quotePrefix) for c in (sheet["B2"], sheet["I2"])] == [
         ("+86 138", "s", True),
         ("-南沙区", "s", True),
@@ -270,7 +284,7 @@ def test_xlsx_rows_carry_any_text_and_the_sheet_keeps_its_layout(tree):
         exports.ExportRow(2, "控制\x01字符\x1f", "", "", 30, 1, None),
     ]
     export = exports.Export("member", "month", "2026-11", tree.district, iter(rows))
-    data = exports.xlsx_bytes(export)
+    data = xlsx.xlsx_bytes(export)
     with zipfile.ZipFile(io.BytesIO(data)) as book:
         part = book.read("xl/worksheets/sheet1.xml").decode()
     assert '<t xml:space="preserve">  镇  </t>' in part  # Excel trims the text otherwise
@@ -294,7 +308,7 @@ def test_xlsx_of_many_rows_equals_the_rows(tree, people, monkeypatch):
         for n in range(2500)
     ]
     export = exports.Export("member", "all", "all", tree.district, iter(rows))
-    sheet = _read_xlsx(exports.xlsx_bytes(export))
+    sheet = _read_xlsx(xlsx.xlsx_bytes(export))
     got = [r[:5] for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert got == [(r.rank, r.name, r.community, r.town, r.minutes) for r in rows]
 
@@ -337,3 +351,67 @@ def test_file_names_have_a_readable_and_an_ascii_form(tree):
 
 def exports_mimetype():
     return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# Columns named for what they hold (issue 17) ---------------------------------------------
+
+
+def test_a_communities_export_puts_each_name_under_community(tree, people, login, scores):
+    response = login(people.organiser).get(
+        f"/rankings/export.csv?by=community&period=month&unit_id={tree.town.id}", buffered=True
+    )
+    rows = _csv(response)
+    assert rows[0][:3] == ["Rank", "Community", "Town"] and "Name" not in rows[0]
+    assert "Call-out response rate" not in rows[0]  # communities are not called out
+    assert rows[1][:3] == ["1", "金洲社区", "黄阁镇"]
+    assert all(cell != "" for row in rows[1:] for cell in row)  # every column filled
+
+
+def test_the_all_time_export_names_its_period_in_words(tree, people, login, scores):
+    client = login(people.organiser)
+    query = f"by=member&period=all&unit_id={tree.town.id}"
+    rows = _csv(client.get(f"/rankings/export.csv?{query}", buffered=True))
+    assert rows[1][-2:] == ["All time", "All time"] and "all" not in rows[1]
+    sheet = xlsx_sheet(client.get(f"/rankings/export.xlsx?{query}"))
+    assert sheet.title == "Members All time"
+
+
+def test_a_chinese_viewer_gets_chinese_columns_and_sheet(tree, people, login, scores):
+    people.organiser.locale = "zh_CN"
+    db.session.flush()
+    client = login(people.organiser)
+    query = f"by=community&period=all&unit_id={tree.town.id}"
+    rows = _csv(client.get(f"/rankings/export.csv?{query}", buffered=True))
+    assert rows[0][:3] == ["名次", "社区", "镇（街道）"]
+    assert rows[1][1] == "金洲社区" and rows[1][-1] == "累计"
+    sheet = xlsx_sheet(client.get(f"/rankings/export.xlsx?{query}"))
+    assert sheet.title == "社区（村） 累计"
+
+
+def test_the_response_rate_column_comes_once_anyone_was_called(tree, people, login, english):
+    _give(people.coordinator, people.member, 60)
+    _give(people.coordinator, people.neighbour, 30)
+    client = login(people.coordinator)
+    assert (
+        "Call-out response rate" not in _csv(client.get("/rankings/export.csv", buffered=True))[0]
+    )
+    now = utcnow()
+    db.session.add(
+        Invitation(
+            callout_id=_callout(tree, now, "测试").id,
+            member_id=people.member.id,
+            status="accepted",
+            wave=1,
+            distance_m=100,
+            sent_at=now,
+            expires_at=now + timedelta(minutes=5),
+        )
+    )
+    db.session.flush()
+    rows = _csv(client.get("/rankings/export.csv", buffered=True))
+    column = rows[0].index("Call-out response rate")
+    assert [r[column] for r in rows[1:]] == ["100%", ""]  # the neighbour was never asked
+
+
+def xlsx_sheet(response):
+    return openpyxl.load_workbook(io.BytesIO(response.get_data())).worksheets[0]

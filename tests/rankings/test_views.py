@@ -40,8 +40,8 @@ def test_rankings_page_for_each_role_shows_own_row(tree, people, login, who):
         _give(giver, getattr(people, who), 30)
     html = login(getattr(people, who)).get("/rankings").get_data(as_text=True)
     rows = _rows(html)
-    assert rows[0] == "1 王小明 2.5 0 —"
-    assert "赵邻居 1.5" in rows[1]
+    assert rows[0] == "1 王小明 2 小时 30 分钟 0 —"
+    assert "赵邻居 1 小时 30 分钟" in rows[1]
     mine = re.search(r'<tr class="table-warning tb-me"[^>]*data-test="my-row"', html)
     assert mine, "the viewer's own row is highlighted"
     assert "/rankings/export.csv?" in html and "/rankings/export.xlsx?" in html
@@ -51,7 +51,7 @@ def test_member_sees_own_community_by_default_and_response_rate_blank(tree, peop
     _give(people.coordinator, people.member, 60)
     _give(people.far_coordinator, people.far_member, 600)
     html = login(people.member).get("/rankings").get_data(as_text=True)
-    assert _rows(html) == ["1 王小明 1.0 0 —"]
+    assert _rows(html) == ["1 王小明 1 小时 0 —"]
     assert "远方成员" not in html
 
 
@@ -62,7 +62,7 @@ def test_towns_ranking_this_month(tree, people, login):
     html = client.get(f"/rankings?by=town&period=month&unit_id={tree.district.id}").get_data(
         as_text=True
     )
-    assert _rows(html) == ["1 大岗镇 5.0 0", "2 黄阁镇 2.0 0"]
+    assert _rows(html) == ["1 大岗镇 5 小时 0", "2 黄阁镇 2 小时 0"]
     key = period_keys(utcnow())["month"]
     assert key in html
     assert f"by=town&amp;period=month&amp;unit_id={tree.district.id}&amp;limit=50" in html
@@ -87,7 +87,7 @@ def test_own_place_is_shown_below_the_table_when_outside_the_top(tree, people, l
     html = login(people.member).get("/rankings?limit=10").get_data(as_text=True)
     assert len(_rows(html)) == 10 and 'data-test="my-row"' not in html
     place = html.split('data-test="my-place"', 1)[1][:400]
-    assert "11" in place and "0.5" in place
+    assert "11" in place and "30 分钟" in place
 
 
 def test_members_of_a_wider_unit_fall_back_to_own_community(tree, people, login):
@@ -136,7 +136,7 @@ def test_previous_period_shows_last_month(tree, people, login):
     client = login(people.coordinator)
     assert 'data-test="ranking-empty"' in client.get("/rankings").get_data(as_text=True)
     html = client.get(f"/rankings?on={last_month.isoformat()}").get_data(as_text=True)
-    assert _rows(html)[0].startswith("1 王小明 4.0")
+    assert _rows(html)[0].startswith("1 王小明 4 小时")
     assert 'data-test="next-period"' in html
 
 
@@ -169,7 +169,8 @@ def test_dashboard_unit_must_be_in_the_organisers_scope(tree, people, login):
 def test_dashboard_figures_come_from_the_data(tree, people, login):
     now = utcnow()
     today = local(now).date()
-    last_month = periods.moment(periods.previous_day("month", today))
+    # A minute into last month: within "the same days" however early in this month.
+    last_month = periods.start_of(periods.previous_day("month", today)) + timedelta(minutes=1)
     for minutes in (120, 45):
         _give(people.coordinator, people.member, minutes, now=now)
     _give(people.coordinator, people.neighbour, 75, now=now)
@@ -192,7 +193,7 @@ def test_dashboard_figures_come_from_the_data(tree, people, login):
 
     figs = dashboard.figures(tree.town, now=now)
     assert figs.minutes_this_month == 120 + 45 + 75
-    assert figs.minutes_last_month == 600
+    assert figs.month.previous_minutes == 600  # dated on the 1st: within the same days
     assert figs.active_this_month == 2
     assert figs.members_pending == 2 and figs.members_approved == 6
     assert figs.checkpoints == 2
@@ -205,7 +206,7 @@ def test_dashboard_figures_come_from_the_data(tree, people, login):
     assert district.parts == [("大岗镇", 999), ("黄阁镇", 240)]  # by code
 
     html = login(people.organiser).get("/dashboard").get_data(as_text=True)
-    assert re.search(r'data-test="fig-hours">4\.0<', html)
+    assert re.search(r'data-test="fig-hours">4 小时<', html)
     assert re.search(r'data-test="fig-pending">2<', html)
     assert re.search(r'data-test="fig-no-shows">67%<', html)
     assert 'id="dashboard-data"' in html and "vendor/chartjs/chart.umd.min.js" in html
@@ -262,7 +263,7 @@ def test_honour_roll_is_public_masked_and_cacheable(client, tree, people):
     response = client.get("/honour/T-NS")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "王*明" in html and "赵*居" in html and "5.0" in html
+    assert "王*明" in html and "赵*居" in html and "5 小时" in html
     assert "王小明" not in html and "赵邻居" not in html
     assert "工**员" not in html  # suspended members are not honoured
     for person in (people.member, people.neighbour, people.staff):

@@ -113,3 +113,16 @@ def attendance_counts(shift_id: int) -> tuple[int, int]:
         ).where(Attendance.shift_id == shift_id)
     ).one()
     return open_, closed
+
+
+def attended_shift_ids(member_id: int, shift_ids: list[int]) -> set[int]:
+    """Which of these shifts the member checked in to (one query)."""
+    if not shift_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Attendance.shift_id).where(
+                Attendance.member_id == member_id, Attendance.shift_id.in_(shift_ids)
+            )
+        )
+    )

@@ -1,10 +1,12 @@
 """Language and time zone selection, and the template filters that format for people."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from babel import Locale
+from babel.dates import format_skeleton
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .privacy import mask_name, mask_phone
@@ -44,6 +46,31 @@ def current_locale() -> str:
     return DEFAULT_LOCALE
 
 
+def minutes_text(minutes, signed: bool = False) -> str:
+    """Integer minutes for people, with the unit: "12 h 30 min" ("12 小时 30 分钟"), "45 min",
+    "3 h"; `signed` adds a "+" to a gain (a loss always has its "−")."""
+    minutes = int(minutes or 0)
+    h, m = divmod(abs(minutes), 60)
+    if h and m:
+        text = _("%(h)s h %(m)s min", h=h, m=m)
+    elif h:
+        text = _("%(h)s h", h=h)
+    else:
+        text = _("%(m)s min", m=m)
+    if minutes < 0:
+        return "−" + text
+    return ("+" + text) if signed and minutes > 0 else text
+
+
+def day_span(first: date, last: date) -> str:
+    """Two days for people, in the active language: "12月1日–12月3日", "Dec 1–Dec 3"."""
+    locale = get_locale() or Locale.parse(DEFAULT_LOCALE)
+    first_text = format_skeleton("MMMd", first, locale=locale)
+    if first == last:
+        return first_text
+    return f"{first_text}–{format_skeleton('MMMd', last, locale=locale)}"
+
+
 def init_i18n(app) -> None:
     from ..extensions import babel
 
@@ -57,6 +84,8 @@ def init_i18n(app) -> None:
     def _dt(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
         return format_datetime(value, fmt) if value else ""
 
+    app.jinja_env.filters["minutes_text"] = minutes_text
+    app.jinja_env.globals["day_span"] = day_span
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_name"] = mask_name
 

@@ -51,6 +51,8 @@ class LedgerEntry(db.Model):
         ),
         sa.Index("ix_ledger_entries_member_created", "member_id", "created_at"),
         sa.Index("ix_ledger_entries_created_at", "created_at"),
+        #: The dashboard sums the days of a month it compares with (month to date).
+        sa.Index("ix_ledger_entries_effective_at", "effective_at"),
     )
 
     #: Assigned from the chain head (not a sequence), so it is part of the hashed content.

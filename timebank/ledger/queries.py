@@ -168,3 +168,15 @@ def list_correctable_shifts(member_id: int, *, now: datetime, days: int = 60) ->
 
 def find_entry(entry_id: int) -> LedgerEntry | None:
     return db.session.get(LedgerEntry, entry_id)
+
+
+def credited_by_shift(member_id: int, shift_ids: list[int]) -> dict[int, int]:
+    """credited_for_shift() of many shifts in one grouped query: shift id → minutes held."""
+    if not shift_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(LedgerEntry.shift_id, sa.func.sum(LedgerEntry.minutes))
+        .where(LedgerEntry.member_id == member_id, LedgerEntry.shift_id.in_(shift_ids))
+        .group_by(LedgerEntry.shift_id)
+    )
+    return {shift_id: int(minutes or 0) for shift_id, minutes in rows}

@@ -1,7 +1,8 @@
 """Who can be called: SPEC 3.4's candidates, found fast at district scale.
 
 A bounding box on the indexed home (lat, lon) and the call-out's subtree narrow 100,000
-members to those nearby in SQL; the busy and the already invited are excluded there too.
+members to those nearby in SQL; the busy, the already invited and the raiser are excluded
+there too.
 Python then checks skills, measures haversine distance (geodesic near the edge, where the
 0.5 % difference could decide), and orders by distance (in 100 m steps), then response rate.
 """
@@ -92,6 +93,8 @@ def find_candidates(callout: Callout, limit: int) -> list[Candidate]:
             ~_busy_or_invited(callout),
         )
     )
+    if callout.raised_by_id is not None:
+        q = q.where(Member.id != callout.raised_by_id)  # never the one who raised it
     if callout.party_only:
         q = q.where(Member.is_party_member.is_(True))
     needed_skills = set(callout.skills or [])

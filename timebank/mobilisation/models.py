@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..core.db import TimestampMixin, UTCDateTime
 from ..extensions import db
 from ..members.models import Member
-from ..shifts.models import Shift
+from ..shifts.models import Checkpoint, Shift
 from ..units.models import Unit
 
 
@@ -75,14 +75,21 @@ class Callout(TimestampMixin, db.Model):
     accepted: Mapped[int] = mapped_column(default=0)
     waves: Mapped[int] = mapped_column(default=0)
     shift_id: Mapped[int | None] = mapped_column(sa.ForeignKey("shifts.id"))
+    #: The place when it was picked as a checkpoint (its name is shown to members).
     checkpoint_id: Mapped[int | None] = mapped_column(sa.ForeignKey("checkpoints.id"))
+    #: The place when it was picked as a community (its centre): its name is shown.
+    place_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
     raised_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
     filled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Why the organiser stood it down (SPEC §4: required when closing by hand).
+    close_reason: Mapped[str | None] = mapped_column(sa.String(255))
     #: When the candidates ran out (status short).
     short_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    unit: Mapped[Unit] = relationship()
+    unit: Mapped[Unit] = relationship(foreign_keys=[unit_id])
+    place_unit: Mapped[Unit | None] = relationship(foreign_keys=[place_unit_id])
+    checkpoint: Mapped[Checkpoint | None] = relationship()
     shift: Mapped[Shift | None] = relationship()
     raised_by: Mapped[Member | None] = relationship()
 
@@ -93,6 +100,11 @@ class Callout(TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (CalloutStatus.OPEN, CalloutStatus.SHORT)
+
+    @property
+    def ended_at(self) -> datetime | None:
+        """When it stopped running (closed), so its clocks stop there."""
+        return self.closed_at if self.status == CalloutStatus.CLOSED else None
 
 
 class InvitationStatus(StrEnum):

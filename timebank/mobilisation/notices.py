@@ -1,7 +1,7 @@
 """What the mobilisation domain tells members, word for word (data only: see core.notices).
 
 Placeholders: `title` (the call-out's title), `kind` (its kind's label), `n`, `m`,
-`accepted`, `needed`, `t`, `names`, `leader`, `phone`.
+`accepted`, `needed`, `t`, `names`, `leader`, `phone`, `reason` (why it was stood down).
 """
 
 from flask_babel import lazy_gettext as _l
@@ -43,10 +43,29 @@ CALLOUT_INVITATION = _to_invited(
     urgent=True,
     sms=True,
 )
+#: Words of call-outs closed before stand-downs gave a reason (rows made then).
 CALLOUT_CLOSED = _to_invited(
     "callout_closed",
     _l("Call-out closed: %(title)s"),
     _l("The call-out was closed; you need not answer. Thank you."),
+)
+CALLOUT_STOOD_DOWN = _to_invited(
+    "callout_stood_down",
+    _l("Stood down: %(title)s"),
+    _l("The call-out is stood down: %(reason)s. You need not come. Thank you for answering."),
+    urgent=True,
+    sms=True,
+)
+CALLOUT_WITHDRAWN = _to_invited(
+    "callout_withdrawn",
+    _l("Call-out stood down: %(title)s"),
+    _l("The call-out is stood down: %(reason)s. You need not answer. Thank you."),
+    sms=True,
+)
+CALLOUT_STOOD_DOWN_INFO = _to_invited(
+    "callout_stood_down_info",
+    _l("Call-out stood down: %(title)s"),
+    _l("The call-out is stood down: %(reason)s. Thank you for standing by."),
 )
 CALLOUT_TEAM = _to_invited(
     "callout_team",

@@ -2,16 +2,17 @@
 
 import statistics
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..auth.models import Role
 from ..auth.permissions import has_role, in_scope
 from ..core.errors import NotAllowed, NotFound
 from ..extensions import db
 from ..units.models import Unit
-from .models import Callout, Invitation, InvitationStatus
+from .models import Callout, CalloutStatus, Invitation, InvitationStatus
 
 
 def get_callout(callout_id: int) -> Callout:
@@ -107,4 +108,42 @@ def response_record(member_id: int) -> ResponseRecord:
         counts["declined"],
         counts["expired"],
         int(statistics.median(waits)) if waits else None,
+    )
+
+
+def list_open_invitations(member_id: int, *, now: datetime, limit: int = 5) -> list[Invitation]:
+    """The member's invitations still waiting for an answer (not expired, the call-out still
+    calling), soonest deadline first, with their call-outs."""
+    return list(
+        db.session.scalars(
+            sa.select(Invitation)
+            .join(Callout, Callout.id == Invitation.callout_id)
+            .where(
+                Invitation.member_id == member_id,
+                Invitation.status == InvitationStatus.PENDING,
+                Invitation.expires_at > now,
+                Callout.status.in_([CalloutStatus.OPEN, CalloutStatus.SHORT]),
+            )
+            .options(joinedload(Invitation.callout))
+            .order_by(Invitation.expires_at, Invitation.id)
+            .limit(limit)
+        )
+    )
+
+
+def list_active_callouts(actor, *, limit: int = 5) -> list[Callout]:
+    """Call-outs in the actor's coordinator scope that are not closed, newest first, with
+    their units (the organiser's home page)."""
+    return list(
+        db.session.scalars(
+            sa.select(Callout)
+            .join(Unit, Unit.id == Callout.unit_id)
+            .where(
+                in_scope(Unit.path, actor, Role.COORDINATOR),
+                Callout.status != CalloutStatus.CLOSED,
+            )
+            .options(contains_eager(Callout.unit))
+            .order_by(Callout.id.desc())
+            .limit(limit)
+        )
     )

@@ -16,11 +16,13 @@ from flask_babel import lazy_gettext as _l
 from ..audit.services import record
 from ..auth.models import Role
 from ..auth.permissions import ensure_role
+from ..checkin.models import Attendance
 from ..core.clock import utcnow
-from ..core.errors import Conflict
+from ..core.errors import Conflict, ValidationFailed, check
 from ..core.settings import setting
+from ..core.validation import required_text
 from ..extensions import db
-from ..shifts.models import Shift, ShiftKind, Signup, SignupStatus
+from ..shifts.models import Shift, ShiftKind, ShiftStatus, Signup, SignupStatus
 from . import signals
 from .candidates import find_candidates
 from .models import Callout, CalloutStatus, Invitation, InvitationStatus
@@ -149,8 +151,6 @@ def respond(member, callout: Callout, *, answer: str, now: datetime | None = Non
     invitation_expired, already_answered (all 409)."""
     now = now or utcnow()
     if answer not in ("accept", "decline"):
-        from ..core.errors import ValidationFailed
-
         raise ValidationFailed([("answer", _l("Answer accept or decline."))])
     callout = lock(callout.id)
     invitation = db.session.scalars(
@@ -264,35 +264,83 @@ def fill(callout: Callout, *, now: datetime) -> None:
     )
 
 
-def close(actor, callout: Callout, *, now: datetime | None = None) -> Callout:
-    """The organiser closes a call-out; waiting invitations are withdrawn."""
+def close(actor, callout: Callout, *, reason, now: datetime | None = None, refused=()) -> Callout:
+    """Stand a call-out down (organisers in scope), with the reason everyone invited is told.
+
+    Waiting invitations are withdrawn; the emergency shift ends now (or is called off if it
+    has not started), and those who accepted but never checked in are let off rather than
+    counted as no-shows. Refusals: 403 out of scope, 422 without a reason, 409 closed.
+    `refused`: the edge's own field errors (the form's, the API schema's).
+    """
     ensure_role(actor, Role.ORGANISER, callout.unit)
+    reason, err = required_text(reason, 255)
+    check([("reason", err)] if err else [], refused)
     now = now or utcnow()
     callout = lock(callout.id)
     if callout.status == CalloutStatus.CLOSED:
         raise Conflict("callout_closed", _l("This call-out is closed already."))
-    callout.status, callout.closed_at = CalloutStatus.CLOSED, now
-    waiting = db.session.scalars(
-        sa.select(Invitation.member_id).where(
-            Invitation.callout_id == callout.id, Invitation.status == InvitationStatus.PENDING
-        )
-    ).all()
-    db.session.execute(
-        sa.update(Invitation)
-        .where(Invitation.callout_id == callout.id, Invitation.status == InvitationStatus.PENDING)
-        .values(status=InvitationStatus.NOT_NEEDED)
+    callout.status, callout.closed_at, callout.close_reason = CalloutStatus.CLOSED, now, reason
+    invited = dict(
+        db.session.execute(
+            sa.select(Invitation.member_id, Invitation.status).where(
+                Invitation.callout_id == callout.id
+            )
+        ).all()
     )
+    _withdraw_pending(callout)
+    _end_shift(callout, reason, now)
     db.session.flush()
-    signals.callout_closed.send(callout, withdrawn_ids=waiting, now=now)
+    accepted = [m for m, status in invited.items() if status == InvitationStatus.ACCEPTED]
+    others = [m for m in invited if m not in set(accepted)]
+    signals.callout_closed.send(
+        callout,
+        withdrawn_ids=[m for m, st in invited.items() if st == InvitationStatus.PENDING],
+        accepted_ids=accepted,
+        other_ids=others,
+        now=now,
+    )
     record(
         actor,
         "callout.close",
         callout,
         unit_id=callout.unit_id,
         now=now,
-        details=callout_counts(callout),
+        details={**callout_counts(callout), "reason": reason},
     )
     return callout
+
+
+def _withdraw_pending(callout: Callout) -> None:
+    db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.callout_id == callout.id, Invitation.status == InvitationStatus.PENDING)
+        .values(status=InvitationStatus.NOT_NEEDED)
+    )
+
+
+def _end_shift(callout: Callout, reason: str, now: datetime) -> None:
+    """The emergency shift stops at the stand-down: called off before its start, else it
+    ends now (attendances close and are credited as usual). Confirmed sign-ups without a
+    check-in are cancelled, never late: nobody is a no-show for a stand-down."""
+    shift = callout.shift
+    if shift is None or shift.ends_at <= now:
+        return
+    arrived = sa.select(Attendance.member_id).where(Attendance.shift_id == shift.id)
+    let_off = db.session.execute(
+        sa.update(Signup)
+        .where(
+            Signup.shift_id == shift.id,
+            Signup.status == SignupStatus.CONFIRMED,
+            Signup.member_id.not_in(arrived),
+        )
+        .values(status=SignupStatus.CANCELLED, cancelled_at=now, is_late_cancel=False)
+    ).rowcount
+    shift.taken = max(0, shift.taken - let_off)
+    if shift.starts_at >= now:
+        shift.status, shift.cancelled_at = ShiftStatus.CANCELLED, now
+        shift.cancel_reason = reason
+    else:
+        shift.ends_at = now
 
 
 def tick(callout_id: int, *, now: datetime) -> int:

@@ -36,8 +36,10 @@ callout_filled = _signals.signal(
 )
 callout_closed = _signals.signal(
     "mobilisation.callout-closed",
-    doc="""An organiser closed the call-out; invitations still waiting were withdrawn.
+    doc="""An organiser stood the call-out down (its `close_reason` says why); invitations
+    still waiting were withdrawn.
 
     Sender: the `Callout` (status `closed`). Kwargs: `withdrawn_ids` (the members whose
-    invitation was still pending), `now`.""",
+    invitation was still pending), `accepted_ids` (those who had accepted), `other_ids`
+    (everyone else invited: withdrawn, declined, expired, not needed), `now`.""",
 )

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 
 from ..auth.models import Role
-from ..auth.permissions import has_role
+from ..auth.permissions import assignments, has_role
 from ..core.errors import check
 from ..core.settings import setting
 from ..core.validation import lat_lon, optional_text, required_text
@@ -42,11 +42,19 @@ def _get(model, value):
         return None
 
 
+def default_callout_unit(actor) -> Unit | None:
+    """The unit whose members a call-out calls unless told otherwise: that of the actor's
+    highest coordinator-or-above role (the widest, if several), a grid's community."""
+    roles = [ra for ra in assignments(actor) if ra.role_enum.covers(Role.COORDINATOR)]
+    if not roles:
+        return None
+    best = max(roles, key=lambda ra: (ra.role_enum.rank, -len(ra.unit.path), -ra.unit.id))
+    unit = best.unit
+    return unit.parent if unit.level == Level.GRID and unit.parent is not None else unit
+
+
 def _unit(errors, actor, unit_id) -> Unit | None:
-    if unit_id in (None, ""):
-        unit = actor.community if actor is not None else None
-    else:
-        unit = _get(Unit, unit_id)
+    unit = default_callout_unit(actor) if unit_id in (None, "") else _get(Unit, unit_id)
     if unit is None:
         errors.append(("unit_id", _l("Choose a unit.")))
     elif not has_role(actor, Role.COORDINATOR, unit):
@@ -56,13 +64,14 @@ def _unit(errors, actor, unit_id) -> Unit | None:
 
 
 def _place(errors, actor, fields):
-    """(lat, lon, checkpoint_id) from a checkpoint, a community or coordinates."""
+    """(lat, lon, checkpoint_id, place_unit_id) from a checkpoint, a community or
+    coordinates: the place picked is kept, so members see its name."""
     if fields.get("checkpoint_id") not in (None, ""):
         cp = _get(Checkpoint, fields["checkpoint_id"])
         if cp is None or not has_role(actor, Role.COORDINATOR, cp.community):
             errors.append(("checkpoint_id", _l("Choose a checkpoint in your area.")))
-            return None, None, None
-        return cp.lat, cp.lon, cp.id
+            return None, None, None, None
+        return cp.lat, cp.lon, cp.id, None
     if fields.get("community_id") not in (None, ""):
         unit = _get(Unit, fields["community_id"])
         if (
@@ -72,12 +81,12 @@ def _place(errors, actor, fields):
             or not has_role(actor, Role.COORDINATOR, unit)
         ):
             errors.append(("community_id", _l("Choose a community in your area.")))
-            return None, None, None
-        return unit.lat, unit.lon, None
+            return None, None, None, None
+        return unit.lat, unit.lon, None, unit.id
     lat, lon = lat_lon(fields.get("lat"), fields.get("lon"), errors)
     if lat is None and not any(f in ("lat", "lon") for f, _ in errors):
         errors.append(("lat", _l("Give the place: coordinates, a checkpoint or a community.")))
-    return lat, lon, None
+    return lat, lon, None, None
 
 
 def validate_callout(actor, fields: dict, now: datetime, refused=()):
@@ -96,7 +105,7 @@ def validate_callout(actor, fields: dict, now: datetime, refused=()):
     description, err = optional_text(fields.get("description"), 2000)
     if err:
         errors.append(("description", err))
-    lat, lon, checkpoint_id = _place(errors, actor, fields)
+    lat, lon, checkpoint_id, place_unit_id = _place(errors, actor, fields)
     radius = fields.get("radius_km")
     try:
         radius = float(radius)
@@ -151,6 +160,7 @@ def validate_callout(actor, fields: dict, now: datetime, refused=()):
         lat=lat,
         lon=lon,
         checkpoint_id=checkpoint_id,
+        place_unit_id=place_unit_id,
         radius_km=radius,
         needed=needed,
         team_size=team_size,

@@ -22,8 +22,10 @@ Signal → who is told → which notice (the dispatch platform's: see dispatch_r
 - mobilisation.callout_short → the raiser → CALLOUT_SHORT
 - mobilisation.callout_filled → each team → CALLOUT_TEAM; the others → CALLOUT_FILLED
   (their invitation is marked read); the raiser → CALLOUT_FILLED_RAISER
-- mobilisation.callout_closed → those whose invitation was withdrawn → CALLOUT_CLOSED
-  (their invitation is marked read)
+- mobilisation.callout_closed → those who accepted → CALLOUT_STOOD_DOWN (urgent); those
+  whose invitation was withdrawn → CALLOUT_WITHDRAWN; everyone else invited →
+  CALLOUT_STOOD_DOWN_INFO (every invitation notice, and the raiser's urgent shortfall, is
+  marked read)
 """
 
 import sqlalchemy as sa
@@ -165,6 +167,7 @@ def on_correction_decided(correction, *, now, **_):
 # mobilisation -----------------------------------------------------------------------------
 
 INVITATION_KINDS = [callout_notices.CALLOUT_INVITATION.kind]
+RAISER_URGENT_KINDS = [callout_notices.CALLOUT_SHORT.kind]
 
 
 def _members(ids) -> dict[int, Member]:
@@ -205,18 +208,26 @@ def on_callout_short(callout, *, now, **_):
     )
 
 
-def on_callout_closed(callout, *, withdrawn_ids, now, **_):
-    """Those still asked are told they need not answer any more."""
-    if not withdrawn_ids:
-        return
-    mark_read_about(withdrawn_ids, "callout", callout.id, kinds=INVITATION_KINDS, now=now)
-    notify_many(
-        _members(withdrawn_ids).values(),
-        callout_notices.CALLOUT_CLOSED,
-        subject_id=callout.id,
-        params={"title": callout.title},
-        now=now,
-    )
+def on_callout_closed(callout, *, withdrawn_ids, accepted_ids=(), other_ids=(), now, **_):
+    """Everyone invited hears that it is stood down and why: urgently those who accepted
+    (they may be on their way). Nothing about it stays urgent."""
+    everyone = [*accepted_ids, *other_ids]
+    mark_read_about(everyone, "callout", callout.id, kinds=INVITATION_KINDS, now=now)
+    if callout.raised_by_id is not None:
+        mark_read_about(
+            [callout.raised_by_id], "callout", callout.id, kinds=RAISER_URGENT_KINDS, now=now
+        )
+    members = _members(everyone)
+    params = {"title": callout.title, "reason": callout.close_reason or ""}
+    withdrawn = set(withdrawn_ids)
+    for ids, notice in (
+        (accepted_ids, callout_notices.CALLOUT_STOOD_DOWN),
+        ([m for m in other_ids if m in withdrawn], callout_notices.CALLOUT_WITHDRAWN),
+        ([m for m in other_ids if m not in withdrawn], callout_notices.CALLOUT_STOOD_DOWN_INFO),
+    ):
+        notify_many(
+            [members[m] for m in ids], notice, subject_id=callout.id, params=params, now=now
+        )
 
 
 def on_callout_filled(callout, *, teams, now, **_):

@@ -1,8 +1,10 @@
 """The organiser's dashboard: read-only figures for one unit of their scope.
 
-Hours come from ranking_totals (a few indexed rows per period, never the ledger); every
-other figure is one bounded, indexed query: members and checkpoints of the unit's
-communities, this week's shifts, this month's call-outs, shifts closed in the last 30 days.
+Hours by week and by unit come from ranking_totals (a few indexed rows per period); the
+month to date and the same days of last month, which no total holds, are two sums over the
+ledger's index on effective_at. Every other figure is one bounded, indexed query: members
+and checkpoints of the unit's communities, this week's shifts, this month's call-outs,
+shifts closed in the last 30 days.
 """
 
 import statistics
@@ -15,6 +17,7 @@ from ..auth.models import Role
 from ..auth.permissions import assignments, in_scope
 from ..core.clock import local
 from ..extensions import db
+from ..ledger.models import LedgerEntry
 from ..members.models import Member, MemberStatus
 from ..mobilisation.models import Callout, CalloutStatus
 from ..shifts.models import Checkpoint, Shift, ShiftStatus, Signup, SignupStatus
@@ -33,6 +36,57 @@ MAX_CALLOUTS = 2000
 
 
 @dataclass
+class MonthToDate:
+    """This month's credited minutes so far against the same stretch of last month: from
+    the 1st to the same day and time (at most the whole of last month)."""
+
+    minutes: int
+    previous_minutes: int
+    first_day: date
+    last_day: date
+    previous_first_day: date
+    previous_last_day: date
+
+    @property
+    def change(self) -> float | None:
+        """0.25 for a quarter more than the same days of last month; None without them."""
+        if not self.previous_minutes:
+            return None
+        return (self.minutes - self.previous_minutes) / self.previous_minutes
+
+
+def month_to_date(unit: Unit, *, now: datetime) -> MonthToDate:
+    """The unit's minutes this month up to `now` and over the same days of last month."""
+    today = local(now).date()
+    start = periods.start_of(periods.first_day("month", today))
+    previous_start = periods.start_of(periods.previous_day("month", today))
+    elapsed = now - start + timedelta(microseconds=1)  # up to and including `now`
+    previous_end = min(previous_start + elapsed, start)
+    return MonthToDate(
+        minutes=_ledger_minutes(unit, start, start + elapsed),
+        previous_minutes=_ledger_minutes(unit, previous_start, previous_end),
+        first_day=start.date(),
+        last_day=today,
+        previous_first_day=previous_start.date(),
+        previous_last_day=local(previous_end - timedelta(microseconds=1)).date(),
+    )
+
+
+def _ledger_minutes(unit: Unit, start: datetime, end: datetime) -> int:
+    """Minutes of the entries dated in [start, end) that the unit's totals would count."""
+    q = sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.minutes), 0)).where(
+        LedgerEntry.effective_at >= start, LedgerEntry.effective_at < end
+    )
+    if unit.level == Level.GRID:
+        q = q.where(
+            LedgerEntry.member_id.in_(sa.select(Member.id).where(Member.grid_id == unit.id))
+        )
+    else:
+        q = q.where(LedgerEntry.community_id.in_(_community_ids(unit)))
+    return int(db.session.scalar(q) or 0)
+
+
+@dataclass
 class Figures:
     unit: Unit
     members: dict[str, int]  # status → how many
@@ -41,8 +95,8 @@ class Figures:
     shifts_this_week: int
     places_this_week: int
     taken_this_week: int
-    minutes_this_month: int
-    minutes_last_month: int
+    #: Hours this month so far, and over the same days of last month.
+    month: MonthToDate
     callouts: dict[str, int]  # status → how many raised this month
     median_fill_s: int | None
     no_shows: int
@@ -70,11 +124,8 @@ class Figures:
         return self.taken_this_week / self.places_this_week if self.places_this_week else None
 
     @property
-    def month_change(self) -> float | None:
-        """This month's hours against last month's: 0.25 for a quarter more."""
-        if not self.minutes_last_month:
-            return None
-        return (self.minutes_this_month - self.minutes_last_month) / self.minutes_last_month
+    def minutes_this_month(self) -> int:
+        return self.month.minutes
 
     @property
     def callouts_raised(self) -> int:
@@ -106,8 +157,6 @@ def figures(unit: Unit, *, now: datetime) -> Figures:
     """Every figure of the dashboard for `unit` at `now` (Asia/Shanghai calendar)."""
     today = local(now).date()
     this_month = period_keys(now)["month"]
-    last_month = period_keys(periods.moment(periods.previous_day("month", today)))["month"]
-    months = _unit_minutes(unit, "month", [this_month, last_month])
     weeks = periods.week_starts(now, WEEKS)
     week_keys = [period_keys(periods.moment(d))["week"] for d in weeks]
     by_week = _unit_minutes(unit, "week", week_keys)
@@ -123,8 +172,7 @@ def figures(unit: Unit, *, now: datetime) -> Figures:
         shifts_this_week=shifts,
         places_this_week=places,
         taken_this_week=taken,
-        minutes_this_month=months.get(this_month, 0),
-        minutes_last_month=months.get(last_month, 0),
+        month=month_to_date(unit, now=now),
         callouts=callouts,
         median_fill_s=median,
         no_shows=no_shows,

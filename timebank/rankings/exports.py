@@ -1,5 +1,6 @@
 """Rankings as files: every row of a ranking in scope, streamed, as CSV (UTF-8 with a BOM,
-so Excel reads Chinese) or XLSX (a workbook made by openpyxl, its rows written in bulk).
+so Excel reads Chinese) or XLSX (rankings.xlsx: a workbook made by openpyxl, its rows
+written in bulk). Each file has the columns that hold something for its subject.
 
 `export_rows` checks scope first and then yields rows lazily in batches, so a district of
 100,000 members is written without holding it in memory. In the CSV, text that a
@@ -10,10 +11,8 @@ quote prefix (what Excel itself stores for a typed '=1+1), so editing the cell k
 """
 
 import csv
-import html
 import io
 import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,12 +21,15 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from ..core.clock import local
 from ..core.errors import ValidationFailed
 from ..extensions import db
 from ..members.models import Member
 from ..mobilisation.candidates import answer_counts
+from ..mobilisation.models import Invitation, InvitationStatus
 from ..units.models import Unit
 from .models import PERIODS, RankingTotal, Subject
+from .periods import bounds
 from .queries import (
     MAX_LIMIT,
     _scope_filter,
@@ -41,19 +43,24 @@ from .totals import period_keys
 BATCH = 2000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-HEADER = (
-    _l("Rank"),
-    _l("Name"),
-    _l("Community"),
-    _l("Town"),
-    _l("Minutes"),
-    _l("Hours"),
-    _l("Shifts served"),
-    _l("Call-out response rate"),
-    _l("Unit"),
-    _l("Period"),
-    _l("Period key"),
-)
+#: Every column an export may have: (key, label, kind, width). Each export keeps those that
+#: hold something for its subject (a towns' ranking has no member name, no community and no
+#: response rate), so every column is named for what it holds and none is left empty.
+COLUMN_SPECS = {
+    "rank": (_l("Rank"), "int", 7),
+    "name": (_l("Name"), "text", 16),
+    "community": (_l("Community"), "text", 18),
+    "town": (_l("Town"), "text", 14),
+    "minutes": (_l("Minutes"), "int", 10),
+    "hours": (_l("Hours"), "hours", 9),
+    "shifts": (_l("Shifts served"), "int", 9),
+    "response_rate": (_l("Call-out response rate"), "rate", 12),
+    "unit": (_l("Ranked within"), "text", 16),
+    "period": (_l("Period"), "text", 9),
+    "dates": (_l("Dates"), "text", 24),
+}
+#: The subject's own name goes under the column named for it.
+NAME_COLUMN = {"member": "name", "community": "community", "town": "town"}
 PERIOD_LABELS = {
     "week": _l("Week"),
     "month": _l("Month"),
@@ -61,6 +68,20 @@ PERIOD_LABELS = {
     "year": _l("Year"),
     "all": _l("All time"),
 }
+SUBJECT_LABELS = {"member": _l("Members"), "community": _l("Communities"), "town": _l("Towns")}
+
+
+def columns(by: str, *, with_rates: bool = True) -> list[str]:
+    """The keys of the columns of a ranking of `by`, in order."""
+    keys = ["rank", NAME_COLUMN[by]]
+    if by == Subject.MEMBER:
+        keys += ["community", "town"]
+    elif by == Subject.COMMUNITY:
+        keys += ["town"]
+    keys += ["minutes", "hours", "shifts"]
+    if by == Subject.MEMBER and with_rates:
+        keys.append("response_rate")
+    return keys + ["unit", "period", "dates"]
 
 
 @dataclass
@@ -81,6 +102,14 @@ class Export:
     period_key: str
     unit: Unit
     rows: Iterator[ExportRow]
+    #: The period in words ("2026-12-01 – 2026-12-31", "All time").
+    dates: str = ""
+    #: Whether anyone in the export was ever called out (else the rate column is left out).
+    with_rates: bool = True
+
+    @property
+    def columns(self) -> list[str]:
+        return columns(self.by, with_rates=self.with_rates)
 
 
 def export_rows(
@@ -102,7 +131,45 @@ def export_rows(
     stmt = _query(by, period, key, unit)
     if limit is not None:
         stmt = stmt.limit(limit)
-    return Export(by, period, key, unit, _stream(stmt, by))
+    return Export(
+        by,
+        period,
+        key,
+        unit,
+        _stream(stmt, by),
+        dates=period_dates(period, now),
+        with_rates=by == Subject.MEMBER and _anyone_called(unit),
+    )
+
+
+def period_dates(period: str, now: datetime) -> str:
+    """The period containing `now` in words: its first and last day, or "All time"."""
+    span = bounds(period, local(now).date())
+    if span is None:
+        return str(PERIOD_LABELS["all"])
+    return f"{span[0].isoformat()} – {span[1].isoformat()}"
+
+
+def _anyone_called(unit: Unit) -> bool:
+    """Whether any member of the unit was ever asked to answer a call-out (one EXISTS)."""
+    members = sa.select(Member.id).join(Unit, Unit.id == Member.community_id)
+    members = members.where(Unit.path.startswith(unit.path, autoescape=True))
+    return bool(
+        db.session.scalar(
+            sa.select(
+                sa.exists().where(
+                    Invitation.member_id.in_(members),
+                    Invitation.status.in_(
+                        [
+                            InvitationStatus.ACCEPTED,
+                            InvitationStatus.DECLINED,
+                            InvitationStatus.EXPIRED,
+                        ]
+                    ),
+                )
+            )
+        )
+    )
 
 
 def _validate(by, period, limit) -> None:
@@ -185,26 +252,52 @@ def safe_text(value: str) -> str:
     return "'" + value if looks_like_formula(value) else value
 
 
-def header() -> list[str]:
-    return [str(label) for label in HEADER]
+def header(export_or_by="member") -> list[str]:
+    """The column titles of an export (or of a ranking of `by`), in the active language."""
+    keys = export_or_by.columns if isinstance(export_or_by, Export) else columns(export_or_by)
+    return [str(COLUMN_SPECS[key][0]) for key in keys]
+
+
+def _values(export: Export, row: ExportRow) -> dict:
+    """One row's values by column key: its subject's name under the column named for it."""
+    values = {
+        "rank": row.rank,
+        "name": row.name,
+        "community": row.community,
+        "town": row.town,
+        "minutes": row.minutes,
+        "hours": round(row.minutes / 60, 2),
+        "shifts": row.shifts,
+        "response_rate": row.response_rate,
+    }
+    values[NAME_COLUMN[export.by]] = row.name
+    return values
+
+
+def _tail(export: Export) -> dict:
+    """The values that are the same in every row (worked out once per file)."""
+    return {
+        "unit": export.unit.name,
+        "period": str(PERIOD_LABELS[export.period]),
+        "dates": export.dates or export.period_key,
+    }
 
 
 def _lines(export: Export):
-    """Each row's values: text made safe, minutes as integers, hours to two decimals, and
-    the unit and period (worked out once per file, not once per row)."""
-    tail = (safe_text(export.unit.name), str(PERIOD_LABELS[export.period]), export.period_key)
+    """Each row's cells in the export's columns: text made safe, minutes as integers, hours
+    to two decimals, rates as percentages (empty for someone never called out)."""
+    keys, tail = export.columns, _tail(export)
     for row in export.rows:
-        yield [
-            row.rank,
-            safe_text(row.name),
-            safe_text(row.community),
-            safe_text(row.town),
-            row.minutes,
-            round(row.minutes / 60, 2),
-            row.shifts,
-            row.response_rate,
-            *tail,
-        ]
+        values = {**_values(export, row), **tail}
+        cells = []
+        for key in keys:
+            value, kind = values[key], COLUMN_SPECS[key][1]
+            if kind == "text":
+                value = safe_text(value)
+            elif kind == "rate":
+                value = "" if value is None else f"{value:.0%}"
+            cells.append(value)
+        yield cells
 
 
 def csv_chunks(export: Export, *, every: int = 1000) -> Iterator[bytes]:
@@ -212,146 +305,14 @@ def csv_chunks(export: Export, *, every: int = 1000) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow(header())
+    writer.writerow(header(export))
     for n, cells in enumerate(_lines(export), start=1):
-        rate = cells[7]
-        cells[7] = "" if rate is None else f"{rate:.0%}"
         writer.writerow(cells)
         if n % every == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue().encode("utf-8")
-
-
-def xlsx_bytes(export: Export) -> bytes:
-    """The XLSX file: one sheet, a bold frozen header row, numbers as numbers.
-
-    openpyxl writes the workbook — its parts, styles, column widths, the frozen header and
-    one sample row whose cells carry the number formats. The ranking's rows then take the
-    sample's place, written as openpyxl's write-only mode writes them (inline strings, the
-    sample's style ids) but by a format string: openpyxl spends 10–20 µs on each cell, over
-    10 s for a district's 100,000 rows of 11 cells, a format string well under 1 µs."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(_template(export))) as template,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as book,
-    ):
-        for part in template.infolist():
-            data = template.read(part)
-            if part.filename != SHEET_PART:
-                book.writestr(part, data)
-                continue
-            head, sample, tail = _split_at_sample(data)
-            styles = dict(re.findall(rb'<c r="([A-Z]+)2" s="(\d+)"', sample))
-            with book.open(SHEET_PART, "w", force_zip64=True) as sheet:
-                sheet.write(head)
-                for chunk in _sheet_rows(export, styles):
-                    sheet.write(chunk)
-                sheet.write(tail)
-    return out.getvalue()
-
-
-SHEET_PART = "xl/worksheets/sheet1.xml"
-#: zlib level 3: 100,000 rows took 1.3 s and 7.3 MB, at the default level 6 2.3 s and
-#: 6.5 MB, at level 1 1.3 s and 8.6 MB (this machine, writing alone).
-COMPRESS_LEVEL = 3
-COLUMNS = "ABCDEFGHIJK"
-WIDTHS = (7, 16, 18, 14, 10, 9, 9, 12, 16, 9, 10)
-#: Characters XML 1.0 cannot carry (openpyxl refuses them); they are dropped from text.
-ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _template(export: Export) -> bytes:
-    """openpyxl's workbook: the header row and a sample row (row 2) with the formats."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=_sheet_title(export))
-    sheet.freeze_panes = "A2"
-    for letter, width in zip(COLUMNS, WIDTHS, strict=True):
-        sheet.column_dimensions[letter].width = width
-    bold = Font(bold=True)
-    titles = [WriteOnlyCell(sheet, value=text) for text in header()]
-    for cell in titles:
-        cell.font = bold
-    sheet.append(titles)
-    hours, rate = WriteOnlyCell(sheet, value=0), WriteOnlyCell(sheet, value=0)
-    hours.number_format, rate.number_format = "0.00", "0%"
-    quoted = WriteOnlyCell(sheet, value="")
-    quoted.quotePrefix = True  # the style of text cells that look like formulas
-    sheet.append([0, quoted, "", "", 0, hours, 0, rate, "", "", ""])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _split_at_sample(sheet: bytes) -> tuple[bytes, bytes, bytes]:
-    """(the sheet up to row 2, row 2, the rest from the end of row 2)."""
-    start = sheet.index(b'<row r="2"')
-    end = sheet.index(b"</row>", start) + len(b"</row>")
-    return sheet[:start], sheet[start:end], sheet[end:]
-
-
-def _sheet_rows(export: Export, styles: dict[bytes, bytes], *, every: int = 1000):
-    """The ranking's <row> elements from row 2, as UTF-8, a chunk every `every` rows. The
-    cells' types are known by column (rank, name, community, town, minutes, hours, shifts,
-    response rate, then the unit, period and key, the same in every row), so each row is
-    one format string; text is made XML-safe once per value, and kept as it is (no
-    apostrophe: a typed string cell is never a formula)."""
-    hours = f' s="{styles[b"F"].decode()}"' if b"F" in styles else ""
-    rate = f' s="{styles[b"H"].decode()}"' if b"H" in styles else ""
-    quoted = f' s="{styles[b"B"].decode()}"' if b"B" in styles else ""
-
-    def text(ref, value):
-        return _text_cell(ref, value, quoted if looks_like_formula(value) else "")
-
-    unit_style = quoted if looks_like_formula(export.unit.name) else ""
-    unit, period, key = (
-        _xml_text(export.unit.name),
-        _xml_text(str(PERIOD_LABELS[export.period])),
-        _xml_text(export.period_key),
-    )
-    parts = []
-    for n, row in enumerate(export.rows, start=2):
-        parts.append(
-            f'<row r="{n}"><c r="A{n}" t="n"><v>{row.rank}</v></c>'
-            f"{text(f'B{n}', row.name)}{text(f'C{n}', row.community)}{text(f'D{n}', row.town)}"
-            f'<c r="E{n}" t="n"><v>{row.minutes}</v></c>'
-            f'<c r="F{n}"{hours} t="n"><v>{round(row.minutes / 60, 2)!r}</v></c>'
-            f'<c r="G{n}" t="n"><v>{row.shifts}</v></c>'
-            + (
-                ""
-                if row.response_rate is None
-                else f'<c r="H{n}"{rate} t="n"><v>{row.response_rate!r}</v></c>'
-            )
-            + f'<c r="I{n}"{unit_style} t="inlineStr">{unit}</c>'
-            f'<c r="J{n}" t="inlineStr">{period}</c><c r="K{n}" t="inlineStr">{key}</c></row>'
-        )
-        if n % every == 0:
-            yield "".join(parts).encode("utf-8")
-            parts.clear()
-    yield "".join(parts).encode("utf-8")
-
-
-def _text_cell(ref: str, value: str, style: str = "") -> str:
-    """An inline-string cell, or nothing for an empty value (as openpyxl leaves None)."""
-    return f'<c r="{ref}"{style} t="inlineStr">{_xml_text(value)}</c>' if value else ""
-
-
-def _xml_text(value: str) -> str:
-    """<is><t>value</t></is>: without the characters XML cannot carry, escaped, and with
-    xml:space="preserve" when it has edge spaces (Excel trims them otherwise)."""
-    value = ILLEGAL_XML.sub("", value)
-    space = ' xml:space="preserve"' if value.strip() != value else ""
-    return f"<is><t{space}>{html.escape(value, quote=False)}</t></is>"
-
-
-def _sheet_title(export: Export) -> str:
-    title = f"{export.by} {export.period_key}"
-    return re.sub(r"[\\/?*\[\]:]", "-", title)[:31]
 
 
 def file_names(export: Export, extension: str) -> tuple[str, str]:

@@ -189,3 +189,24 @@ def reliability(member: Member) -> Reliability:
         ).where(Signup.member_id == member.id)
     ).one()
     return Reliability(*row)
+
+
+def find_next_signup(member_id: int, *, now: datetime) -> Signup | None:
+    """The member's next confirmed shift that has not ended (the soonest), with its shift,
+    community and checkpoint loaded: the first thing a member's home page shows."""
+    return db.session.scalar(
+        sa.select(Signup)
+        .join(Shift, Shift.id == Signup.shift_id)
+        .where(
+            Signup.member_id == member_id,
+            Signup.status == SignupStatus.CONFIRMED,
+            Shift.status == ShiftStatus.PUBLISHED,
+            Shift.ends_at > now,
+        )
+        .options(
+            joinedload(Signup.shift).joinedload(Shift.community),
+            joinedload(Signup.shift).joinedload(Shift.checkpoint),
+        )
+        .order_by(Shift.starts_at, Shift.id)
+        .limit(1)
+    )

@@ -16,6 +16,7 @@ from .schemas.mobilisation import (
     InvitationListSchema,
     InvitationSchema,
     ResponseInput,
+    StandDownInput,
 )
 
 bp = Blueprint(
@@ -53,6 +54,10 @@ def callout_out(callout) -> dict:
                 "shift_id",
                 "waves",
                 "accepted",
+                "closed_at",
+                "close_reason",
+                "checkpoint_id",
+                "place_unit_id",
             )
         },
         **{k: counts[k] for k in ("invited", "declined", "pending", "expired", "not_needed")},
@@ -96,12 +101,13 @@ def respond(data, callout_id):
 
 
 @bp.route("/callouts/<int:callout_id>/close", methods=["POST"])
-@auth_required(bp, 403, 404, 409, role=Role.ORGANISER)
+@auth_required(bp, 400, 403, 404, 409, 422, role=Role.ORGANISER)
+@bp.arguments(StandDownInput)
 @bp.response(200, CalloutSchema)
-def close(callout_id):
-    """Close a call-out (organisers in scope); waiting invitations are withdrawn."""
+def close(data, callout_id):
+    """Stand a call-out down with a reason (organisers in scope); everyone invited is told."""
     callout = queries.get_callout(callout_id)
-    services.close(g.actor, callout)
+    services.close(g.actor, callout, reason=data.get("reason"), refused=data.get("refused", ()))
     db.session.commit()
     return callout_out(callout)
 

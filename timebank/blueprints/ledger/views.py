@@ -8,6 +8,8 @@ from wtforms import SelectChoice
 
 from ...core.clock import local, utcnow
 from ...core.errors import Conflict, RuleViolation, ValidationFailed
+from ...core.i18n import minutes_text
+from ...core.settings import setting
 from ...extensions import db
 from ...ledger import corrections, queries
 from ..forms_util import apply_errors, submitted
@@ -27,6 +29,8 @@ def my_hours():
         balance=queries.balance_minutes(current_user.id),
         rows=queries.list_history(current_user.id),
         corrections=queries.list_member_corrections(current_user.id),
+        grace_before=setting("GRACE_BEFORE_MIN"),
+        grace_after=setting("GRACE_AFTER_MIN"),
     )
 
 
@@ -80,17 +84,7 @@ def _shift_label(shift) -> str:
 @bp.app_template_filter("hours")
 def hours_filter(minutes, signed: bool = False) -> str:
     """Integer minutes for people: "12 h 30 min" ("12 小时 30 分"); `signed` adds a "+"."""
-    minutes = int(minutes or 0)
-    h, m = divmod(abs(minutes), 60)
-    if h and m:
-        text = _("%(h)s h %(m)s min", h=h, m=m)
-    elif h:
-        text = _("%(h)s h", h=h)
-    else:
-        text = _("%(m)s min", m=m)
-    if minutes < 0:
-        return "−" + text
-    return ("+" + text) if signed and minutes > 0 else text
+    return minutes_text(minutes, signed)
 
 
 @bp.app_template_global()

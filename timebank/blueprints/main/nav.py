@@ -39,8 +39,10 @@ class NavGroup:
     items: list = field(default_factory=list)
 
     @property
-    def badge(self) -> int:
-        return sum(i.badge for i in self.items)
+    def badges(self) -> list[NavItem]:
+        """The items with something waiting, each shown with its own count and icon (72
+        approvals and 310 reviews are two different jobs, never one "382")."""
+        return [i for i in self.items if i.badge]
 
     @property
     def active(self) -> bool:

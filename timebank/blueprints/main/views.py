@@ -4,29 +4,31 @@ from flask import current_app, jsonify, redirect, render_template, request, sess
 from flask_login import current_user
 from sqlalchemy import text
 
-from ...auth.models import Role
-from ...auth.permissions import has_role, highest_role, scope_paths
+from ...core.clock import utcnow
+from ...core.i18n import current_locale
 from ...extensions import db
 from ...members.models import MemberStatus
-from ...members.queries import count_pending, find_pending_transfer
+from ...members.queries import find_pending_transfer
 from ...members.services import set_locale
+from ..mobilisation.presenters import CALLOUT_STATUS
 from . import bp
+from .home import home_for
 
 
 @bp.route("/")
 def index():
-    """The home page: what the signed-in member can do next."""
+    """The home page: what the signed-in member's roles came to do, most urgent first."""
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
-    ctx = {
-        "role": highest_role(current_user),
-        "is_pending": current_user.status == MemberStatus.PENDING,
-        "transfer": find_pending_transfer(current_user),
-    }
-    if has_role(current_user, Role.COORDINATOR):
-        ctx["pending_count"] = count_pending(current_user)
-        ctx["scope_count"] = len(scope_paths(current_user, Role.STAFF))
-    return render_template("main/index.html", **ctx)
+    locale = current_locale()
+    transfer = find_pending_transfer(current_user)
+    return render_template(
+        "main/index.html",
+        is_pending=current_user.status == MemberStatus.PENDING,
+        transfer_to=transfer.to_community.display_name(locale) if transfer else None,
+        home=home_for(current_user, now=utcnow(), locale=locale),
+        statuses=CALLOUT_STATUS,
+    )
 
 
 @bp.route("/lang/<code>", methods=["POST"])

@@ -1,4 +1,4 @@
-"""Forms of the call-out pages: raise a call-out, answer an invitation, close."""
+"""Forms of the call-out pages: raise a call-out, answer an invitation, stand down."""
 
 import math
 
@@ -158,4 +158,11 @@ class AnswerForm(BaseForm):
 
 
 class CloseForm(BaseForm):
-    submit = SubmitField(_l("Close this call-out"))
+    """Stand a call-out down: why (everyone invited is told)."""
+
+    reason = TextAreaField(
+        _l("Why is it stood down?"),
+        validators=[DataRequired(), Length(max=255)],
+        render_kw={"rows": 3, "maxlength": 255},
+    )
+    submit = SubmitField(_l("Stand down and tell everyone"))

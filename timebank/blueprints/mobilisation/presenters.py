@@ -35,6 +35,7 @@ BANNERS = {
     "filled": (_l("Filled: all %(n)s places are taken."), "alert-success"),
     "short": (_l("Short by %(n)s: no more members can be invited."), "alert-danger"),
     "closed": (_l("Closed."), "alert-secondary"),
+    "stood_down": (_l("Stood down: %(reason)s"), "alert-secondary"),
 }
 
 
@@ -102,11 +103,17 @@ def waves(rows: list[dict]) -> list[dict]:
     ]
 
 
+def banner_key(state: dict) -> str:
+    """Which headline: the status's, or "stood_down" when an organiser gave a reason."""
+    stood_down = state["status"] == "closed" and state["close_reason"]
+    return "stood_down" if stood_down else state["status"]
+
+
 def banner(state: dict) -> tuple[str, str]:
     """The headline of the live page and its alert colour."""
-    text, cls = BANNERS[state["status"]]
+    text, cls = BANNERS[banner_key(state)]
     n = state["needed"] if state["status"] == "filled" else state["shortfall"]
-    return str(text) % {"n": n}, cls
+    return str(text) % {"n": n, "reason": state["close_reason"]}, cls
 
 
 def teams(state: dict) -> list[dict]:
@@ -133,7 +140,12 @@ def live_texts() -> dict:
         "wave": _("Wave %(n)s", n="{n}"),
         "sent": _("sent %(time)s", time="{time}"),
         "km": _("%(km)s km", km="{km}"),
-        "banner": {k: [str(text) % {"n": "{n}"}, cls] for k, (text, cls) in BANNERS.items()},
+        "banner": {
+            k: [str(text) % {"n": "{n}", "reason": "{reason}"}, cls]
+            for k, (text, cls) in BANNERS.items()
+        },
+        "since": _("Time since raised"),
+        "ran_for": _("Ran for"),
         "waves": _("Waves sent: %(n)s", n="{n}"),
         "no_teams": _("Teams are formed when the call-out is filled."),
         "no_invitations": _("Nobody could be invited yet."),

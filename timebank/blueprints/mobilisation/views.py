@@ -1,4 +1,4 @@
-"""The organiser's side of call-outs: the list, the form, the live page and closing."""
+"""The organiser's side of call-outs: the list, the form, the live page and standing down."""
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,11 +12,11 @@ from ...core.clock import utcnow
 from ...core.errors import DomainError
 from ...extensions import db
 from ...mobilisation import queries, services
-from ...mobilisation.validation import MAX_RESPONSE_S
+from ...mobilisation.validation import MAX_RESPONSE_S, default_callout_unit
 from ...shifts.queries import list_checkpoints
 from ...units.models import Level
 from ...units.queries import list_units_in_scope
-from ..forms_util import apply_errors, perform, submitted
+from ..forms_util import apply_errors, submitted
 from . import bp, presenters
 from .forms import CalloutForm, CloseForm, min_response_minutes
 
@@ -90,10 +90,10 @@ def _set_choices(form) -> None:
         ]
     form.checkpoint_id.choices = checkpoints
     if request.method == "GET":
-        own = current_user.community_id
-        if any(c.value == own for c in form.unit_id.choices):
-            form.unit_id.data = own
-        form.community_id.data = own
+        organised = default_callout_unit(current_user)
+        if organised is not None and any(c.value == organised.id for c in form.unit_id.choices):
+            form.unit_id.data = organised.id
+        form.community_id.data = current_user.community_id
         form.place.data = "checkpoint" if len(checkpoints) > 1 else "community"
 
 
@@ -139,7 +139,6 @@ def detail(callout_id: int):
         waves=presenters.waves(state["invitations"]),
         texts=presenters.live_texts(),
         can_close=has_role(current_user, Role.ORGANISER, callout.unit),
-        close_form=CloseForm(),
     )
 
 
@@ -154,16 +153,34 @@ def detail_json(callout_id: int):
     return response
 
 
-@bp.route("/callouts/<int:callout_id>/close", methods=["POST"])
+@bp.route("/callouts/<int:callout_id>/close", methods=["GET", "POST"])
 @login_required
 def close(callout_id: int):
-    """Close a call-out (organisers in scope); waiting invitations are withdrawn."""
+    """Stand a call-out down (organisers in scope): a reason, then everyone invited is told."""
     callout = queries.get_callout(callout_id)
     ensure_role(current_user, Role.ORGANISER, callout.unit)
-    if not CloseForm().validate_on_submit():
-        abort(400)
-    perform(
-        lambda: services.close(current_user, callout, now=utcnow()),
-        _("The call-out is closed; invitations still waiting for an answer are withdrawn."),
+    form = CloseForm()
+    refused = submitted(form)
+    if refused is not None:
+        try:
+            services.close(
+                current_user, callout, reason=form.reason.data, now=utcnow(), refused=refused
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            if exc.code == "callout_closed":
+                flash(str(exc.message), "warning")
+                return redirect(url_for("mobilisation.detail", callout_id=callout.id))
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("The call-out is stood down; everyone invited has been told why."), "success")
+            return redirect(url_for("mobilisation.detail", callout_id=callout.id))
+    if callout.status == "closed":
+        return redirect(url_for("mobilisation.detail", callout_id=callout.id))
+    return render_template(
+        "mobilisation/close.html",
+        callout=callout,
+        form=form,
+        counts=services.callout_counts(callout),
     )
-    return redirect(url_for("mobilisation.detail", callout_id=callout.id))

@@ -79,4 +79,5 @@ def _chart_data(figs) -> dict:
             "hours": [round(minutes / 60, 1) for _n, minutes in figs.parts],
         },
         "unit": _("hours"),
+        "week_axis": _("Week from (Monday)"),
     }

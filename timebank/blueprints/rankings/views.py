@@ -18,8 +18,9 @@ from flask_login import current_user, login_required
 
 from ...core.clock import local, utcnow
 from ...core.errors import NotAllowed
+from ...core.i18n import minutes_text
 from ...extensions import limiter
-from ...rankings import exports, periods
+from ...rankings import exports, periods, xlsx
 from ...rankings.queries import (
     MAX_LIMIT,
     ensure_viewable,
@@ -151,7 +152,7 @@ def export_xlsx():
     """The ranking as an Excel workbook."""
     export = _export()
     return Response(
-        exports.xlsx_bytes(export), mimetype=XLSX, headers=_download_headers(export, "xlsx")
+        xlsx.xlsx_bytes(export), mimetype=XLSX, headers=_download_headers(export, "xlsx")
     )
 
 
@@ -215,8 +216,9 @@ def _never_share_a_cookie(response):
 
 @bp.app_template_filter("rank_hours")
 def rank_hours(minutes) -> str:
-    """Integer minutes as hours with one decimal: 750 → "12.5"."""
-    return f"{(minutes or 0) / 60:.1f}"
+    """Integer minutes as hours and minutes with their units: 558 → "9 h 18 min", so two
+    rows 9 h 18 min and 9 h 15 min no longer both read "9.3"."""
+    return minutes_text(minutes)
 
 
 @bp.app_template_filter("rank_percent")

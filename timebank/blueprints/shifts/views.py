@@ -9,9 +9,12 @@ from wtforms import SelectChoice
 
 from ...auth.models import Role
 from ...auth.permissions import has_role
+from ...checkin.queries import attended_shift_ids
 from ...core.clock import LOCAL_TZ, local, utcnow
 from ...core.errors import Conflict, NotAllowed, RuleViolation
+from ...core.settings import setting
 from ...extensions import db, limiter
+from ...ledger.queries import credited_by_shift
 from ...shifts import calendar, queries, signups
 from ...shifts.models import KIND_LABELS
 from ...units.queries import community_choices
@@ -149,12 +152,18 @@ def cancel_signup(shift_id: int):
 @bp.route("/shifts/mine")
 @login_required
 def mine():
-    """My upcoming and past shifts."""
+    """My upcoming and past shifts; past ones say whether I came and what was credited."""
     now = utcnow()
+    past = queries.list_member_signups(current_user.id, upcoming=False, now=now, limit=50)
+    shift_ids = [signup.shift_id for signup in past]
     return render_template(
         "shifts/mine.html",
         upcoming=queries.list_member_signups(current_user.id, upcoming=True, now=now),
-        past=queries.list_member_signups(current_user.id, upcoming=False, now=now, limit=50),
+        past=past,
+        attended=attended_shift_ids(current_user.id, shift_ids),
+        credited=credited_by_shift(current_user.id, shift_ids),
+        grace_before=setting("GRACE_BEFORE_MIN"),
+        grace_after=setting("GRACE_AFTER_MIN"),
         reliability=queries.reliability(current_user),
         action_form=EmptyForm(),
     )

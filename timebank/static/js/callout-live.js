@@ -137,9 +137,13 @@
     });
   }
 
+  // The clock runs while the call-out does and stops at its stand-down.
   function drawClock() {
     var since = field("since");
-    if (since && state.status !== "closed") { since.textContent = duration((Date.now() + offset - Date.parse(state.created_at)) / 1000); }
+    if (!since) { return; }
+    var end = state.closed_at ? Date.parse(state.closed_at) : Date.now() + offset;
+    since.textContent = duration((end - Date.parse(state.created_at)) / 1000);
+    field("since-label").textContent = state.closed_at ? texts.ran_for : texts.since;
   }
 
   function draw() {
@@ -151,9 +155,12 @@
     Array.prototype.forEach.call(root.querySelectorAll("[data-count]"), function (node) {
       node.textContent = state[node.dataset.count];
     });
-    var banner = texts.banner[state.status];
+    var banner = texts.banner[state.status === "closed" && state.close_reason ? "stood_down" : state.status];
     var bannerNode = field("banner");
-    bannerNode.textContent = fill(banner[0], { n: state.status === "filled" ? state.needed : state.shortfall });
+    bannerNode.textContent = fill(banner[0], {
+      n: state.status === "filled" ? state.needed : state.shortfall,
+      reason: state.close_reason || ""
+    });
     bannerNode.className = "alert " + banner[1] + " tb-live-banner mb-3";
     var fillBox = field("fill-box");
     fillBox.hidden = state.seconds_to_fill === null;

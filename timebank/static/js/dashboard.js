@@ -13,8 +13,10 @@
     return " " + context.parsed[context.chart.options.indexAxis === "y" ? "x" : "y"] + " " + data.unit;
   }
 
-  function options(horizontal) {
-    var valueAxis = { beginAtZero: true, ticks: { precision: 0 } };
+  // Every axis says what it counts: the value axis in hours, the weekly one by week.
+  function options(horizontal, categoryTitle) {
+    var valueAxis = { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: data.unit } };
+    var categoryAxis = categoryTitle ? { display: true, text: categoryTitle } : { display: false };
     return {
       indexAxis: horizontal ? "y" : "x",
       responsive: true,
@@ -22,8 +24,8 @@
       animation: false,
       plugins: { legend: { display: false }, tooltip: { callbacks: { label: hoursTooltip } } },
       scales: horizontal
-        ? { x: valueAxis, y: { ticks: { autoSkip: false } } }
-        : { y: valueAxis, x: { ticks: { maxRotation: 0, autoSkipPadding: 8 } } },
+        ? { x: valueAxis, y: { ticks: { autoSkip: false }, title: categoryAxis } }
+        : { y: valueAxis, x: { ticks: { maxRotation: 0, autoSkipPadding: 8 }, title: categoryAxis } },
     };
   }
 
@@ -44,7 +46,7 @@
           tension: 0,
         }],
       },
-      options: options(false),
+      options: options(false, data.week_axis),
     });
   }
 

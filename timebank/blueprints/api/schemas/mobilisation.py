@@ -52,6 +52,10 @@ class CalloutSchema(Schema):
     ends_at = fields.AwareDateTime(allow_none=True)
     created_at = fields.AwareDateTime()
     filled_at = fields.AwareDateTime(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    close_reason = fields.String(allow_none=True)
+    checkpoint_id = fields.Integer(allow_none=True)
+    place_unit_id = fields.Integer(allow_none=True)
     shift_id = fields.Integer(allow_none=True)
     waves = fields.Integer()
     invited = fields.Integer()
@@ -92,3 +96,9 @@ class InvitationListSchema(Schema):
 
 class ResponseInput(Schema):
     answer = fields.String(required=True, validate=validate.OneOf(["accept", "decline"]))
+
+
+class StandDownInput(InputSchema):
+    """Why the call-out is stood down (the service says it is required: 422 without)."""
+
+    reason = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=255))
