@@ -3,13 +3,14 @@ in a fixed number of queries whatever the data (the template never queries)."""
 
 import contextlib
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from tests.factories import make_checkpoint, make_member, make_shift, make_signup
 from timebank.auth.models import Role
-from timebank.core.clock import utcnow
+from timebank.blueprints.main.home import home_for
+from timebank.core.clock import LOCAL_TZ, utcnow
 from timebank.extensions import db as _db
 from timebank.ledger.services import adjust
 from timebank.members.models import MemberStatus
@@ -58,6 +59,15 @@ def test_staff_see_todays_shifts_with_a_scanner(tree, people, login):
     html = login(people.staff).get("/").get_data(as_text=True)
     assert _sections(html) == ["home-staff", "home-member"]
     assert f'href="/scanner/{shift.id}"' in html and 'data-test="open-scanner"' in html
+
+
+def test_staff_at_twenty_to_midnight_see_the_shift_after_midnight(tree, people):
+    late = datetime(2026, 12, 3, 23, 40, tzinfo=LOCAL_TZ).astimezone(UTC)
+    soon = make_shift(tree.community, starts_at=late + timedelta(minutes=30))
+    make_shift(tree.community, starts_at=late + timedelta(hours=13))  # tomorrow's noon: not yet
+    make_shift(tree.community, starts_at=late - timedelta(hours=5))  # over at 21:40
+    home = home_for(people.staff, now=late, locale="zh_CN")
+    assert [line.id for line in home.today] == [soon.id]
 
 
 def test_a_coordinator_sees_each_queue_on_its_own(tree, people, login):

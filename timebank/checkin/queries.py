@@ -86,7 +86,12 @@ def list_shifts_for_staff(actor, day: date, *, limit: int = 300) -> list[Shift]:
     """Published shifts in the actor's staff scope that run on the local `day` (Asia/Shanghai)
     — started that day, or started before and still running — soonest first."""
     start = datetime.combine(day, time(), LOCAL_TZ)
-    end = start + timedelta(days=1)
+    return list_shifts_running(actor, start, start + timedelta(days=1), limit=limit)
+
+
+def list_shifts_running(actor, start: datetime, end: datetime, *, limit: int = 300) -> list[Shift]:
+    """Published shifts in the actor's staff scope that overlap [`start`, `end`), soonest
+    first: a staff member's home asks for "now to twelve hours on", which crosses midnight."""
     return list(
         db.session.scalars(
             sa.select(Shift)

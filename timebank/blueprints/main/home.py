@@ -10,12 +10,11 @@ shift and hours.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ...auth.models import Role
 from ...auth.permissions import assignments
-from ...checkin.queries import list_shifts_for_staff
-from ...core.clock import local
+from ...checkin.queries import list_shifts_running
 from ...ledger.queries import balance_minutes, count_attendances_to_review, count_open_corrections
 from ...members.models import MemberStatus
 from ...members.queries import count_pending
@@ -25,6 +24,9 @@ from ...shifts.queries import find_next_signup
 
 #: Rows shown per list; the rest are one tap away.
 SHOWN = 4
+# Staff see what runs now and what starts in the next twelve hours, so a late shift's
+# scanner is one tap away at 23:40 as well as at noon.
+STAFF_AHEAD = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -110,8 +112,8 @@ def home_for(actor, *, now: datetime, locale: str) -> Home:
         home.next_shift = _line(signup.shift, locale) if signup else None
         home.balance_minutes = balance_minutes(actor.id)
     if Role.STAFF in held:
-        shifts = list_shifts_for_staff(actor, local(now).date(), limit=SHOWN + 1)
-        home.today = [_line(s, locale) for s in shifts if s.ends_at > now][:SHOWN]
+        shifts = list_shifts_running(actor, now, now + STAFF_AHEAD, limit=SHOWN)
+        home.today = [_line(s, locale) for s in shifts]
     if Role.COORDINATOR in held:
         home.queues = Queues(
             count_pending(actor), count_open_corrections(actor), count_attendances_to_review(actor)
