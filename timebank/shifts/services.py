@@ -14,9 +14,11 @@ from ..core.clock import utcnow
 from ..core.errors import Conflict, check
 from ..core.validation import lat_lon, required_text
 from ..extensions import db
+from ..members.models import Member
 from . import signals
 from . import validation as v
 from .models import Checkpoint, Shift, ShiftStatus, Signup, SignupStatus
+from .signups import cancel_all
 
 log = logging.getLogger(__name__)
 
@@ -330,15 +332,7 @@ def cancel_shift(actor, shift: Shift, *, reason, now: datetime | None = None) ->
     now = now or utcnow()
     affected = _signed_up(shift)
     shift.status, shift.cancel_reason, shift.cancelled_at = ShiftStatus.CANCELLED, reason, now
-    db.session.execute(
-        sa.update(Signup)
-        .where(
-            Signup.shift_id == shift.id,
-            Signup.status.in_([SignupStatus.CONFIRMED, SignupStatus.WAITLISTED]),
-        )
-        .values(status=SignupStatus.CANCELLED, cancelled_at=now)
-    )
-    db.session.execute(sa.update(Shift).where(Shift.id == shift.id).values(taken=0))
+    cancel_all(shift, now=now)
     db.session.refresh(shift)
     signals.shift_cancelled.send(shift, members=affected, now=now)
     record(
@@ -353,8 +347,6 @@ def cancel_shift(actor, shift: Shift, *, reason, now: datetime | None = None) ->
 
 
 def _signed_up(shift: Shift) -> list:
-    from ..members.models import Member
-
     return list(
         db.session.scalars(
             sa.select(Member)
