@@ -268,30 +268,11 @@ def create_series(
         counts_as_service=counts_as_service,
     )
     dates = _series_days(errors, first_day, days, weekdays)
-    if not isinstance(start_time, time) or not isinstance(end_time, time):
-        errors.append(("start_time", _l("Give a start and an end time.")))
-    elif end_time == start_time:
-        errors.append(("end_time", _l("The end must be after the start.")))
-    elif dates:
-        first_start, _ = v.local_times(dates[0], start_time, end_time)
-        if first_start <= now:
-            errors.append(("first_day", _l("The first shift must start in the future.")))
+    _series_times(errors, dates, start_time, end_time, now)
     check(errors, refused)
     ensure_role(actor, Role.COORDINATOR, unit)
     key = uuid.uuid4().hex
-    shifts = []
-    for day in dates:
-        starts_at, ends_at = v.local_times(day, start_time, end_time)
-        shifts.append(
-            Shift(
-                **fields,
-                series_key=key,
-                created_by_id=_id(actor),
-                created_at=now,
-                starts_at=starts_at,
-                ends_at=ends_at,
-            )
-        )
+    shifts = [_series_shift(fields, day, start_time, end_time, key, actor, now) for day in dates]
     db.session.add_all(shifts)
     db.session.flush()
     record(
@@ -303,6 +284,30 @@ def create_series(
         details={"series_key": key, "count": len(shifts)},
     )
     return shifts
+
+
+def _series_shift(fields: dict, day: date, start_time, end_time, key, actor, now) -> Shift:
+    starts_at, ends_at = v.local_times(day, start_time, end_time)
+    return Shift(
+        **fields,
+        series_key=key,
+        created_by_id=_id(actor),
+        created_at=now,
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
+
+
+def _series_times(errors, dates: list[date], start_time, end_time, now: datetime) -> None:
+    """The series' daily times: both given, not equal, the first shift in the future."""
+    if not isinstance(start_time, time) or not isinstance(end_time, time):
+        errors.append(("start_time", _l("Give a start and an end time.")))
+    elif end_time == start_time:
+        errors.append(("end_time", _l("The end must be after the start.")))
+    elif dates:
+        first_start, _ = v.local_times(dates[0], start_time, end_time)
+        if first_start <= now:
+            errors.append(("first_day", _l("The first shift must start in the future.")))
 
 
 def _series_days(errors, first_day, days, weekdays) -> list[date]:
