@@ -146,36 +146,26 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _connect_receivers() -> None:
-    """Subscribe the notifications domain to the signals of the domains it hears (once per
-    process is enough; connecting again is harmless)."""
-    from .notifications.receivers import connect
+    """Subscribe every domain's receivers to the signals they hear: the one list of who
+    reacts to whom (once per process is enough; blinker keeps one connection per receiver).
 
-    connect()
+    - rankings hears the ledger (`entries_appended`: its totals move with every entry);
+    - notifications hears auth, members, shifts, ledger, mobilisation and dispatch.
+    """
+    from .notifications import dispatch_receivers
+    from .notifications import receivers as notification_receivers
+    from .rankings import receivers as ranking_receivers
+
+    connections = (
+        ranking_receivers.CONNECTIONS
+        + notification_receivers.CONNECTIONS
+        + dispatch_receivers.CONNECTIONS
+    )
+    for signal, receiver in connections:
+        signal.connect(receiver, weak=False)
 
 
 def _register_cli(app: Flask) -> None:
-    from .auth.cli import create_admin_command
-    from .core.cli import backup_command, restore_command
-    from .demo.cli import seed_demo_command
-    from .dispatch.cli import events_counters_check_command, events_counters_rebuild_command
-    from .ledger.cli import verify_ledger_command
-    from .members.cli import import_members_command
-    from .rankings.cli import rankings_check_command, rankings_rebuild_command
-    from .scheduler import scheduler_command
-    from .units.cli import import_units_command
+    from .cli import register_cli
 
-    for command in (
-        create_admin_command,
-        seed_demo_command,
-        import_units_command,
-        import_members_command,
-        scheduler_command,
-        verify_ledger_command,
-        rankings_check_command,
-        rankings_rebuild_command,
-        events_counters_check_command,
-        events_counters_rebuild_command,
-        backup_command,
-        restore_command,
-    ):
-        app.cli.add_command(command)
+    register_cli(app)

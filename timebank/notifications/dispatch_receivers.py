@@ -10,7 +10,7 @@ Signal → who is told → which notice (wording in dispatch/notices.py):
 - dispatch.event_overdue → the assignee and the dispatcher → EVENT_OVERDUE
 - dispatch.event_escalated → the coordinators of the unit it went to → EVENT_ESCALATED
 
-`CONNECTIONS` is subscribed by receivers.connect() with the other domains' receivers.
+`CONNECTIONS` is subscribed by the app factory's connection list (`timebank.create_app`).
 """
 
 from ..dispatch import notices

@@ -2,9 +2,8 @@
 
 Each domain announces what happened (`<domain>/signals.py`) and words its notices
 (`<domain>/notices.py`); the receivers here decide whom to tell and with which params. They
-run inside the sender's transaction and only flush. `connect()` subscribes them all; the
-app factory calls it once (connecting twice is harmless: blinker keeps one connection per
-receiver).
+run inside the sender's transaction and only flush. `CONNECTIONS` is subscribed by the app
+factory's connection list (`timebank.create_app`), with every other domain's receivers.
 
 Signal → who is told → which notice (the dispatch platform's: see dispatch_receivers):
 
@@ -45,7 +44,6 @@ from ..mobilisation.models import Invitation, InvitationStatus
 from ..shifts import notices as shift_notices
 from ..shifts import signals as shift_signals
 from ..shifts.models import Signup, SignupStatus
-from . import dispatch_receivers
 from .rendering import callout_kind_ref, span_ref, unit_ref
 from .services import mark_read_about, notify, notify_many, send_sms
 
@@ -291,9 +289,3 @@ CONNECTIONS = [
     (callout_signals.callout_filled, on_callout_filled),
     (callout_signals.callout_closed, on_callout_closed),
 ]
-
-
-def connect() -> None:
-    """Subscribe every receiver above to its signal (strong references: they stay)."""
-    for signal, receiver in CONNECTIONS + dispatch_receivers.CONNECTIONS:
-        signal.connect(receiver, weak=False)

@@ -157,8 +157,6 @@ def one_entry_params(entry) -> dict:
 #: with the five periods, upserted in one statement. Ten parameters instead of the 120 of a
 #: 15-row VALUES list: binding those was most of a check-out's time in this function. The
 #: same SQL on SQLite and PostgreSQL (both name a VALUES list's columns column1, column2).
-#: The parameters are prefixed (rt_) so that the statement can ride along with the
-#: entry's own INSERT (timebank.ledger.chain, on PostgreSQL) without a clash of names.
 ONE_ENTRY = sa.text(
     """
     INSERT INTO ranking_totals

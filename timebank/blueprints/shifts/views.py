@@ -12,6 +12,7 @@ from ...auth.permissions import has_role
 from ...checkin.queries import attended_shift_ids
 from ...core.clock import LOCAL_TZ, local, utcnow
 from ...core.errors import Conflict, NotAllowed, RuleViolation
+from ...core.i18n import minutes_text
 from ...core.settings import setting
 from ...extensions import db, limiter
 from ...ledger.queries import credited_by_shift
@@ -138,9 +139,9 @@ def cancel_signup(shift_id: int):
     if result.late:
         flash(
             _(
-                "Cancelled. This was less than %(h)s hours before the start, so it is "
-                "recorded as a late cancellation.",
-                h=2,
+                "Cancelled. This was less than %(span)s before the start, so it is recorded "
+                "as a late cancellation.",
+                span=minutes_text(setting("CANCEL_CUTOFF_MIN")),
             ),
             "warning",
         )
