@@ -8,7 +8,7 @@ from ...auth.permissions import ensure_role
 from ...checkin.queries import roster_rows
 from ...core.clock import utcnow
 from ...extensions import db
-from ...shifts import edits, queries, services, signups
+from ...shifts import board, edits, queries, services, signups
 from ...units.queries import get_unit
 from .access import auth_required
 from .schemas.shifts import (
@@ -116,15 +116,21 @@ def create_series(data):
 @bp.arguments(ShiftListArgs, location="query")
 @bp.response(200, ShiftListSchema)
 def list_shifts(args):
-    """Shifts by community, kind and start time, with confirmed and waitlist counts."""
-    rows = queries.list_shifts(
-        community_id=args.get("community_id"),
-        kind=args.get("kind"),
+    """Shifts by community, kind, start time and text, soonest first, a page at a time
+    (`after` = the previous page's `next_cursor`), with confirmed and waitlist counts."""
+    wanted = board.BoardFilter(
         starts_from=args.get("from_"),
         starts_before=args.get("to"),
-        limit=args["limit"],
+        community_id=args.get("community_id"),
+        kind=args.get("kind"),
+        text=args.get("q", ""),
     )
-    return {"items": [shift_out(r.shift, r.waitlist_count) for r in rows]}
+    after = board.Cursor.decode(args["after"]) if args.get("after") else None
+    page = board.board_page(wanted, after=after, size=args["limit"])
+    return {
+        "items": [shift_out(r.shift, r.waitlist_count) for r in page.rows],
+        "next_cursor": page.next_cursor.encode() if page.next_cursor else None,
+    }
 
 
 @bp.route("/shifts/<int:shift_id>", methods=["GET"])

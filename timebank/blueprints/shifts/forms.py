@@ -81,6 +81,7 @@ class BoardFilterForm(BaseForm):
     class Meta:
         csrf = False
 
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=60)])
     kind = SelectField(_l("Kind"), validate_choice=False)
     community_id = SelectField(_l("Community"), coerce=int_or_none, validate_choice=False)
     day = DateField(_l("From"), validators=[Optional()])

@@ -1,5 +1,6 @@
-from marshmallow import Schema, validate
+from marshmallow import Schema, ValidationError, validate
 
+from ....shifts.board import Cursor
 from ....shifts.models import ShiftKind
 from . import fields
 from .common import InputSchema
@@ -102,16 +103,35 @@ class ShiftSchema(Schema):
     series_key = fields.String(allow_none=True)
 
 
+def _is_cursor(text: str) -> None:
+    try:
+        Cursor.decode(text)
+    except ValueError as exc:
+        raise ValidationError("Not a cursor from next_cursor.") from exc
+
+
 class ShiftListArgs(Schema):
     community_id = fields.Integer()
     kind = fields.String(validate=validate.OneOf(KINDS))
     from_ = fields.AwareDateTime(data_key="from")
     to = fields.AwareDateTime()
+    q = fields.String(
+        validate=validate.Length(max=60),
+        metadata={"description": "Text in the title, checkpoint or community name."},
+    )
+    after = fields.String(
+        validate=_is_cursor,
+        metadata={"description": "The next_cursor of the previous page."},
+    )
     limit = fields.Integer(load_default=200, validate=validate.Range(1, 1000))
 
 
 class ShiftListSchema(Schema):
     items = fields.List(fields.Nested(ShiftSchema))
+    next_cursor = fields.String(
+        allow_none=True,
+        metadata={"description": "Pass as `after` for the next page; null on the last."},
+    )
 
 
 class CancelInput(Schema):
