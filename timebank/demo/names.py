@@ -7,6 +7,18 @@ COMMUNITY_HEADS = list(
     "榄横冲岗沥潭洲围涌岭桥湖林泉石莲鹤鸣逸景怡瑞"
 )
 COMMUNITY_TAILS = ["社区", "社区", "社区", "村"]
+TAIL_EN = {"社区": "Community", "村": "Village"}
+#: Hanyu pinyin of the heads, read as in Guangdong place names (涌 and 冲 are "chong").
+PINYIN = dict(
+    zip(
+        "金沙龙珠凤海滨港湾蕉黄塘新东西南北中大明华兴安和乐福康庆阳"
+        "榄横冲岗沥潭洲围涌岭桥湖林泉石莲鹤鸣逸景怡瑞",
+        "jin sha long zhu feng hai bin gang wan jiao huang tang xin dong xi nan bei zhong da "
+        "ming hua xing an he le fu kang qing yang lan heng chong gang li tan zhou wei chong "
+        "ling qiao hu lin quan shi lian he ming yi jing yi rui".split(),
+        strict=True,
+    )
+)
 SURNAMES = list(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董"
     "潘袁蔡蒋余于杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方邹熊"
@@ -41,6 +53,15 @@ def community_name(rng: random.Random, used: set[str]) -> str:
         if name not in used:
             used.add(name)
             return name
+
+
+def community_name_en(name: str) -> str:
+    """The English (pinyin) name of a generated community: 金沙社区 → "Jinsha Community"."""
+    head, tail = name[:2], name[2:]
+    syllables = [PINYIN[c] for c in head]
+    # A vowel-initial second syllable takes an apostrophe (Xi'an, not Xian).
+    joined = syllables[0] + ("'" if syllables[1][0] in "aeo" else "") + syllables[1]
+    return f"{joined.capitalize()} {TAIL_EN[tail]}"
 
 
 def person_name(rng: random.Random) -> str:

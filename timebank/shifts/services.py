@@ -11,6 +11,7 @@ from ..audit.services import record
 from ..auth.models import Role
 from ..auth.permissions import ensure_role
 from ..core.clock import utcnow
+from ..core.csvio import row_errors_at
 from ..core.errors import Conflict, check
 from ..core.validation import lat_lon, required_text
 from ..extensions import db
@@ -110,7 +111,7 @@ def import_checkpoints(actor, rows) -> int:
         )
         if unit is not None and name and ((unit.id, name) in seen or _name_taken(unit.id, name)):
             row_errors.append(("name", _l("This community has a checkpoint of this name.")))
-        errors += [(f"line {line}", f"{field}: {reason}") for field, reason in row_errors]
+        errors += row_errors_at(line, row_errors, {"name": _l("Checkpoint name")})
         if not row_errors:
             seen.add((unit.id, name))
             prepared.append(
