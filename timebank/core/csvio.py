@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 
 from .errors import ValidationFailed
 
-
 #: What people call the columns of the imports (units, checkpoints, members).
 COLUMN_LABELS = {
     "code": _l("Code"),

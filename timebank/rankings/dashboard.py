@@ -272,7 +272,8 @@ def _parts(unit: Unit, month_key: str) -> tuple[list[tuple[str, int]], str]:
         children = list(
             db.session.execute(
                 sa.select(Unit.id, localized_column(Unit.name, Unit.name_en))
-                .where(Unit.parent_id == unit.id).order_by(Unit.code)
+                .where(Unit.parent_id == unit.id)
+                .order_by(Unit.code)
             )
         )
         minutes = dict(

@@ -237,7 +237,9 @@ def public_top(unit: Unit, *, period: str = "month", limit: int = 20, now: datet
     key = period_keys(now)[period]
     community = sa.orm.aliased(Unit)
     top = db.session.execute(
-        sa.select(RankingTotal.minutes, Member.name, localized_column(community.name, community.name_en))
+        sa.select(
+            RankingTotal.minutes, Member.name, localized_column(community.name, community.name_en)
+        )
         .join(Member, Member.id == RankingTotal.subject_id)
         .outerjoin(community, community.id == RankingTotal.community_id)
         .where(

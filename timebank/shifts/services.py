@@ -321,8 +321,11 @@ def _series_days(errors, first_day, days, weekdays) -> list[date]:
     return dates
 
 
-def cancel_shift(actor, shift: Shift, *, reason, now: datetime | None = None) -> Shift:
-    """Cancel a shift with a reason; every signed-up member is told."""
+def cancel_shift(
+    actor, shift: Shift, *, reason, now: datetime | None = None, quiet: bool = False
+) -> Shift:
+    """Cancel a shift with a reason; every signed-up member is told (unless `quiet`: a
+    series cancelled as a whole tells each member once, see shifts.series)."""
     ensure_role(actor, Role.COORDINATOR, shift.community)
     reason, err = required_text(reason, 255)
     check([("reason", err)] if err else [])
@@ -341,7 +344,8 @@ def cancel_shift(actor, shift: Shift, *, reason, now: datetime | None = None) ->
     )
     db.session.execute(sa.update(Shift).where(Shift.id == shift.id).values(taken=0))
     db.session.refresh(shift)
-    signals.shift_cancelled.send(shift, members=affected, now=now)
+    if not quiet:
+        signals.shift_cancelled.send(shift, members=affected, now=now)
     record(
         actor,
         "shift.cancel",

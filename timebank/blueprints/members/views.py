@@ -164,7 +164,9 @@ def list_members():
     form = MemberFilterForm(request.args)
     form.status.choices = options([("", _("All"))] + list(STATUS_LABELS.items()))
     communities = list_units_in_scope(current_user, Role.COORDINATOR, level="community")
-    form.community_id.choices = options([("", _("All"))] + [(u.id, unit_name(u)) for u in communities])
+    form.community_id.choices = options(
+        [("", _("All"))] + [(u.id, unit_name(u)) for u in communities]
+    )
     page = request.args.get("page", 1, type=int)
     status = form.status.data if form.status.data in {s.value for s in MemberStatus} else None
     members, total = queries.list_members(

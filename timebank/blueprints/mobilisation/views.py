@@ -9,8 +9,8 @@ from wtforms import SelectChoice
 from ...auth.models import Role
 from ...auth.permissions import ensure_role, has_role
 from ...core.clock import utcnow
-from ...core.i18n import unit_name
 from ...core.errors import DomainError
+from ...core.i18n import unit_name
 from ...extensions import db
 from ...mobilisation import queries, services
 from ...mobilisation.validation import MAX_RESPONSE_S, default_callout_unit

@@ -31,7 +31,9 @@ def _checkpoint_choices(communities) -> list[SelectChoice]:
     choices = [SelectChoice("", _("No checkpoint"))]
     for unit in communities:
         choices += [
-            SelectChoice(cp.id, cp.name, optgroup=unit_name(unit), render_kw={"data-community": unit.id})
+            SelectChoice(
+                cp.id, cp.name, optgroup=unit_name(unit), render_kw={"data-community": unit.id}
+            )
             for cp in queries.list_checkpoints(unit.id, active_only=True)
         ]
     return choices
