@@ -18,7 +18,7 @@ from ..members.skills import SKILLS
 from ..units.models import Level, Unit
 from ..units.queries import find_root
 from ..units.services import import_units
-from .names import WORKPLACES, community_name, person_name
+from .names import WORKPLACES, community_name, community_name_en, person_name
 from .seed_dispatch import seed_dispatch
 from .seed_history import seed_history
 from .seed_shifts import seed_checkpoints, seed_shifts, seed_signups
@@ -89,7 +89,8 @@ def seed_units(rng: random.Random) -> None:
                     line,
                     dict(
                         code=code,
-                        name=community_name(rng, used),
+                        name=(name := community_name(rng, used)),
+                        name_en=community_name_en(name),
                         level="community",
                         parent_code=town.code,
                         lat=lat,
@@ -106,6 +107,7 @@ def seed_units(rng: random.Random) -> None:
                         dict(
                             code=f"{code}-G{g}",
                             name=f"第{g}网格",
+                            name_en=f"Grid {g}",
                             level="grid",
                             parent_code=code,
                             lat=glat,

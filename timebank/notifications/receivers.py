@@ -14,6 +14,8 @@ Signal → who is told → which notice (the dispatch platform's: see dispatch_r
 - shifts.signup_promoted → the promoted member → SIGNUP_PROMOTED
 - shifts.shift_time_changed → everyone signed up or waitlisted → SHIFT_CHANGED
 - shifts.shift_cancelled → everyone who was signed up → SHIFT_CANCELLED
+- shifts.series_changed / series_cancelled → everyone signed up to any of the series'
+  shifts, once → SERIES_CHANGED / SERIES_CANCELLED
 - shifts.reminder_due → the member → REMINDER_24H / REMINDER_1H
 - ledger.correction_decided → the member → CORRECTION_APPROVED / CORRECTION_NOT_APPROVED
 - mobilisation.members_invited → the wave's members → CALLOUT_INVITATION
@@ -129,6 +131,26 @@ def on_shift_cancelled(shift, *, members, now, **_):
         shift_notices.SHIFT_CANCELLED,
         subject_id=shift.id,
         params=_shift_params(shift, reason=shift.cancel_reason),
+        now=now,
+    )
+
+
+def on_series_changed(shift, *, shifts, members, now, **_):
+    notify_many(
+        members,
+        shift_notices.SERIES_CHANGED,
+        subject_id=shift.id,
+        params=_shift_params(shift, n=len(shifts)),
+        now=now,
+    )
+
+
+def on_series_cancelled(shift, *, shifts, members, now, **_):
+    notify_many(
+        members,
+        shift_notices.SERIES_CANCELLED,
+        subject_id=shift.id,
+        params=_shift_params(shift, n=len(shifts), reason=shift.cancel_reason),
         now=now,
     )
 
@@ -281,6 +303,8 @@ CONNECTIONS = [
     (shift_signals.signup_promoted, on_signup_promoted),
     (shift_signals.shift_time_changed, on_shift_time_changed),
     (shift_signals.shift_cancelled, on_shift_cancelled),
+    (shift_signals.series_changed, on_series_changed),
+    (shift_signals.series_cancelled, on_series_cancelled),
     (shift_signals.reminder_due, on_reminder_due),
     (ledger_signals.correction_decided, on_correction_decided),
     (callout_signals.members_invited, on_members_invited),

@@ -11,6 +11,7 @@ from ..audit.services import record
 from ..auth.models import Role
 from ..auth.permissions import ensure_role
 from ..core.clock import utcnow
+from ..core.csvio import row_errors_at
 from ..core.errors import Conflict, check
 from ..core.validation import lat_lon, required_text
 from ..extensions import db
@@ -112,7 +113,7 @@ def import_checkpoints(actor, rows) -> int:
         )
         if unit is not None and name and ((unit.id, name) in seen or _name_taken(unit.id, name)):
             row_errors.append(("name", _l("This community has a checkpoint of this name.")))
-        errors += [(f"line {line}", f"{field}: {reason}") for field, reason in row_errors]
+        errors += row_errors_at(line, row_errors, {"name": _l("Checkpoint name")})
         if not row_errors:
             seen.add((unit.id, name))
             prepared.append(
@@ -327,8 +328,11 @@ def _series_days(errors, first_day, days, weekdays) -> list[date]:
     return dates
 
 
-def cancel_shift(actor, shift: Shift, *, reason, now: datetime | None = None) -> Shift:
-    """Cancel a shift with a reason; every signed-up member is told."""
+def cancel_shift(
+    actor, shift: Shift, *, reason, now: datetime | None = None, quiet: bool = False
+) -> Shift:
+    """Cancel a shift with a reason; every signed-up member is told (unless `quiet`: a
+    series cancelled as a whole tells each member once, see shifts.series)."""
     ensure_role(actor, Role.COORDINATOR, shift.community)
     reason, err = required_text(reason, 255)
     check([("reason", err)] if err else [])
@@ -339,7 +343,8 @@ def cancel_shift(actor, shift: Shift, *, reason, now: datetime | None = None) ->
     shift.status, shift.cancel_reason, shift.cancelled_at = ShiftStatus.CANCELLED, reason, now
     cancel_all(shift, now=now)
     db.session.refresh(shift)
-    signals.shift_cancelled.send(shift, members=affected, now=now)
+    if not quiet:
+        signals.shift_cancelled.send(shift, members=affected, now=now)
     record(
         actor,
         "shift.cancel",

@@ -8,7 +8,7 @@ from ...auth.permissions import ensure_role
 from ...checkin.queries import roster_rows
 from ...core.clock import utcnow
 from ...extensions import db
-from ...shifts import board, edits, queries, services, signups
+from ...shifts import board, edits, queries, series, services, signups
 from ...units.queries import get_unit
 from .access import auth_required
 from .schemas.shifts import (
@@ -21,7 +21,10 @@ from .schemas.shifts import (
     MySignupArgs,
     MySignupListSchema,
     RosterSchema,
+    SeriesCancelInput,
     SeriesInput,
+    SeriesResultSchema,
+    SeriesUpdateInput,
     ShiftInput,
     ShiftListArgs,
     ShiftListSchema,
@@ -109,6 +112,41 @@ def create_series(data):
     shifts = services.create_series(g.actor, **data)
     db.session.commit()
     return {"items": [shift_out(s, 0) for s in shifts]}
+
+
+@bp.route("/shifts/series/<string:series_key>", methods=["GET"])
+@auth_required(bp, 404)
+@bp.response(200, ShiftListSchema)
+def get_series(series_key):
+    """Every shift of a series, first first."""
+    return {"items": [shift_out(s) for s in series.series_shifts(series_key)]}
+
+
+@bp.route("/shifts/series/<string:series_key>", methods=["PATCH"])
+@auth_required(bp, 400, 403, 404, 409, 422, role=Role.COORDINATOR)
+@bp.arguments(SeriesUpdateInput)
+@bp.response(200, SeriesResultSchema)
+def update_series(data, series_key):
+    """Change a series' shifts still to come (or from a date): only the fields sent change;
+    members signed up to a shift whose time changed are told once."""
+    from_day = data.pop("from_", None)
+    result = series.update_series(g.actor, series_key, from_day=from_day, **data)
+    db.session.commit()
+    return {"items": [shift_out(s) for s in result.shifts], "told": result.told}
+
+
+@bp.route("/shifts/series/<string:series_key>/cancel", methods=["POST"])
+@auth_required(bp, 400, 403, 404, 409, 422, role=Role.COORDINATOR)
+@bp.arguments(SeriesCancelInput)
+@bp.response(200, SeriesResultSchema)
+def cancel_series(data, series_key):
+    """Cancel a series' shifts still to come (or from a date) with a reason; every member
+    signed up to any of them is told once."""
+    result = series.cancel_series(
+        g.actor, series_key, reason=data["reason"], from_day=data.get("from_")
+    )
+    db.session.commit()
+    return {"items": [shift_out(s, 0) for s in result.shifts], "told": result.told}
 
 
 @bp.route("/shifts", methods=["GET"])

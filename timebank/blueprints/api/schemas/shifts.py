@@ -188,3 +188,30 @@ class MySignupListSchema(Schema):
 
 class MySignupArgs(Schema):
     past = fields.Boolean(load_default=False)
+
+
+class SeriesUpdateInput(Schema):
+    """PATCH of a series: only the fields sent change, on every shift still to come (from
+    `from`, a local date, when sent). `start_time`/`end_time` are local daily times."""
+
+    from_ = fields.Date(data_key="from", metadata={"description": "local date; default: all"})
+    title = fields.String(validate=validate.Length(max=120))
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    counts_as_service = fields.Boolean()
+    start_time = fields.Time(metadata={"description": "local time, Asia/Shanghai"})
+    end_time = fields.Time(metadata={"description": "local; earlier than start: next day"})
+    capacity = fields.Integer(strict=True)
+    checkpoint_id = fields.Integer(allow_none=True, strict=True)
+    skills = fields.List(fields.String())
+    description = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    walk_ins = fields.Boolean()
+
+
+class SeriesCancelInput(Schema):
+    reason = fields.String(required=True, validate=validate.Length(max=255))
+    from_ = fields.Date(data_key="from", metadata={"description": "local date; default: all"})
+
+
+class SeriesResultSchema(Schema):
+    items = fields.List(fields.Nested(ShiftSchema), metadata={"description": "shifts touched"})
+    told = fields.Integer(metadata={"description": "members told (each once)"})
