@@ -7,7 +7,7 @@ from ..auth.models import Role, RoleAssignment
 from ..auth.permissions import in_scope
 from ..extensions import db
 from ..members.models import Member, MemberStatus
-from .models import ASSIGNED, Department, Event, GridWorker, Status
+from .models import ASSIGNED, Department, Event, EventPhoto, GridWorker, Status
 from .rights import assigned_to
 
 LIST_MAX = 100
@@ -115,3 +115,20 @@ def volunteer_tasks(member, *, limit: int = LIST_MAX) -> list[Event]:
         .limit(limit)
     )
     return list(db.session.scalars(q))
+
+
+def photos_of(event: Event) -> list[EventPhoto]:
+    return list(
+        db.session.scalars(
+            sa.select(EventPhoto).where(EventPhoto.event_id == event.id).order_by(EventPhoto.id)
+        )
+    )
+
+
+def actor_names(steps) -> dict[int, str]:
+    """Names of the people in a timeline, by id (for the staff's view of it)."""
+    ids = {s.actor_id for s in steps if s.actor_id}
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(Member.id, Member.name).where(Member.id.in_(ids)))
+    return {member_id: name for member_id, name in rows}

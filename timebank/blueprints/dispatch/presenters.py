@@ -5,6 +5,7 @@ from wtforms import SelectChoice
 
 from ...core.i18n import current_locale
 from ...dispatch.models import Event, Status
+from ...dispatch.worklists import actor_names
 from ...units.queries import list_units
 
 ACTIONS = {
@@ -116,3 +117,15 @@ def int_or_none(value):
         return int(value)
     except (TypeError, ValueError):
         return value
+
+
+GROUPS = {
+    "gridworker": _l("Grid workers"),
+    "volunteer": _l("Party member volunteers"),
+    "department": _l("Departments"),
+}
+EMPLOYMENT = {"full_time": _l("full-time"), "part_time": _l("part-time")}
+
+
+def names(steps) -> dict[int, str]:
+    return actor_names(steps)
