@@ -65,6 +65,7 @@ def nav_items(actor) -> list:
             [
                 NavItem(_l("My shifts"), "shifts.mine", "calendar-check"),
                 NavItem(_l("My hours"), "ledger.my_hours", "hourglass-split"),
+                NavItem(_l("My events"), "dispatch.worklist", "list-check"),
                 NavItem(_l("My profile"), "members.me", "person-vcard"),
             ],
         ),
@@ -91,6 +92,7 @@ def nav_items(actor) -> list:
                     NavItem(_l("Checkpoints"), "shifts.checkpoints", "geo-alt"),
                     NavItem(_l("Publish shifts"), "shifts.new", "plus-square"),
                     NavItem(_l("Call-outs"), "mobilisation.index", "lightning-charge"),
+                    NavItem(_l("Dispatch queue"), "dispatch.queue", "inboxes"),
                     NavItem(
                         _l("Corrections"),
                         "ledger.corrections_queue",
