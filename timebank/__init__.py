@@ -122,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from .blueprints.api import register_api
     from .blueprints.auth import bp as auth_bp
     from .blueprints.checkin import bp as checkin_bp
+    from .blueprints.command import bp as command_bp
     from .blueprints.ledger import bp as ledger_bp
     from .blueprints.main import bp as main_bp
     from .blueprints.members import bp as members_bp
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mobilisation_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(rankings_bp)
+    app.register_blueprint(command_bp)
     register_api(app)
 
 

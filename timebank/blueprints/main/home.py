@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from ...auth.models import Role
 from ...auth.permissions import assignments
 from ...checkin.queries import list_shifts_running
+from ...dispatch.command import command_units
 from ...ledger.queries import balance_minutes, count_attendances_to_review, count_open_corrections
 from ...members.models import MemberStatus
 from ...members.queries import count_pending
@@ -78,6 +79,8 @@ class Home:
     balance_minutes: int | None = None
     month: MonthToDate | None = None
     month_unit_name: str | None = None
+    #: The organiser commands the district or a town: a link to the command centre.
+    command_centre: bool = False
 
 
 def _place(shift, locale: str) -> str:
@@ -127,4 +130,5 @@ def home_for(actor, *, now: datetime, locale: str) -> Home:
         if unit is not None:
             home.month = month_to_date(unit, now=now)
             home.month_unit_name = unit.display_name(locale)
+        home.command_centre = bool(command_units(actor))
     return home
