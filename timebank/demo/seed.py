@@ -20,6 +20,7 @@ from ..units.queries import find_root
 from ..units.services import import_units
 from .names import WORKPLACES, community_name, community_name_en, person_name
 from .seed_dispatch import seed_dispatch
+from .seed_events import DEFAULT_EVENTS, seed_events
 from .seed_history import seed_history
 from .seed_shifts import seed_checkpoints, seed_shifts, seed_signups
 
@@ -200,7 +201,9 @@ def seed_accounts(password_hash: str) -> list[DemoAccount]:
     return DEMO_ACCOUNTS
 
 
-def seed_demo(members: int = 1000, seed: int = 2022) -> bool:
+def seed_demo(
+    members: int = 1000, seed: int = 2022, events: int = DEFAULT_EVENTS, timeline: bool = True
+) -> bool:
     """Seed everything unless the tree exists already. Returns whether it seeded."""
     if find_root() is not None:
         return False
@@ -215,5 +218,7 @@ def seed_demo(members: int = 1000, seed: int = 2022) -> bool:
     seed_signups(rng, shifts)
     seed_history(rng)
     seed_dispatch(rng)
+    db.session.flush()
+    seed_events(rng, events, timeline=timeline)
     log.info("demo data seeded with %s members", members)
     return True

@@ -115,6 +115,7 @@ def nav_items(actor) -> list:
                 "diagram-3",
                 [
                     NavItem(_l("Dashboard"), "rankings.dashboard", "speedometer2"),
+                    NavItem(_l("Command centre"), "command.index", "broadcast"),
                     NavItem(_l("Organisation"), "units.index", "diagram-3"),
                     NavItem(_l("Roles"), "admin.roles", "shield-lock"),
                     NavItem(_l("Audit log"), "admin.audit", "journal-text"),
