@@ -17,6 +17,7 @@ def register_api(app) -> None:
         members,
         mobilisation,
         notifications,
+        party,
         rankings,
         roles,
         shifts,
@@ -39,6 +40,7 @@ def register_api(app) -> None:
         mobilisation,
         rankings,
         dispatch,
+        party,
     ):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)

@@ -1,0 +1,75 @@
+"""Shapes of the party API (SPEC 7). The services check every rule; these schemas check
+types and bounds (the project field types refuse what cannot be stored)."""
+
+from marshmallow import Schema, validate
+
+from ....party.models import FIELDS, INDICATORS, TARGETS
+from ....party.services import KINDS
+from . import fields
+from .common import InputSchema
+
+
+def identifier(**kw) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(1, None), **kw)
+
+
+class PartyOrgInput(InputSchema):
+    code = fields.String(required=True, validate=validate.Length(max=40))
+    name = fields.String(required=True, validate=validate.Length(max=120))
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    field = fields.String(required=True, validate=validate.OneOf(FIELDS))
+    parent_id = identifier(allow_none=True)
+
+
+class PartyOrgSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    field = fields.String()
+    parent_id = fields.Integer(allow_none=True)
+
+
+class PartyOrgListSchema(Schema):
+    items = fields.List(fields.Nested(PartyOrgSchema))
+
+
+class PartyMemberInput(Schema):
+    member_id = identifier(required=True)
+
+
+class MembershipSchema(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    party_org_id = fields.Integer()
+    status = fields.String()
+
+
+class ChecklistItemInput(InputSchema):
+    field = fields.String(required=True, validate=validate.OneOf(FIELDS))
+    target = fields.String(required=True, validate=validate.OneOf(TARGETS))
+    code = fields.String(required=True, validate=validate.Length(max=40))
+    text = fields.String(required=True, validate=validate.Length(max=500))
+    points = fields.Integer(required=True, strict=True, validate=validate.Range(1, 20))
+    indicator = fields.String(allow_none=True, validate=validate.OneOf(INDICATORS))
+    threshold = fields.Float(allow_none=True, validate=validate.Range(0, 1_000_000))
+
+
+class ChecklistItemSchema(Schema):
+    id = fields.Integer()
+    field = fields.String()
+    target = fields.String()
+    code = fields.String()
+    text = fields.String()
+    points = fields.Integer()
+    indicator = fields.String(allow_none=True)
+    threshold = fields.Float(allow_none=True)
+
+
+class ChecklistArgs(Schema):
+    field = fields.String(validate=validate.OneOf(FIELDS))
+    target = fields.String(validate=validate.OneOf(TARGETS))
+
+
+class ChecklistListSchema(Schema):
+    items = fields.List(fields.Nested(ChecklistItemSchema))
