@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from .blueprints.members import bp as members_bp
     from .blueprints.mobilisation import bp as mobilisation_bp
     from .blueprints.notifications import bp as notifications_bp
+    from .blueprints.party import bp as party_bp
     from .blueprints.rankings import bp as rankings_bp
     from .blueprints.shifts import bp as shifts_bp
     from .blueprints.units import bp as units_bp
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mobilisation_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(rankings_bp)
+    app.register_blueprint(party_bp, url_prefix="/party")
     register_api(app)
 
 

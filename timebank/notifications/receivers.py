@@ -45,7 +45,7 @@ from ..mobilisation.models import Invitation, InvitationStatus
 from ..shifts import notices as shift_notices
 from ..shifts import signals as shift_signals
 from ..shifts.models import Signup, SignupStatus
-from . import dispatch_receivers
+from . import dispatch_receivers, party_receivers
 from .rendering import callout_kind_ref, span_ref, unit_ref
 from .services import mark_read_about, notify, notify_many, send_sms
 
@@ -295,5 +295,7 @@ CONNECTIONS = [
 
 def connect() -> None:
     """Subscribe every receiver above to its signal (strong references: they stay)."""
-    for signal, receiver in CONNECTIONS + dispatch_receivers.CONNECTIONS:
+    for signal, receiver in (
+        CONNECTIONS + dispatch_receivers.CONNECTIONS + party_receivers.CONNECTIONS
+    ):
         signal.connect(receiver, weak=False)

@@ -18,6 +18,7 @@ def register_api(app) -> None:
         mobilisation,
         notifications,
         party,
+        party_checks,
         rankings,
         roles,
         shifts,
@@ -41,6 +42,7 @@ def register_api(app) -> None:
         rankings,
         dispatch,
         party,
+        party_checks,
     ):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)

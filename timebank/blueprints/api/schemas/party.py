@@ -73,3 +73,68 @@ class ChecklistArgs(Schema):
 
 class ChecklistListSchema(Schema):
     items = fields.List(fields.Nested(ChecklistItemSchema))
+
+
+class CheckInput(Schema):
+    party_org_id = identifier(required=True)
+    period = fields.String(required=True, validate=validate.Length(max=8))
+
+
+class CheckCreatedSchema(Schema):
+    id = fields.Integer()
+    party_org_id = fields.Integer()
+    period = fields.String()
+    status = fields.String()
+    sheets = fields.Integer()
+
+
+class SheetItemSchema(Schema):
+    code = fields.String()
+    text = fields.String()
+    points = fields.Integer()
+    auto = fields.Boolean()
+    self = fields.Boolean(attribute="self_")
+    decision = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    recurring = fields.Boolean()
+
+
+class SheetSchema(Schema):
+    check_id = fields.Integer()
+    member_id = fields.Integer()
+    period = fields.String()
+    indicators = fields.Dict(keys=fields.String())
+    items = fields.List(fields.Nested(SheetItemSchema))
+    note = fields.String(allow_none=True)
+    score = fields.Integer(allow_none=True)
+    grade = fields.String(allow_none=True)
+    status = fields.String()
+    acknowledged_at = fields.AwareDateTime(allow_none=True)
+    rectification = fields.String(allow_none=True)
+
+
+class SelfAssessmentInput(Schema):
+    items = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list)
+    note = fields.String(allow_none=True, validate=validate.Length(max=1000))
+
+
+class SheetDecisionInput(Schema):
+    code = fields.String(required=True, validate=validate.Length(max=40))
+    confirm = fields.Boolean(required=True)
+    reason = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+class SheetReviewInput(Schema):
+    decisions = fields.List(fields.Nested(SheetDecisionInput), load_default=list)
+    added = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list)
+
+
+class FinalisedSchema(Schema):
+    status = fields.String()
+    score = fields.Integer()
+    grade = fields.String()
+    notice_id = fields.Integer()
+
+
+class AcknowledgeInput(Schema):
+    rectification = fields.String(allow_none=True, validate=validate.Length(max=1000))
