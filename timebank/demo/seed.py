@@ -21,6 +21,7 @@ from ..units.services import import_units
 from .names import WORKPLACES, community_name, person_name
 from .seed_dispatch import seed_dispatch
 from .seed_history import seed_history
+from .seed_party import seed_party
 from .seed_shifts import seed_checkpoints, seed_shifts, seed_signups
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,8 @@ DEMO_ACCOUNTS = [
     # A grid worker and a 城管 handler: their dispatch parts come from seed_dispatch.
     DemoAccount("13800000008", "网格员", None, "community"),
     DemoAccount("13800000009", "城管执法队员", None, "community"),
+    # The secretary of the demo community's party branch: see seed_party.
+    DemoAccount("13800000010", "党支部书记", None, "community"),
 ]
 
 
@@ -213,5 +216,6 @@ def seed_demo(members: int = 1000, seed: int = 2022) -> bool:
     seed_signups(rng, shifts)
     seed_history(rng)
     seed_dispatch(rng)
+    seed_party()
     log.info("demo data seeded with %s members", members)
     return True

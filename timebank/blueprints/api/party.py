@@ -3,16 +3,18 @@
 from flask import g
 from flask_smorest import Blueprint
 
-from ...core.clock import utcnow
+from ...core.clock import local, utcnow
 from ...extensions import db
 from ...members.queries import get_member
-from ...party import checklist, services
+from ...party import checklist, learning, services
 from .access import auth_required
 from .schemas.party import (
     ChecklistArgs,
     ChecklistItemInput,
     ChecklistItemSchema,
     ChecklistListSchema,
+    LearningArgs,
+    LearningSchema,
     MembershipSchema,
     PartyMemberInput,
     PartyOrgInput,
@@ -72,3 +74,14 @@ def create_item(data):
 def list_items(args):
     """The negative lists, by field and target."""
     return {"items": checklist.list_items(**args)}
+
+
+@bp.route("/members/me/learning", methods=["GET"])
+@auth_required(bp, 400, 422)
+@bp.arguments(LearningArgs, location="query")
+@bp.response(200, LearningSchema)
+def my_learning(args):
+    """The member's learning record: lectures attended in the year and the study minutes
+    (never part of the service balance)."""
+    year = args.get("year") or local(utcnow()).year
+    return learning.learning_record(g.actor.id, year)

@@ -138,3 +138,20 @@ class FinalisedSchema(Schema):
 
 class AcknowledgeInput(Schema):
     rectification = fields.String(allow_none=True, validate=validate.Length(max=1000))
+
+
+class LearningArgs(Schema):
+    year = fields.Integer(validate=validate.Range(2000, 2100))
+
+
+class LectureSchema(Schema):
+    shift_id = fields.Integer()
+    title = fields.String()
+    date = fields.Date()
+    minutes = fields.Integer()
+
+
+class LearningSchema(Schema):
+    year = fields.Integer()
+    minutes = fields.Integer()
+    items = fields.List(fields.Nested(LectureSchema))
