@@ -129,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     from .blueprints.members import bp as members_bp
     from .blueprints.mobilisation import bp as mobilisation_bp
     from .blueprints.notifications import bp as notifications_bp
+    from .blueprints.party import bp as party_bp
     from .blueprints.rankings import bp as rankings_bp
     from .blueprints.shifts import bp as shifts_bp
     from .blueprints.units import bp as units_bp
@@ -146,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(rankings_bp)
     app.register_blueprint(dispatch_bp)
     app.register_blueprint(command_bp)
+    app.register_blueprint(party_bp, url_prefix="/party")
     register_api(app)
 
 
@@ -154,9 +156,9 @@ def _connect_receivers() -> None:
     reacts to whom (once per process is enough; blinker keeps one connection per receiver).
 
     - rankings hears the ledger (`entries_appended`: its totals move with every entry);
-    - notifications hears auth, members, shifts, ledger, mobilisation and dispatch.
+    - notifications hears auth, members, shifts, ledger, mobilisation, dispatch and party.
     """
-    from .notifications import dispatch_receivers
+    from .notifications import dispatch_receivers, party_receivers
     from .notifications import receivers as notification_receivers
     from .rankings import receivers as ranking_receivers
 
@@ -164,6 +166,7 @@ def _connect_receivers() -> None:
         ranking_receivers.CONNECTIONS
         + notification_receivers.CONNECTIONS
         + dispatch_receivers.CONNECTIONS
+        + party_receivers.CONNECTIONS
     )
     for signal, receiver in connections:
         signal.connect(receiver, weak=False)

@@ -19,6 +19,17 @@ from .ledger.models import Correction, LedgerEntry, LedgerHead  # noqa: F401
 from .members.models import Member, Transfer  # noqa: F401
 from .mobilisation.models import Callout, Invitation  # noqa: F401
 from .notifications.models import Notification, OutboxMessage  # noqa: F401
+from .party.models import (  # noqa: F401
+    Check,
+    ChecklistItem,
+    LecturePoint,
+    PartyMembership,
+    PartyOrg,
+    PartySecretary,
+    Sheet,
+    SheetItem,
+    SheetReview,
+)
 from .rankings.models import RankingTotal  # noqa: F401
 from .shifts.models import Checkpoint, Shift, Signup  # noqa: F401
 from .units.models import Unit  # noqa: F401

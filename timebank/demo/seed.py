@@ -22,6 +22,7 @@ from .names import WORKPLACES, community_name, community_name_en, person_name
 from .seed_dispatch import seed_dispatch
 from .seed_events import DEFAULT_EVENTS, seed_events
 from .seed_history import seed_history
+from .seed_party import seed_party
 from .seed_shifts import seed_checkpoints, seed_shifts, seed_signups
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ DEMO_ACCOUNTS = [
     # A grid worker and a 城管 handler: their dispatch parts come from seed_dispatch.
     DemoAccount("13800000008", "网格员", None, "community"),
     DemoAccount("13800000009", "城管执法队员", None, "community"),
+    # The secretary of the demo community's party branch: see seed_party.
+    DemoAccount("13800000010", "党支部书记", None, "community"),
 ]
 
 
@@ -220,5 +223,6 @@ def seed_demo(
     seed_dispatch(rng)
     db.session.flush()
     seed_events(rng, events, timeline=timeline)
+    seed_party()
     log.info("demo data seeded with %s members", members)
     return True

@@ -17,6 +17,8 @@ def register_api(app) -> None:
         members,
         mobilisation,
         notifications,
+        party,
+        party_checks,
         rankings,
         roles,
         shifts,
@@ -39,6 +41,8 @@ def register_api(app) -> None:
         mobilisation,
         rankings,
         dispatch,
+        party,
+        party_checks,
     ):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)
