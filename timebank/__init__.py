@@ -121,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     from .blueprints.admin import bp as admin_bp
     from .blueprints.api import register_api
     from .blueprints.auth import bp as auth_bp
+    from .blueprints.certificates import bp as certificates_bp
     from .blueprints.checkin import bp as checkin_bp
     from .blueprints.ledger import bp as ledger_bp
     from .blueprints.main import bp as main_bp
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mobilisation_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(rankings_bp)
+    app.register_blueprint(certificates_bp)
     register_api(app)
 
 

@@ -11,6 +11,7 @@ def register_api(app) -> None:
     from . import (
         audit,
         auth,
+        certificates,
         checkin,
         dispatch,
         ledger,
@@ -39,6 +40,7 @@ def register_api(app) -> None:
         mobilisation,
         rankings,
         dispatch,
+        certificates,
     ):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)
