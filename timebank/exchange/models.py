@@ -81,6 +81,7 @@ class Redemption(db.Model):
 
     offer: Mapped[Offer] = relationship()
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
+    entry = relationship("LedgerEntry", foreign_keys=[entry_id])
 
     @property
     def status_enum(self) -> RedemptionStatus:

@@ -14,6 +14,7 @@ def register_api(app) -> None:
         certificates,
         checkin,
         dispatch,
+        exchange,
         ledger,
         members,
         mobilisation,
@@ -41,6 +42,7 @@ def register_api(app) -> None:
         rankings,
         dispatch,
         certificates,
+        exchange,
     ):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)
