@@ -50,7 +50,7 @@ def ensure_can_issue(actor, member: Member) -> None:
         ensure_role(actor, Role.COORDINATOR, member.community)
 
 
-def _period_errors(first, last) -> list:
+def period_errors(first, last) -> list:
     errors = []
     if not isinstance(first, date):
         errors.append(("from", _l("Give a date (YYYY-MM-DD).")))
@@ -84,7 +84,7 @@ def issue(
     """A certificate of the member's service in [first, last] (Asia/Shanghai days), signed.
     422 `no_service` when the period holds no service minutes."""
     ensure_can_issue(actor, member)
-    check(_period_errors(first, last), refused)
+    check(period_errors(first, last), refused)
     rows = records.member_records(member.id, first, last)
     minutes = sum(r.minutes for r in rows)
     if minutes <= 0:

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
 
-from . import views  # noqa: E402, F401
+from . import records, views  # noqa: E402, F401
