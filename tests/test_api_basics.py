@@ -10,6 +10,9 @@ PUBLIC = {
     ("post", "/api/v1/members"),
     ("post", "/api/v1/auth/reset-codes"),
     ("post", "/api/v1/auth/reset"),
+    # Certificates: anyone checks one, and the key to check them offline is public.
+    ("get", "/api/v1/certificates/{serial}/verify"),
+    ("get", "/api/v1/certificates/public-key"),
 }
 
 

@@ -121,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     from .blueprints.admin import bp as admin_bp
     from .blueprints.api import register_api
     from .blueprints.auth import bp as auth_bp
+    from .blueprints.certificates import bp as certificates_bp
     from .blueprints.checkin import bp as checkin_bp
     from .blueprints.dispatch import bp as dispatch_bp
     from .blueprints.command import bp as command_bp
@@ -148,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dispatch_bp)
     app.register_blueprint(command_bp)
     app.register_blueprint(party_bp, url_prefix="/party")
+    app.register_blueprint(certificates_bp)
     register_api(app)
 
 

@@ -66,6 +66,12 @@ class Config:
         self.EVENT_TICK_S = _int("EVENT_TICK_S", 30)
         self.EVENT_FEEDBACK_H = _int("EVENT_FEEDBACK_H", 72)
         self.EVENT_MAX_CREDIT_MIN = _int("EVENT_MAX_CREDIT_MIN", 240)
+        #: Certificates (SPEC 8): the Ed25519 signing key (32 bytes, base64; empty: derived
+        #: from SECRET_KEY), the yearly cap of minutes a member may give to family, and
+        #: how many verify look-ups one address may make.
+        self.CERTIFICATE_SIGNING_KEY = os.environ.get("CERTIFICATE_SIGNING_KEY", "")
+        self.TRANSFER_MAX_MIN_YEAR = _int("TRANSFER_MAX_MIN_YEAR", 1200)
+        self.VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
         #: Where event photos are stored (a volume several hosts may share).
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(Path(instance_path) / "uploads"))
 

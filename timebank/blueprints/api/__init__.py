@@ -11,8 +11,10 @@ def register_api(app) -> None:
     from . import (
         audit,
         auth,
+        certificates,
         checkin,
         dispatch,
+        exchange,
         ledger,
         members,
         mobilisation,
@@ -43,6 +45,8 @@ def register_api(app) -> None:
         dispatch,
         party,
         party_checks,
+        certificates,
+        exchange,
     ):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)
