@@ -40,6 +40,7 @@ EVENT_HANDLED = Notice(
     _l("Result: %(result)s Please rate it from 1 (poor) to 5 (very good)."),
     subject="event",
     sms=True,
+    sms_answer=_l("Reply %(letter)s1–%(letter)s5 to rate."),
 )
 EVENT_OVERDUE = Notice(
     "event_overdue",

@@ -20,11 +20,13 @@ def register_api(app) -> None:
         rankings,
         roles,
         shifts,
+        sms,
         units,
     )
     from .schemas.common import ErrorSchema
 
     api.spec.components.schema("ErrorSchema", schema=ErrorSchema)
+    api.spec.components.security_scheme(sms.SCHEME, sms.SECURITY_SCHEME)
 
     for module in (
         auth,
@@ -39,6 +41,7 @@ def register_api(app) -> None:
         mobilisation,
         rankings,
         dispatch,
+        sms,
     ):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)
