@@ -34,4 +34,5 @@ from .party.models import (  # noqa: F401
 )
 from .rankings.models import RankingTotal  # noqa: F401
 from .shifts.models import Checkpoint, Shift, Signup  # noqa: F401
+from .sms.models import InboundSms, SeenSignature, SmsOptOut, SmsQuestion  # noqa: F401
 from .units.models import Unit  # noqa: F401

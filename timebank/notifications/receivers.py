@@ -18,7 +18,8 @@ Signal → who is told → which notice (the dispatch platform's: see dispatch_r
   shifts, once → SERIES_CHANGED / SERIES_CANCELLED
 - shifts.reminder_due → the member → REMINDER_24H / REMINDER_1H
 - ledger.correction_decided → the member → CORRECTION_APPROVED / CORRECTION_NOT_APPROVED
-- mobilisation.members_invited → the wave's members → CALLOUT_INVITATION
+- mobilisation.members_invited → the wave's members → CALLOUT_INVITATION (its SMS asks
+  a lettered question: sms.questions)
 - mobilisation.invitation_answered → nobody: their invitation notice is marked read
 - mobilisation.callout_short → the raiser → CALLOUT_SHORT
 - mobilisation.callout_filled → each team → CALLOUT_TEAM; the others → CALLOUT_FILLED
@@ -28,6 +29,8 @@ Signal → who is told → which notice (the dispatch platform's: see dispatch_r
   CALLOUT_STOOD_DOWN_INFO (every invitation notice, and the raiser's urgent shortfall, is
   marked read)
 """
+
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -46,6 +49,7 @@ from ..mobilisation.models import Invitation, InvitationStatus
 from ..shifts import notices as shift_notices
 from ..shifts import signals as shift_signals
 from ..shifts.models import Signup, SignupStatus
+from ..sms import questions as sms_questions
 from .rendering import callout_kind_ref, span_ref, unit_ref
 from .services import mark_read_about, notify, notify_many, send_sms
 
@@ -197,9 +201,19 @@ def _members(ids) -> dict[int, Member]:
     return {m.id: m for m in db.session.scalars(sa.select(Member).where(Member.id.in_(ids)))}
 
 
+def ask_by_text(members, subject_type: str, subject_id: int, *, expires_at, now) -> dict:
+    """{member id: the letter of the question their SMS asks} (SPEC 9)."""
+    by_phone = sms_questions.ask(
+        [(m.phone, m.id) for m in members], subject_type, subject_id, expires_at=expires_at, now=now
+    )
+    return {m.id: by_phone[m.phone] for m in members}
+
+
 def on_members_invited(callout, *, member_ids, now, **_):
+    members = list(_members(member_ids).values())
+    expires_at = now + timedelta(seconds=callout.respond_within_s)
     notify_many(
-        _members(member_ids).values(),
+        members,
         callout_notices.CALLOUT_INVITATION,
         subject_id=callout.id,
         params={
@@ -209,6 +223,7 @@ def on_members_invited(callout, *, member_ids, now, **_):
             "m": max(1, callout.respond_within_s // 60),
         },
         now=now,
+        letters=ask_by_text(members, "callout", callout.id, expires_at=expires_at, now=now),
     )
 
 

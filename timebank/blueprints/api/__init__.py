@@ -24,11 +24,13 @@ def register_api(app) -> None:
         rankings,
         roles,
         shifts,
+        sms,
         units,
     )
     from .schemas.common import ErrorSchema
 
     api.spec.components.schema("ErrorSchema", schema=ErrorSchema)
+    api.spec.components.security_scheme(sms.SCHEME, sms.SECURITY_SCHEME)
 
     for module in (
         auth,
@@ -47,6 +49,7 @@ def register_api(app) -> None:
         party_checks,
         certificates,
         exchange,
+        sms,
     ):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)
