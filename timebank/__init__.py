@@ -123,8 +123,8 @@ def _register_blueprints(app: Flask) -> None:
     from .blueprints.auth import bp as auth_bp
     from .blueprints.certificates import bp as certificates_bp
     from .blueprints.checkin import bp as checkin_bp
-    from .blueprints.dispatch import bp as dispatch_bp
     from .blueprints.command import bp as command_bp
+    from .blueprints.dispatch import bp as dispatch_bp
     from .blueprints.ledger import bp as ledger_bp
     from .blueprints.main import bp as main_bp
     from .blueprints.members import bp as members_bp

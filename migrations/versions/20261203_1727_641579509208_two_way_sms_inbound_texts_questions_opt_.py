@@ -1,7 +1,7 @@
 """two-way sms: inbound texts, questions, opt-outs, delivery reports
 
 Revision ID: 641579509208
-Revises: b7d4e2a91c03
+Revises: 22b62c70e030
 Create Date: 2026-12-03 17:27:29.505704
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '641579509208'
-down_revision = 'b7d4e2a91c03'
+down_revision = '22b62c70e030'
 branch_labels = None
 depends_on = None
 

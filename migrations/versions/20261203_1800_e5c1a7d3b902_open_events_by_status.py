@@ -1,7 +1,7 @@
 """open events by status: the command centre's live counts
 
 Revision ID: e5c1a7d3b902
-Revises: b7d4e2a91c03
+Revises: 641579509208
 Create Date: 2026-12-03 18:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e5c1a7d3b902'
-down_revision = 'b7d4e2a91c03'
+down_revision = '641579509208'
 branch_labels = None
 depends_on = None
 

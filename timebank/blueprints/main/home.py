@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from ...auth.models import Role
 from ...auth.permissions import assignments
 from ...checkin.queries import list_shifts_running
-from ...dispatch.worklists import queue_counts, worklist
 from ...dispatch.command import command_units
+from ...dispatch.worklists import queue_counts, worklist
 from ...ledger.queries import balance_minutes, count_attendances_to_review, count_open_corrections
 from ...members.models import MemberStatus
 from ...members.queries import count_pending
