@@ -99,3 +99,11 @@ def test_pages(login, people, served, db, client):
     assert 'data-revoked="true"' in client.get(
         f"/verify/{cert.serial}?sig={cert.signature}"
     ).get_data(as_text=True)
+
+
+def test_revoke_names_an_unknown_field(api, people, served, db):
+    serial = api(people.member).post("/certificates", json=JUNE).json["serial"]
+    r = api(people.coordinator).post(
+        f"/certificates/{serial}/revoke", json={"reason": "错", "bogus": 1}
+    )
+    assert r.status_code == 422 and "bogus" in r.json["error"]["fields"]
