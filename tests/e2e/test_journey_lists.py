@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from tests import factories
 from timebank.auth.models import Role
 from timebank.core.clock import utcnow
+from timebank.ledger.services import adjust
 from timebank.members.services import approve_member, suspend_member
 
 from .test_journey_home import signed_in
@@ -39,6 +40,13 @@ def lists(live, committed):
             kind="outreach",
             starts_at=utcnow() + timedelta(hours=4 + 7 * i),
         )
+    first = factories.make_shift(
+        tree.community, title="北门早班", checkpoint=gate, starts_at=utcnow() + timedelta(hours=1)
+    )
+    for i, name in enumerate(["王小明", "李建国", "陈丽华", "赵子龙"]):
+        volunteer = factories.make_member(tree.community, name=name)
+        factories.make_signup(volunteer, first)
+        adjust(coordinator, volunteer, minutes=90 + 45 * i, reason="补录", now=utcnow())
     pending = factories.make_member(tree.community, name="新申请人", status="pending")
     approve_member(coordinator, pending)
     suspend_member(
@@ -46,7 +54,13 @@ def lists(live, committed):
     )
     committed.session.commit()
     committed.session.remove()
-    return {"member": member.phone, "organiser": organiser.phone}
+    return {
+        "member": member.phone,
+        "organiser": organiser.phone,
+        "coordinator": coordinator.phone,
+        "shift": first.id,
+        "community": tree.community.id,
+    }
 
 
 @pytest.mark.e2e
@@ -79,3 +93,21 @@ def test_board_pages_and_audit_log_on_a_phone(live, lists, phone, shot, locale):
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("新申请人")
     shot(page, f"audit-filtered-{lang}")
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_roster_cards_and_ranking_pages_on_a_phone(live, lists, phone, shot, locale):
+    lang = "zh" if locale == "zh-CN" else "en"
+    page = signed_in(phone, live, lists["coordinator"], locale)
+    page.goto(live + f"/shifts/{lists['shift']}/roster")
+    row = page.locator('[data-test="roster"] tbody tr').first
+    expect(row).to_contain_text("王小明")
+    box = row.bounding_box()
+    assert box["height"] > 60  # a card: the cells stack
+    name = row.locator(".tb-roster-name").bounding_box()
+    assert name["width"] > 150  # the name on one line, not a character a line
+    shot(page, f"roster-{lang}")
+    page.goto(live + f"/rankings?by=member&period=month&unit_id={lists['community']}&limit=all")
+    expect(page.locator("main")).to_contain_text("赵子龙")
+    shot(page, f"rankings-{lang}")
