@@ -73,8 +73,15 @@ def test_board_pages_and_audit_log_on_a_phone(live, lists, phone, shot, locale):
     expect(cards).to_have_count(25)
     shot(page, f"board-{lang}")
     page.locator("[data-load-more]").click()
-    expect(cards).to_have_count(32)
+    expect(cards).to_have_count(33)
     expect(page.locator("[data-load-more]")).to_have_count(0)
+    # The community select narrows as one types, keeping its town groups.
+    search = page.locator('[data-test="select-search"]')
+    search.fill("黄阁社")
+    options = page.locator("#community_id option")
+    expect(options).to_have_count(2)  # "all communities" and 黄阁社区
+    expect(page.locator("#community_id optgroup")).to_have_count(1)
+    search.fill("")
     page.locator('[data-test="board-search"]').fill("反诈")
     page.locator('[data-test="board-filters"] button[type=submit]').click()
     expect(cards).to_have_count(12)
@@ -83,7 +90,7 @@ def test_board_pages_and_audit_log_on_a_phone(live, lists, phone, shot, locale):
     page = signed_in(phone, live, lists["organiser"], locale)
     page.goto(live + "/admin/audit")
     rows = page.locator('[data-test="audit-row"]')
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(6)  # 4 hour adjustments, an approval, a suspension
     words = "停用了成员" if lang == "zh" else "Suspended a member"
     expect(rows.first).to_contain_text(words)
     expect(rows.first).to_contain_text("违规成员")

@@ -3,7 +3,7 @@ from wtforms import DateField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ...auth.models import ROLE_ORDER
-from ..forms_util import BaseForm, options
+from ..forms_util import SEARCHABLE, BaseForm, options
 from ..members.forms import int_or_none
 
 
@@ -14,7 +14,7 @@ class GrantRoleForm(BaseForm):
         render_kw={"inputmode": "tel"},
     )
     role = SelectField(_l("Role"), choices=options((r.value, r.label) for r in ROLE_ORDER))
-    unit_id = SelectField(_l("Unit"), coerce=int, validate_choice=False)
+    unit_id = SelectField(_l("Unit"), coerce=int, validate_choice=False, render_kw=SEARCHABLE)
     submit = SubmitField(_l("Grant role"))
 
 
@@ -27,7 +27,9 @@ class AuditFilterForm(BaseForm):
     person = StringField(
         _l("Person (name or mobile number)"), validators=[Optional(), Length(max=40)]
     )
-    unit_id = SelectField(_l("Unit"), coerce=int_or_none, validate_choice=False)
+    unit_id = SelectField(
+        _l("Unit"), coerce=int_or_none, validate_choice=False, render_kw=SEARCHABLE
+    )
     action = SelectField(_l("What happened"), validate_choice=False)
 
     def validate_day_to(self, field):
