@@ -39,6 +39,8 @@ class Ranking:
     unit: Unit
     rows: list[Row]
     me: Row | None  # the viewer's own row (members ranking) when they are in it
+    #: Rows in the whole ranking (counted only when asked, for pages).
+    total: int | None = None
 
 
 def viewable_units(actor) -> list[Unit]:
@@ -118,10 +120,13 @@ def ranking(
     period: str = "month",
     unit: Unit | None = None,
     limit: int = 50,
+    offset: int = 0,
+    count_all: bool = False,
     now: datetime,
 ) -> Ranking:
-    """The top `limit` of `by` in `unit` for the period containing `now`, best first; only
-    rows with minutes > 0; ties share a rank (1, 2, 2, 4)."""
+    """The top `limit` of `by` in `unit` for the period containing `now`, best first, from
+    row `offset` on (a page of the whole ranking; `count_all` counts its rows); only rows
+    with minutes > 0; ties share a rank (1, 2, 2, 4), across pages too."""
     _validate(by, period, limit)
     unit = unit or default_unit(actor, by)
     ensure_viewable(actor, unit, by)
@@ -134,9 +139,12 @@ def ranking(
         _scope_filter(by, unit),
     )
     top = db.session.execute(
-        base.order_by(RankingTotal.minutes.desc(), RankingTotal.subject_id).limit(limit)
+        base.order_by(RankingTotal.minutes.desc(), RankingTotal.subject_id)
+        .offset(max(offset, 0))
+        .limit(limit)
     ).all()
-    rows = _rank(top, _names(by, [r[0] for r in top]))
+    first_rank = _ahead(base, top[0][1]) + 1 if offset > 0 and top else 1
+    rows = _rank(top, _names(by, [r[0] for r in top]), first_rank, max(offset, 0) + 1)
     me = None
     if by == Subject.MEMBER:
         for row in rows:
@@ -146,14 +154,27 @@ def ranking(
         rates = answer_rates([r.id for r in shown])
         for row in shown:
             row.response_rate = rates.get(row.id)
-    return Ranking(by, period, key, unit, rows, me)
+    total = _count(base) if count_all else None
+    return Ranking(by, period, key, unit, rows, me, total)
 
 
-def _rank(top, names) -> list[Row]:
-    rows, previous, rank = [], None, 0
-    for position, (subject_id, minutes, shifts) in enumerate(top, start=1):
-        if minutes != previous:
-            rank, previous = position, minutes
+def _count(base) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
+
+
+def _ahead(base, minutes: int) -> int:
+    """How many rows have more minutes (one indexed COUNT)."""
+    return _count(base.where(RankingTotal.minutes > minutes))
+
+
+def _rank(top, names, first_rank: int = 1, first_position: int = 1) -> list[Row]:
+    """Ranks for rows from `first_position` on; the first row's rank is `first_rank` (a tie
+    that began on the page before keeps its rank)."""
+    rows, previous, rank = [], None, first_rank
+    for position, (subject_id, minutes, shifts) in enumerate(top, start=first_position):
+        if previous is not None and minutes != previous:
+            rank = position
+        previous = minutes
         rows.append(Row(rank, subject_id, names.get(subject_id, ""), minutes, shifts))
     return rows
 

@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ...shifts.models import KIND_LABELS
-from ..forms_util import BaseForm, options
+from ..forms_util import SEARCHABLE, BaseForm, options
 from ..members.forms import MultiCheckboxField, int_or_none
 
 WEEKDAYS = [
@@ -36,7 +36,9 @@ class ShiftForm(BaseForm):
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
     kind = SelectField(_l("Kind"), choices=kind_options(), default="checkpoint")
-    community_id = SelectField(_l("Community"), coerce=int_or_none, validate_choice=False)
+    community_id = SelectField(
+        _l("Community"), coerce=int_or_none, validate_choice=False, render_kw=SEARCHABLE
+    )
     checkpoint_id = SelectField(_l("Checkpoint"), coerce=int_or_none, validate_choice=False)
     first_day = DateField(_l("Date (first day)"), validators=[DataRequired()])
     start_time = TimeField(_l("Starts"), validators=[DataRequired()])
@@ -83,13 +85,17 @@ class BoardFilterForm(BaseForm):
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=60)])
     kind = SelectField(_l("Kind"), validate_choice=False)
-    community_id = SelectField(_l("Community"), coerce=int_or_none, validate_choice=False)
+    community_id = SelectField(
+        _l("Community"), coerce=int_or_none, validate_choice=False, render_kw=SEARCHABLE
+    )
     day = DateField(_l("From"), validators=[Optional()])
     mine = BooleanField(_l("Only shifts I have the skills for"))
 
 
 class CheckpointForm(BaseForm):
-    community_id = SelectField(_l("Community"), coerce=int_or_none, validate_choice=False)
+    community_id = SelectField(
+        _l("Community"), coerce=int_or_none, validate_choice=False, render_kw=SEARCHABLE
+    )
     name = StringField(_l("Checkpoint name"), validators=[DataRequired(), Length(max=120)])
     lat = DecimalField(
         _l("Latitude"),
