@@ -257,3 +257,25 @@ def test_series_cancel_page_confirms_then_cancels(people, tree, login):
     html = response.get_data(as_text=True)
     assert "4 个班次已取消" in html and "已通知 1 名成员" in html
     assert all(s.is_cancelled for s in shifts)
+
+
+@pytest.mark.parametrize("signed_up", [0, 1])
+def test_cancelling_one_shift_confirms_and_says_how_many_were_told(people, tree, login, signed_up):
+    shifts, _day = _coming_week(people, tree, days=2)  # the member is on the last one
+    shift = shifts[-1] if signed_up else shifts[0]
+    client = login(people.coordinator)
+    page = client.get(f"/shifts/{shift.id}/edit").get_data(as_text=True)
+    assert 'data-confirm="确定取消这个班次吗' in page
+    response = client.post(
+        f"/shifts/{shift.id}/cancel", data={"reason": "台风"}, follow_redirects=True
+    )
+    html = response.get_data(as_text=True)
+    told = "已通知 1 名成员" if signed_up else "没有人报名，因此无需通知任何人"
+    assert "班次已取消。" in html and told in html
+
+
+def test_cancelling_a_signup_asks_first(people, tree, login):
+    shifts, _day = _coming_week(people, tree, days=1)
+    html = login(people.member).get(f"/shifts/{shifts[0].id}").get_data(as_text=True)
+    button = html.split('data-test="cancel-signup"')[1].split(">")[0]
+    assert 'data-confirm="确定取消报名这个班次吗？"' in button

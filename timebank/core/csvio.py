@@ -51,13 +51,31 @@ def where_text(where: str | None) -> str:
     return str(COLUMN_LABELS.get(where, where))
 
 
+def decode_text(data: bytes) -> str:
+    """A CSV upload's text: UTF-8 (with or without BOM), else GB18030 (which covers GBK and
+    GB2312, Excel's default "CSV" on Chinese Windows). Neither: a message saying how to save."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationFailed(
+        [
+            (
+                "file",
+                _l(
+                    "The file is neither UTF-8 nor GBK text. In Excel choose Save As, then "
+                    "\u201cCSV UTF-8 (comma delimited)\u201d."
+                ),
+            )
+        ]
+    )
+
+
 def read_csv(data: bytes | str, required: tuple[str, ...]) -> list[tuple[int, dict]]:
     """(line number, row) pairs; the header is line 1. Raises ValidationFailed on a bad file."""
     if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationFailed([("file", _l("The file is not UTF-8 text."))]) from None
+        data = decode_text(data)
     elif data.startswith("\ufeff"):
         data = data[1:]
     reader = csv.DictReader(io.StringIO(data))

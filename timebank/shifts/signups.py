@@ -119,9 +119,38 @@ def conflict_with(member_id: int, shift: Shift) -> str | None:
     return None
 
 
-def _refuse(code: str):
+def clashing_shift(member_id: int, shift: Shift) -> Shift | None:
+    """The member's confirmed, published shift that overlaps `shift`, if any (the first)."""
+    return db.session.scalar(
+        sa.select(Shift)
+        .join(Signup, Signup.shift_id == Shift.id)
+        .where(
+            Signup.member_id == member_id,
+            Signup.status == SignupStatus.CONFIRMED,
+            Shift.status == "published",
+            Shift.id != shift.id,
+            Shift.starts_at < shift.ends_at,
+            Shift.ends_at > shift.starts_at,
+        )
+        .order_by(Shift.starts_at)
+        .limit(1)
+    )
+
+
+def _refuse(code: str, member_id: int, shift: Shift):
     if code == "overlapping_shift":
-        raise Conflict(code, _l("You are confirmed on another shift at this time."))
+        clash = clashing_shift(member_id, shift)
+        if clash is None:  # not expected: conflict_with found it under the same lock
+            raise Conflict(code, _l("You are confirmed on another shift at this time."))
+        when = f"{local(clash.starts_at):%m-%d %H:%M}–{local(clash.ends_at):%H:%M}"
+        raise Conflict(
+            code,
+            _l(
+                "You are confirmed on another shift at this time: %(title)s, %(when)s.",
+                title=clash.title,
+                when=when,
+            ),
+        )
     raise RuleViolation(
         code,
         _l(
@@ -162,7 +191,7 @@ def sign_up(member: Member, shift: Shift, *, now: datetime | None = None) -> Sig
         raise Conflict("already_signed_up", _l("You are signed up for this shift already."))
     problem = conflict_with(member.id, shift)
     if problem:
-        _refuse(problem)
+        _refuse(problem, member.id, shift)
     confirmed = claim_place(shift.id)
     queue_no = _take_queue_no(shift.id)
     if signup is None:

@@ -21,6 +21,7 @@ from ..forms_util import apply_errors, options, perform, submitted
 from ..units.forms import ImportForm
 from . import bp
 from .forms import CancelShiftForm, CheckpointForm, EditShiftForm, ShiftForm
+from .series import told_text
 
 
 def _my_communities():
@@ -127,8 +128,17 @@ def edit(shift_id: int):
             flash(_("Saved."), "success")
             return redirect(url_for("shifts.detail", shift_id=shift.id))
     return render_template(
-        "shifts/edit.html", form=form, shift=shift, cancel_form=CancelShiftForm()
+        "shifts/edit.html",
+        form=form,
+        shift=shift,
+        cancel_form=CancelShiftForm(),
+        signed_up=_signed_up_count(shift),
     )
+
+
+def _signed_up_count(shift) -> int:
+    """Members confirmed or waitlisted on the shift: those a cancellation tells."""
+    return shift.taken + queries.waitlist_counts([shift.id]).get(shift.id, 0)
 
 
 def _save(form, shift) -> None:
@@ -164,9 +174,10 @@ def cancel(shift_id: int):
     if not form.validate_on_submit():
         flash(_("Give a reason: the members are told."), "danger")
         return redirect(url_for("shifts.edit", shift_id=shift.id))
+    signed_up = _signed_up_count(shift)
     perform(
         lambda: services.cancel_shift(current_user, shift, reason=form.reason.data),
-        _("The shift is cancelled and its members are told."),
+        _("The shift is cancelled.") + " " + told_text(signed_up),
     )
     return redirect(url_for("shifts.detail", shift_id=shift.id))
 

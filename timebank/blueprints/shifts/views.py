@@ -226,7 +226,7 @@ def feed(token: str):
     member = calendar.find_member_by_calendar_token(token)
     if member is None or not member.is_active:
         abort(404)
-    body = calendar.build_ics(member, host=request.host)
+    body = calendar.build_ics(member, host=request.host, base_url=request.host_url)
     return Response(
         body,
         mimetype="text/calendar",
