@@ -129,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     from .blueprints.notifications import bp as notifications_bp
     from .blueprints.rankings import bp as rankings_bp
     from .blueprints.shifts import bp as shifts_bp
+    from .blueprints.sms import bp as sms_bp
     from .blueprints.units import bp as units_bp
 
     app.register_blueprint(main_bp)
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mobilisation_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(rankings_bp)
+    app.register_blueprint(sms_bp)
     register_api(app)
 
 
