@@ -12,6 +12,7 @@ PUBLIC = {
     ("post", "/api/v1/auth/reset"),
     # The SMS gateway's webhooks: signed with SMS_INBOUND_SECRET instead (tests/sms).
     ("post", "/api/v1/sms/inbound"),
+    ("post", "/api/v1/sms/delivery-reports"),
 }
 
 
