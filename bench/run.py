@@ -169,7 +169,7 @@ def run_members(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from . import board, ledger, mixed, mobilisation, rankings, scans, shifts
+    from . import board, ledger, mixed, mobilisation, rankings, scans, shifts, sms
 
     parser = argparse.ArgumentParser(
         prog="python -m bench.run",
@@ -199,6 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     mobilisation.add_parser(sub)
     rankings.add_parser(sub)
     mixed.add_parser(sub)
+    sms.add_parser(sub)
     args = parser.parse_args(argv)
     args.func(args)
 

@@ -15,6 +15,7 @@ PUBLIC = {
     ("get", "/api/v1/certificates/public-key"),
     # The SMS gateway's webhooks: signed with SMS_INBOUND_SECRET instead (tests/sms).
     ("post", "/api/v1/sms/inbound"),
+    ("post", "/api/v1/sms/delivery-reports"),
 }
 
 

@@ -133,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     from .blueprints.party import bp as party_bp
     from .blueprints.rankings import bp as rankings_bp
     from .blueprints.shifts import bp as shifts_bp
+    from .blueprints.sms import bp as sms_bp
     from .blueprints.units import bp as units_bp
 
     app.register_blueprint(main_bp)
@@ -150,6 +151,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(command_bp)
     app.register_blueprint(party_bp, url_prefix="/party")
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(sms_bp)
     register_api(app)
 
 

@@ -233,3 +233,13 @@ def test_the_logging_gateway_and_webhook_request_make_a_signed_post(client, db, 
     response = client.post("/api/v1/sms/inbound", data=body, headers=headers)
     assert response.status_code == 200
     assert _inbound(db)[0].outcome == "opted_out"
+
+
+def test_old_signatures_are_forgotten(db):
+    from timebank.sms.jobs import forget_signatures_job
+    from timebank.sms.services import claim_signature
+
+    assert claim_signature("a" * 64, now=NOW)
+    assert claim_signature("b" * 64, now=NOW + timedelta(minutes=8))
+    assert forget_signatures_job(now=NOW + timedelta(minutes=11)) == 1
+    assert db.session.scalars(sa.select(SeenSignature.signature)).all() == ["b" * 64]

@@ -183,7 +183,9 @@ class DeliveryReport:
 
 
 class SmsGateway(Protocol):
-    def send_sms(self, phone: str, text: str) -> None: ...
+    #: `reference` is the outbox message's id: the provider hands it back in its
+    #: delivery report (Aliyun's OutId, Tencent's SessionContext).
+    def send_sms(self, phone: str, text: str, reference: str | None = None) -> None: ...
 
     def inbound(self, payload: Mapping) -> InboundText: ...
 
@@ -206,8 +208,8 @@ class LoggingSmsGateway:
     def __init__(self, config: Mapping | None = None):
         self.config = config
 
-    def send_sms(self, phone: str, text: str) -> None:
-        log.info("SMS to %s (logged, not sent): %s", mask_phone(phone), text)
+    def send_sms(self, phone: str, text: str, reference: str | None = None) -> None:
+        log.info("SMS %s to %s (logged, not sent): %s", reference, mask_phone(phone), text)
 
     def inbound(self, payload: Mapping) -> InboundText:
         return InboundText(str(payload["from"]), str(payload["text"]), payload.get("received_at"))
@@ -240,7 +242,7 @@ class SmsChannel:
         return cls(load_gateway(config["SMS_GATEWAY"], config))
 
     def send(self, message) -> None:
-        self.gateway.send_sms(message.recipient, message.body)
+        self.gateway.send_sms(message.recipient, message.body, reference=str(message.id))
 
     def close(self) -> None:
         close = getattr(self.gateway, "close", None)

@@ -8,15 +8,16 @@ changed. See notifications.channels for the adapter a real provider plugs in.
 
 from functools import wraps
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
 from ...core.clock import utcnow
 from ...core.errors import DomainError
 from ...extensions import db
+from ...notifications.reports import record_delivery_report
 from ...sms import services, signing
 from .access import documents_errors
-from .schemas.sms import InboundInput, InboundSchema
+from .schemas.sms import DeliveryReportInput, InboundInput, InboundSchema
 
 bp = Blueprint(
     "api_sms",
@@ -70,3 +71,15 @@ def inbound(data):
     )
     db.session.commit()
     return row
+
+
+@bp.route("/delivery-reports", methods=["POST"])
+@documents_errors(bp, 400, 401, 404, 422)
+@signed
+@bp.arguments(DeliveryReportInput)
+@bp.response(204)
+def delivery_report(data):
+    """Record whether a text the app sent was delivered (its id is the send's reference)."""
+    record_delivery_report(data["message_id"], data["status"], data["error"], now=utcnow())
+    db.session.commit()
+    return Response(status=204)

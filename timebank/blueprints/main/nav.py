@@ -11,6 +11,7 @@ from ...auth.permissions import has_role
 from ...ledger.queries import count_attendances_to_review, count_open_corrections
 from ...members.queries import count_pending
 from ...mobilisation.queries import list_invitations
+from ...sms.queries import count_unclear
 from . import bp
 
 
@@ -93,6 +94,12 @@ def nav_items(actor) -> list:
                     NavItem(_l("Publish shifts"), "shifts.new", "plus-square"),
                     NavItem(_l("Call-outs"), "mobilisation.index", "lightning-charge"),
                     NavItem(_l("Dispatch queue"), "dispatch.queue", "inboxes"),
+                    NavItem(
+                        _l("Unclear texts"),
+                        "sms.unclear",
+                        "chat-dots",
+                        badge=count_unclear(actor),
+                    ),
                     NavItem(
                         _l("Corrections"),
                         "ledger.corrections_queue",

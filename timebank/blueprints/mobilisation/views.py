@@ -14,6 +14,7 @@ from ...core.i18n import unit_name
 from ...extensions import db
 from ...mobilisation import queries, services
 from ...mobilisation.validation import MAX_RESPONSE_S, default_callout_unit
+from ...notifications.queries import failed_texts_about
 from ...shifts.queries import list_checkpoints
 from ...units.models import Level
 from ...units.queries import list_units_in_scope
@@ -140,6 +141,7 @@ def detail(callout_id: int):
         waves=presenters.waves(state["invitations"]),
         texts=presenters.live_texts(),
         can_close=has_role(current_user, Role.ORGANISER, callout.unit),
+        not_reached=failed_texts_about("callout", callout.id),
     )
 
 

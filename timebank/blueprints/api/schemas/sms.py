@@ -30,3 +30,11 @@ class InboundSchema(Schema):
         metadata={"description": "What the text did; null when it changed nothing."},
     )
     reply = fields.String(metadata={"description": "The text to send back to the sender."})
+
+
+class DeliveryReportInput(Schema):
+    """What the gateway says became of one text it sent (`message_id`: its reference)."""
+
+    message_id = fields.Integer(required=True, strict=True)
+    status = fields.String(required=True, validate=validate.OneOf(["delivered", "failed"]))
+    error = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=500))
