@@ -1,7 +1,7 @@
 """a member may withdraw a pending correction request
 
 Revision ID: 9d2c4b7e1a60
-Revises: b7d4e2a91c03
+Revises: e5c1a7d3b902
 Create Date: 2026-12-03 17:50:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '9d2c4b7e1a60'
-down_revision = 'b7d4e2a91c03'
+down_revision = 'e5c1a7d3b902'
 branch_labels = None
 depends_on = None
 
