@@ -123,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     from .blueprints.auth import bp as auth_bp
     from .blueprints.certificates import bp as certificates_bp
     from .blueprints.checkin import bp as checkin_bp
+    from .blueprints.exchange import bp as exchange_bp
     from .blueprints.ledger import bp as ledger_bp
     from .blueprints.main import bp as main_bp
     from .blueprints.members import bp as members_bp
@@ -144,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ledger_bp)
     app.register_blueprint(rankings_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(exchange_bp)
     register_api(app)
 
 
