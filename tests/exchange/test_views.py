@@ -8,7 +8,9 @@ from timebank.ledger.services import adjust
 
 def test_offers_redeem_and_queue_pages(login, people, tree, client, db):
     adjust(people.coordinator, people.member, minutes=100, reason="存入")
-    offer = offers.create_offer(people.coordinator, tree.community, title="理发一次", price_minutes=30, stock=3)
+    offer = offers.create_offer(
+        people.coordinator, tree.community, title="理发一次", price_minutes=30, stock=3
+    )
     login(people.member)
     page = client.get("/exchange").get_data(as_text=True)
     assert "理发一次" in page and "Publish" not in page
