@@ -15,6 +15,8 @@ PUBLIC = {
     ("POST", "/members"),
     ("POST", "/auth/reset-codes"),
     ("POST", "/auth/reset"),
+    ("GET", "/certificates/<serial>/verify"),
+    ("GET", "/certificates/public-key"),
 }
 #: What an active member without a role may change (their own things). Routes naming a
 #: member_id are called with someone else's id, so they are not listed.
@@ -35,6 +37,10 @@ MEMBER_WRITES = {
     ("POST", "/events/<int:event_id>/return"),
     ("POST", "/events/<int:event_id>/handle"),
     ("POST", "/events/<int:event_id>/feedback"),
+    # certificates of one's own service, redeeming, giving minutes to family
+    ("POST", "/certificates"),
+    ("POST", "/offers/<int:offer_id>/redeem"),
+    ("POST", "/ledger/transfers"),
 }
 #: What an active member without a role may read.
 MEMBER_READS = {
@@ -53,6 +59,11 @@ MEMBER_READS = {
     "/event-categories",
     "/events",
     "/events/<int:event_id>",
+    "/certificates/mine",
+    "/certificates/<serial>/pdf",  # one's own; 404 for a serial nobody has
+    "/offers",
+    "/redemptions/mine",
+    "/members/me/balance",
 }
 WRITES = {"POST", "PATCH", "PUT", "DELETE"}
 BODIES = {

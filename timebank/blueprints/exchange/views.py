@@ -132,7 +132,14 @@ def queue():
 
 
 @bp.route(
-    "/exchange/redemptions/<int:redemption_id>/<any('hand-over', reverse):action>", methods=["POST"]
+    "/exchange/redemptions/<int:redemption_id>/hand-over",
+    methods=["POST"],
+    defaults={"action": "hand-over"},
+)
+@bp.route(
+    "/exchange/redemptions/<int:redemption_id>/reverse",
+    methods=["POST"],
+    defaults={"action": "reverse"},
 )
 @login_required
 def decide(redemption_id, action):
