@@ -13,7 +13,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from datetime import date
-from xml.sax.saxutils import escape
+from html import escape
 
 from ..auth.models import Role
 from ..auth.permissions import ensure_role
@@ -164,7 +164,7 @@ ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def _cell(value, *, bold: bool = False) -> str:
     if isinstance(value, int | float):
         return f'<c s="3"><v>{value}</v></c>'
-    text = escape(ILLEGAL_XML.sub("", str(value)), {"\r": "&#13;"})
+    text = escape(ILLEGAL_XML.sub("", str(value)), quote=False).replace("\r", "&#13;")
     style = 1 if bold else (2 if looks_like_formula(str(value)) else 0)
     return f'<c t="inlineStr" s="{style}"><is><t xml:space="preserve">{text}</t></is></c>'
 
