@@ -41,6 +41,10 @@ MEMBER_WRITES = {
     ("POST", "/events/<int:event_id>/return"),
     ("POST", "/events/<int:event_id>/handle"),
     ("POST", "/events/<int:event_id>/feedback"),
+    # certificates of one's own service, redeeming, giving minutes to family
+    ("POST", "/certificates"),
+    ("POST", "/offers/<int:offer_id>/redeem"),
+    ("POST", "/ledger/transfers"),
 }
 #: What an active member without a role may read.
 MEMBER_READS = {
@@ -60,6 +64,11 @@ MEMBER_READS = {
     "/event-categories",
     "/events",
     "/events/<int:event_id>",
+    "/certificates/mine",
+    "/certificates/<serial>/pdf",  # one's own; 404 for a serial nobody has
+    "/offers",
+    "/redemptions/mine",
+    "/members/me/balance",
 }
 WRITES = {"POST", "PATCH", "PUT", "DELETE"}
 BODIES = {

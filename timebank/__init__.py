@@ -125,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     from .blueprints.checkin import bp as checkin_bp
     from .blueprints.command import bp as command_bp
     from .blueprints.dispatch import bp as dispatch_bp
+    from .blueprints.exchange import bp as exchange_bp
     from .blueprints.ledger import bp as ledger_bp
     from .blueprints.main import bp as main_bp
     from .blueprints.members import bp as members_bp
@@ -152,6 +153,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(party_bp, url_prefix="/party")
     app.register_blueprint(certificates_bp)
     app.register_blueprint(sms_bp)
+    app.register_blueprint(exchange_bp)
     register_api(app)
 
 

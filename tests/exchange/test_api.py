@@ -69,3 +69,16 @@ def test_offer_refusals(api, people, tree, db):
     r = _offer(api, people, tree)
     r = api(people.member).post(f"/offers/{r.json['id']}/redeem")
     assert r.status_code == 422 and r.json["error"]["code"] == "insufficient_balance"
+
+
+def test_redemption_reverse_reports_unknown_fields(api, people, tree, db):
+    from timebank.ledger.services import adjust
+
+    adjust(people.coordinator, people.member, minutes=100, reason="存入")
+    offer_id = _offer(api, people, tree).json["id"]
+    rid = api(people.member).post(f"/offers/{offer_id}/redeem").json["redemption_id"]
+    r = api(people.coordinator).post(f"/redemptions/{rid}/reverse", json={"bogus": 1})
+    assert r.status_code == 422
+    assert {"bogus", "reason"} <= set(r.json["error"]["fields"])
+    r = api(people.admin).post("/offers", json={"bogus": 1})
+    assert r.status_code == 422 and {"bogus", "community_id"} <= set(r.json["error"]["fields"])

@@ -6,6 +6,7 @@ out and so is the reversal. Lectures are study, not service (SPEC 2): entries of
 that does not count as service, or of a `lecture` shift, are never listed.
 """
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -137,17 +138,26 @@ def changed_since(member_id: int, first: date, last: date, since: datetime) -> b
     """Whether an entry of the member dated in the range was reversed after `since`
     (a reversal carries the effective time of the entry it reverses)."""
     start, end = day_bounds(first, last)
+    found = db.session.scalar(
+        _changed_statement(), {"member_id": member_id, "since": since, "start": start, "end": end}
+    )
+    return found is not None
+
+
+@functools.cache
+def _changed_statement():
+    """Built once: the verify page asks it on every look-up."""
     original = aliased(LedgerEntry)
-    stmt = (
+    return (
         sa.select(LedgerEntry.id)
         .join(original, original.id == LedgerEntry.reverses_id)
         .where(
             original.kind.in_(SERVICE_KINDS),
-            LedgerEntry.member_id == member_id,
+            LedgerEntry.member_id == sa.bindparam("member_id"),
             LedgerEntry.kind == str(EntryKind.REVERSAL),
-            LedgerEntry.created_at > since,
-            LedgerEntry.effective_at >= start,
-            LedgerEntry.effective_at < end,
+            LedgerEntry.created_at > sa.bindparam("since", type_=LedgerEntry.created_at.type),
+            LedgerEntry.effective_at >= sa.bindparam("start", type_=LedgerEntry.effective_at.type),
+            LedgerEntry.effective_at < sa.bindparam("end", type_=LedgerEntry.effective_at.type),
         )
+        .limit(1)
     )
-    return db.session.scalar(stmt.limit(1)) is not None

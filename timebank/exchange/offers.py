@@ -55,7 +55,11 @@ def create_offer(
     now: datetime | None = None,
     refused=(),
 ) -> Offer:
-    """Publish an offer of the community (coordinators in scope). Audited."""
+    """Publish an offer of the community (coordinators in scope). Audited. Without a
+    community (the API's field missing) only the fields are reported."""
+    if community is None:
+        ensure_role(actor, Role.COORDINATOR)
+        check([("community_id", _l("Choose a community."))], refused)
     ensure_role(actor, Role.COORDINATOR, community)
     now = now or utcnow()
     errors = []

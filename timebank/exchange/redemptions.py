@@ -86,12 +86,12 @@ def hand_over(actor, redemption: Redemption, *, now: datetime | None = None) -> 
     return redemption
 
 
-def reverse(actor, redemption: Redemption, *, reason, now: datetime | None = None):
+def reverse(actor, redemption: Redemption, *, reason, now: datetime | None = None, refused=()):
     """Reverse a redemption not yet handed over, with a reason: the minutes come back
     (a `reversal` entry) and so does the stock. Audited (by the ledger)."""
     ensure_role(actor, Role.COORDINATOR, redemption.offer.community)
     reason, err = required_text(reason, 255)
-    check([("reason", err)] if err else [])
+    check([("reason", err)] if err else [], refused)
     now = now or utcnow()
     ledger.lock_chain()
     _move(actor, redemption, RedemptionStatus.REVERSED, now, reverse_reason=reason)

@@ -3,6 +3,7 @@
 from flask import current_app, g
 from flask_smorest import Blueprint
 
+from ...auth.models import Role
 from ...certificates import pdf, queries, services, signing
 from ...extensions import db, limiter
 from ...members.queries import get_member
@@ -80,7 +81,7 @@ def verify(args, serial):
 
 
 @bp.route("/certificates/<serial>/revoke", methods=["POST"])
-@auth_required(bp, 400, 403, 404, 409, 422)
+@auth_required(bp, 400, 403, 404, 409, 422, role=Role.COORDINATOR)
 @bp.arguments(RevokeInput)
 @bp.response(200, CertificateSchema)
 def revoke(data, serial):

@@ -3,6 +3,7 @@
 from flask import g
 from flask_smorest import Blueprint
 
+from ...auth.models import Role
 from ...core.clock import utcnow
 from ...core.settings import setting
 from ...exchange import offers, queries, redemptions, transfers
@@ -32,12 +33,13 @@ bp = Blueprint(
 
 
 @bp.route("/offers", methods=["POST"])
-@auth_required(bp, 400, 403, 404, 422)
+@auth_required(bp, 400, 403, 404, 422, role=Role.COORDINATOR)
 @bp.arguments(OfferInput)
 @bp.response(201, OfferSchema)
 def create_offer(data):
     """Publish an offer of a community (coordinators in scope): price in minutes, stock."""
-    community = get_unit(data.pop("community_id"))
+    community_id = data.pop("community_id")
+    community = get_unit(community_id) if community_id is not None else None
     offer = offers.create_offer(g.actor, community, **_offer_fields(data))
     db.session.commit()
     return offer
@@ -91,7 +93,7 @@ def my_redemptions():
 
 
 @bp.route("/redemptions/<int:redemption_id>/hand-over", methods=["POST"])
-@auth_required(bp, 403, 404, 409)
+@auth_required(bp, 403, 404, 409, role=Role.COORDINATOR)
 @bp.response(200, RedemptionSchema)
 def hand_over(redemption_id):
     """Mark a redemption handed over (coordinators of the offer's community)."""
@@ -102,13 +104,13 @@ def hand_over(redemption_id):
 
 
 @bp.route("/redemptions/<int:redemption_id>/reverse", methods=["POST"])
-@auth_required(bp, 400, 403, 404, 409, 422)
+@auth_required(bp, 400, 403, 404, 409, 422, role=Role.COORDINATOR)
 @bp.arguments(RedemptionReverseInput)
 @bp.response(200, RedemptionSchema)
 def reverse(data, redemption_id):
     """Reverse a redemption with a reason: the minutes and the stock come back."""
     redemption = queries.get_redemption(redemption_id)
-    redemptions.reverse(g.actor, redemption, reason=data["reason"])
+    redemptions.reverse(g.actor, redemption, reason=data["reason"], refused=data["refused"])
     db.session.commit()
     return redemption
 

@@ -67,6 +67,10 @@ def nav_items(actor) -> list:
                 NavItem(_l("My shifts"), "shifts.mine", "calendar-check"),
                 NavItem(_l("My hours"), "ledger.my_hours", "hourglass-split"),
                 NavItem(_l("My events"), "dispatch.worklist", "list-check"),
+                NavItem(_l("My certificates"), "certificates.mine", "patch-check"),
+                NavItem(_l("Exchange"), "exchange.offers", "basket"),
+                NavItem(_l("My redemptions"), "exchange.mine", "bag-check"),
+                NavItem(_l("Give minutes"), "exchange.transfer", "gift"),
                 NavItem(_l("My profile"), "members.me", "person-vcard"),
             ],
         ),
@@ -112,6 +116,8 @@ def nav_items(actor) -> list:
                         "clipboard-check",
                         badge=count_attendances_to_review(actor),
                     ),
+                    NavItem(_l("Certificate register"), "certificates.register", "patch-check"),
+                    NavItem(_l("Redemptions to hand over"), "exchange.queue", "basket"),
                 ],
             )
         )

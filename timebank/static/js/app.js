@@ -56,3 +56,8 @@
     if (event.target.matches("select[data-autosubmit]")) { event.target.form.submit(); }
   });
 })();
+
+// Print buttons (certificates): no inline handlers under the Content-Security-Policy.
+document.querySelectorAll("[data-print]").forEach(function (button) {
+  button.addEventListener("click", function () { window.print(); });
+});
