@@ -13,9 +13,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..core.settings import setting
 from ..extensions import db
 from ..ledger import chain
+from ..ledger.credit import credited_minutes
 from ..ledger.services import credit_service
 from . import statements
-from .credit import credited_minutes
 from .models import Attendance, Method, Review
 
 
