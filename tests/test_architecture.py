@@ -111,3 +111,105 @@ def test_notices_modules_hold_data_and_depend_only_on_core():
         for target in _imported(path):
             top = target.split(".")
             assert top[0] != "timebank" or top[1:2] == ["core"], f"{path}: imports {target}"
+
+
+# --- layers ------------------------------------------------------------------------------
+#: The layers, lowest first (docs/architecture.md). A module may import its own domain and
+#: any lower layer, never a higher one nor a peer of its own layer; lazy imports count.
+#: Every folder under timebank/ must be placed here (test_every_folder_has_a_layer).
+LAYERS = [
+    {"core", "extensions", "config", "integrations"},
+    {"models"},  # every <domain>/models.py (relationships cross domains) and timebank/models.py
+    {"rights"},  # auth/permissions.py: the one permission helper
+    {"audit"},
+    {"units"},
+    {"members"},
+    {"auth"},
+    {"shifts"},
+    {"ledger"},
+    {"checkin"},
+    {"dispatch", "mobilisation"},
+    {"rankings"},
+    {"notifications"},
+    {"demo"},
+    {"blueprints", "http"},
+    {"app"},  # timebank/__init__.py (the app factory), cli.py, scheduler.py
+]
+RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}
+
+
+def _layer(parts: list[str]) -> tuple[str, str]:
+    """(layer, domain) of a module given as its dotted parts after `timebank`."""
+    if not parts or parts[0] in {"cli", "scheduler", "__init__"}:
+        return "app", "app"
+    if parts[0] in {"models", "extensions", "config"}:
+        return ("models" if parts[0] == "models" else "core"), parts[0]
+    domain = parts[0]
+    if len(parts) > 1 and parts[1] == "models":
+        return "models", domain
+    if parts[:2] == ["auth", "permissions"]:
+        return "rights", "rights"
+    return domain, domain
+
+
+def _module_parts(path: Path) -> list[str]:
+    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+    return parts[:-1] if parts[-1] == "__init__" else parts
+
+
+def _upward_imports() -> list[str]:
+    problems = []
+    for path in PACKAGE.rglob("*.py"):
+        source_layer, source_domain = _layer(_module_parts(path))
+        for target in {t for t in _imported(path) if t.startswith("timebank.")}:
+            parts = target.split(".")[1:]
+            if (PACKAGE.joinpath(*parts).with_suffix(".py")).exists() or (
+                PACKAGE.joinpath(*parts) / "__init__.py"
+            ).exists():
+                layer, domain = _layer(parts)
+            else:
+                continue  # a name imported from a module, checked as the module itself
+            if domain == source_domain or layer == source_layer in {"models", "core"}:
+                continue
+            if RANK[layer] >= RANK[source_layer]:
+                problems.append(f"{path.relative_to(PACKAGE)} ({source_layer}) -> {target}")
+    return sorted(problems)
+
+
+def test_every_folder_has_a_layer():
+    folders = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    folders |= {p.stem for p in PACKAGE.glob("*.py") if p.stem not in {"__init__"}}
+    missing = {f for f in folders if _layer([f])[0] not in RANK}
+    assert not missing, f"place these in LAYERS: {sorted(missing)}"
+
+
+def test_no_import_runs_upward_or_sideways():
+    assert _upward_imports() == []
+
+
+def test_the_layer_test_sees_a_new_upward_import(tmp_path, monkeypatch):
+    """A lazy import of rankings from the ledger (the old cycle) would fail the test."""
+    sneaky = PACKAGE / "ledger" / "_sneaky_probe.py"
+    sneaky.write_text("def f():\n    from ..rankings import totals\n", encoding="utf-8")
+    try:
+        assert any("_sneaky_probe" in p for p in _upward_imports())
+    finally:
+        sneaky.unlink()
+
+
+def test_lazy_imports_are_few_and_in_the_allowed_files():
+    """Imports inside functions only in the app factory, the CLI and API registration and
+    the scheduler (ruff PLC0415 allows them there alone): nowhere else."""
+    allowed = {PACKAGE / "__init__.py", PACKAGE / "cli.py", PACKAGE / "scheduler.py"}
+    allowed.add(PACKAGE / "blueprints" / "api" / "__init__.py")  # the API's registration
+    lazy = []
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top = {id(node) for node in tree.body}
+        lazy += [
+            f"{path.relative_to(PACKAGE)}:{node.lineno}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in top
+            if path not in allowed
+        ]
+    assert lazy == [], lazy

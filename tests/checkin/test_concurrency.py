@@ -12,7 +12,7 @@ from tests.factories import make_member, make_shift, make_signup, make_tree, qr_
 from tests.shifts.test_concurrency import _run_in_threads
 from timebank.auth.models import Role
 from timebank.checkin.models import Attendance, Scan
-from timebank.checkin.services import record_scan
+from timebank.checkin.services import Result, record_scan
 from timebank.core.clock import utcnow
 from timebank.extensions import db
 from timebank.ledger import chain
@@ -51,11 +51,11 @@ def test_the_same_scan_id_from_twenty_threads_gives_one_attendance(app, committe
             scan_id=scan_id,
             scanned_at=now,
         )
-        return answer.status, answer.body["action"], answer.body["attendance_id"]
+        return answer.result, answer.body["action"], answer.body["attendance_id"]
 
     outcomes, errors = _run_in_threads(app, 20, work)
     assert errors == []
-    assert sorted(s for s, _, _ in outcomes) == [200] * 19 + [201]
+    assert sorted(s for s, _, _ in outcomes) == [Result.APPLIED] + [Result.REPLAYED] * 19
     assert {(a, i) for _, a, i in outcomes} == {("check_in", outcomes[0][2])}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Scan)) == 1
@@ -153,9 +153,8 @@ def test_many_ledger_writers_keep_the_chain_whole(app, committed):
 def test_a_check_out_waiting_for_the_chain_head_holds_no_lock_on_the_attendance(app, committed):
     """While another transaction holds the chain head (the auto-close job does, across a
     whole shift), a check-out waits for the head before it locks the attendance it will
-    close: the job can still close that attendance, and nobody waits in a circle. On
-    PostgreSQL the check-out locks the head and closes in one statement, so this is the
-    order inside that statement."""
+    close: the job can still close that attendance, and nobody waits in a circle
+    (timebank.checkin.closing locks the head first)."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("row locks: PostgreSQL (SQLite's one writer serialises anyway)")
     now = utcnow()

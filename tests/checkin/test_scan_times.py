@@ -12,7 +12,7 @@ from timebank.checkin.attendance import enter_attendance
 from timebank.checkin.jobs import close_shifts_job
 from timebank.checkin.models import Attendance, Scan
 from timebank.checkin.queries import list_to_review
-from timebank.checkin.services import record_scan
+from timebank.checkin.services import Result, record_scan
 from timebank.core.errors import ValidationFailed
 from timebank.ledger.queries import balance_minutes
 
@@ -48,7 +48,7 @@ def test_a_back_dated_scan_without_offline_is_qr_expired(people, duty, db):
     """A screenshot of a code 10 minutes old, with scanned_at set back to match it."""
     at = START + timedelta(minutes=10)
     answer = scan(people, duty, at, now=at + timedelta(minutes=10))
-    assert answer.status == 422 and _code(answer) == "qr_expired"
+    assert answer.result == Result.REFUSED and _code(answer) == "qr_expired"
     assert db.session.query(Attendance).count() == 0
     assert db.session.scalar(sa.select(Scan.outcome)) == "qr_expired"
 

@@ -5,7 +5,7 @@ import pytest
 
 from tests.factories import make_checkpoint, make_shift, make_signup, qr_for
 from timebank.checkin.models import Attendance
-from timebank.checkin.services import record_scan
+from timebank.checkin.services import Result, record_scan
 from timebank.core.errors import NotAllowed, ValidationFailed
 from timebank.ledger.models import LedgerEntry
 from timebank.ledger.queries import balance_minutes
@@ -42,7 +42,7 @@ def scan(staff, shift, member, at, *, now=None, scan_id=None, qr_at=None, **kw):
 
 def test_check_in_then_check_out_credits_the_overlap(people, duty, db):
     first = scan(people.staff, duty, people.member, START - timedelta(minutes=20))
-    assert first.status == 201 and first.body["action"] == "check_in"
+    assert first.result == Result.APPLIED and first.body["action"] == "check_in"
     assert first.body["member"] == {"id": people.member.id, "name": people.member.name}
     out = scan(people.staff, duty, people.member, START + timedelta(hours=4, minutes=40))
     assert out.body["action"] == "check_out"
@@ -72,7 +72,7 @@ def test_same_scan_id_is_applied_once_and_answers_the_first_answer(people, duty,
     first = scan(people.staff, duty, people.member, START, scan_id=scan_id)
     db.session.commit()  # each scan is a request of its own
     replay = scan(people.staff, duty, people.member, START + timedelta(minutes=5), scan_id=scan_id)
-    assert replay.status == 200 and replay.body == first.body
+    assert replay.result == Result.REPLAYED and replay.body == first.body
     assert db.session.query(Attendance).one().is_open
     assert db.session.query(LedgerEntry).count() == 0  # the repeat did not check out
 
@@ -89,7 +89,7 @@ def test_a_repeat_decided_differently_is_undone_and_answers_the_first_answer(
     make_signup(people.neighbour, duty)
     db.session.commit()
     again = scan(people.staff, duty, people.neighbour, START, scan_id=scan_id)
-    assert again.status == 422 and again.body == first.body
+    assert again.result == Result.REFUSED and again.body == first.body
     assert db.session.query(Attendance).count() == 0
     assert scan(people.staff, duty, people.neighbour, START).body["action"] == "check_in"
 
@@ -103,7 +103,7 @@ def test_refusal_is_replayed_too(people, duty, db):
     again = record_scan(
         people.staff, duty.id, qr_payload="nonsense", scan_id=scan_id, scanned_at=START, now=START
     )
-    assert first.status == again.status == 422
+    assert first.result == again.result == Result.REFUSED
     assert again.body["error"]["code"] == "qr_invalid"
 
 
@@ -128,7 +128,7 @@ def test_expired_and_forged_codes(people, duty):
 
 def test_member_without_signup_is_refused(people, duty):
     answer = scan(people.staff, duty, people.neighbour, START)
-    assert answer.status == 422 and answer.body["error"]["code"] == "not_signed_up"
+    assert answer.result == Result.REFUSED and answer.body["error"]["code"] == "not_signed_up"
     assert answer.body["member"]["id"] == people.neighbour.id
 
 
@@ -147,7 +147,7 @@ GATE = (22.835, 113.525)
 def test_geofence_edges(people, duty, metres_north, ok):
     lat = GATE[0] + metres_north / 111_000
     answer = scan(people.staff, duty, people.member, START, lat=lat, lon=GATE[1])
-    assert (answer.status == 201) is ok
+    assert (answer.result == Result.APPLIED) is ok
     if not ok:
         assert answer.body["error"]["code"] == "outside_geofence"
 
@@ -225,7 +225,7 @@ def test_only_staff_in_scope_scan(people, duty):
     for who in ("member", "far_coordinator"):
         with pytest.raises(NotAllowed):
             scan(getattr(people, who), duty, people.member, START)
-    assert scan(people.coordinator, duty, people.member, START).status == 201
+    assert scan(people.coordinator, duty, people.member, START).result == Result.APPLIED
 
 
 def test_lecture_keeps_attendance_but_credits_nothing(people, tree, db):

@@ -1,14 +1,30 @@
-"""The one authorisation helper: a role on a unit covers that unit and everything below it.
+"""The one authorisation helper: "may this actor do this to that", for every kind of scope.
 
 Every page, API handler and service asks here. Roles are read from the database with the
 actor on each request (never cached across requests), so a revoked role stops at once.
+
+A right is held at a place in a tree and covers that place and everything below it. The
+trees are the kinds of scope, each a `Scope` registered for the type of its targets:
+
+- units (`Unit`): role assignments — staff ⊂ coordinator ⊂ organiser ⊂ admin, and the
+  grid worker, who is outside that chain (`Role.covers`);
+- departments (`Department`): their handlers (a flat tree: one place per department);
+- next, party organisations: the secretary of an organisation covers it and the ones
+  below it. To add such a kind, write its `positions` (the paths where an actor holds a
+  role there) and `path_of` (a target's path), and register it here, beside the two
+  below: `register_scope(PartyOrganisation, Scope("party", positions, path_of))`.
+  `may()`, `ensure()`, `scope_paths()` and `in_scope()` then answer for it too; the
+  unit-only helpers (`has_role`, `ensure_role`) keep their signatures.
 """
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..core.errors import NotAllowed
-from ..dispatch.models import DepartmentHandler
+from ..dispatch.models import Department, DepartmentHandler
 from ..extensions import db
 from ..party.models import PartyOrg, PartySecretary
 from ..units.models import Unit
@@ -22,17 +38,75 @@ def assignments(actor) -> list:
     return list(actor.roles)
 
 
+@dataclass(frozen=True)
+class Scope:
+    """One kind of scope: where an actor holds a right, and where a target sits."""
+
+    name: str
+    #: (actor, needed role or None) → the tree paths where the actor holds it or more.
+    positions: Callable[[object, Role | None], list[str]]
+    #: target → its path in the same tree ("/1/4/9/": every ancestor's path is a prefix).
+    path_of: Callable[[object], str]
+
+
+_SCOPES: dict[type, Scope] = {}
+
+
+def register_scope(target_type: type, scope: Scope) -> None:
+    """Make `may()` answer for targets of `target_type` (and its subclasses)."""
+    _SCOPES[target_type] = scope
+
+
+def scope_of(target) -> Scope:
+    """The scope kind of `target`; TypeError for a type nobody registered."""
+    for klass in type(target).__mro__:
+        if klass in _SCOPES:
+            return _SCOPES[klass]
+    raise TypeError(f"no scope is registered for {type(target).__name__}")
+
+
+def may(actor, needed: Role | None, target) -> bool:
+    """Whether `actor` holds `needed` (or a role covering it) at `target`'s place or above,
+    in `target`'s kind of scope: the one question every check here comes down to."""
+    scope = scope_of(target)
+    path = scope.path_of(target)
+    return any(path.startswith(p) for p in scope.positions(actor, needed))
+
+
+def ensure(actor, needed: Role | None, target) -> None:
+    """Raise NotAllowed unless may()."""
+    if not may(actor, needed, target):
+        raise NotAllowed()
+
+
+def _unit_positions(actor, needed: Role | None) -> list[str]:
+    return [
+        ra.unit.path for ra in assignments(actor) if needed is None or ra.role_enum.covers(needed)
+    ]
+
+
+def _department_path(department_id: int) -> str:
+    return f"/{department_id}/"
+
+
+def _department_positions(actor, needed: Role | None) -> list[str]:
+    return [_department_path(d) for d in handler_department_ids(actor)]
+
+
+UNITS = Scope("unit", _unit_positions, lambda unit: unit.path)
+DEPARTMENTS = Scope("department", _department_positions, lambda d: _department_path(d.id))
+register_scope(Unit, UNITS)
+register_scope(Department, DEPARTMENTS)
+
+
 def has_role(actor, needed: Role, unit: Unit | None = None) -> bool:
     """Whether `actor` holds `needed` (or a higher role) on `unit` or one of its ancestors.
 
     With `unit=None`, whether they hold it anywhere.
     """
-    for ra in assignments(actor):
-        if not ra.role_enum.covers(needed):
-            continue
-        if unit is None or unit.path.startswith(ra.unit.path):
-            return True
-    return False
+    if unit is None:
+        return bool(_unit_positions(actor, needed))
+    return may(actor, needed, unit)
 
 
 def ensure_role(actor, needed: Role, unit: Unit | None = None) -> None:
@@ -47,21 +121,19 @@ def highest_role(actor) -> Role | None:
     return max(roles, key=lambda r: r.rank) if roles else None
 
 
-def scope_paths(actor, needed: Role) -> list[str]:
-    """Paths of the units where the actor holds `needed` or more, minimal (no nesting)."""
-    paths = sorted(
-        {ra.unit.path for ra in assignments(actor) if ra.role_enum.covers(needed)}, key=len
-    )
+def scope_paths(actor, needed: Role | None, scope: Scope = UNITS) -> list[str]:
+    """Paths where the actor holds `needed` or more in `scope`, minimal (no nesting)."""
     kept: list[str] = []
-    for p in paths:
+    for p in sorted(set(scope.positions(actor, needed)), key=len):
         if not any(p.startswith(k) for k in kept):
             kept.append(p)
     return kept
 
 
-def in_scope(path_column, actor, needed: Role):
-    """A SQL condition: `path_column` lies in the actor's scope for `needed`."""
-    paths = scope_paths(actor, needed)
+def in_scope(path_column, actor, needed: Role | None, scope: Scope = UNITS):
+    """A SQL condition: `path_column` (paths of `scope`'s tree) lies in the actor's scope
+    for `needed`."""
+    paths = scope_paths(actor, needed, scope)
     if not paths:
         return sa.false()
     return sa.or_(*[path_column.startswith(p, autoescape=True) for p in paths])
@@ -107,8 +179,10 @@ def handler_department_ids(actor) -> list[int]:
 
 
 def is_handler(actor, department_id: int | None) -> bool:
-    """Whether the actor is a handler of the department."""
-    return department_id is not None and department_id in handler_department_ids(actor)
+    """Whether the actor is a handler of the department (its scope, by id)."""
+    return department_id is not None and _department_path(department_id) in (
+        _department_positions(actor, None)
+    )
 
 
 def can_manage_member(actor, member) -> bool:

@@ -25,6 +25,7 @@ from ..extensions import db
 from ..members.models import LOCKED_OUT, Member, MemberStatus
 from ..members.queries import find_member_by_phone
 from ..units.models import Level, Unit
+from ..units.services import create_unit
 from .models import ApiToken, Role, RoleAssignment
 from .permissions import ensure_rank_allows, has_role
 from .sessions import end_all_sessions
@@ -264,8 +265,6 @@ def create_admin(*, phone, password, name, now: datetime | None = None) -> tuple
         sa.select(Unit).where(Unit.level == Level.DISTRICT).order_by(Unit.id)
     )
     if district is None:
-        from ..units.services import create_unit
-
         district = create_unit(
             None,
             code="NS",

@@ -15,8 +15,9 @@ from ..extensions import db
 from ..ledger.services import find_by_source, reverse
 from ..members.models import Member
 from ..shifts.models import Shift
+from .closing import close_attendance
+from .decide import CLOCK_SKEW, SHIFT_MARGIN
 from .models import Attendance, Method, Review
-from .services import CLOCK_SKEW, SHIFT_MARGIN, close_attendance
 
 
 def enter_attendance(

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from ..core.settings import setting
 from ..extensions import db
 from ..shifts.models import Shift, Signup, SignupStatus
+from .closing import close_attendance
 from .models import Attendance, Method
-from .services import close_attendance
 
 log = logging.getLogger(__name__)
 

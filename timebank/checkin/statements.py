@@ -1,7 +1,7 @@
 """The scan's hot statements, each made once (no statement building or cache-key work per
-request): the one read of a scan, and on PostgreSQL the check-in and the check-out that
-write the scan row in the same statement (timebank.checkin.services decides; these only
-say how it is written)."""
+request): the one read of a scan, the insert-or-nothing of a check-in and of the scan row,
+and the conditional close. The same statements on SQLite and PostgreSQL
+(timebank.checkin.services decides; these only say how it is written)."""
 
 import functools
 
@@ -10,10 +10,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import load_only
 
-from ..ledger import chain
 from ..members.models import Member
 from ..shifts.models import Checkpoint, Shift, Signup
-from .models import Attendance, Scan
+from .models import Attendance
 
 
 @functools.cache
@@ -24,16 +23,12 @@ def insert_or_nothing(dialect: str, table: sa.Table, *keys: str):
 
 
 @functools.cache
-def load_statement(dialect: str):
+def load_statement():
+    """The shift, its checkpoint, the member, their attendance at it and their sign-up's
+    status (parameters shift_id, member_id), in one read."""
     member_id = sa.bindparam("member_id", type_=sa.Integer)
-    columns = [Shift, Checkpoint, Member, Attendance, Signup.status]
-    if dialect == "postgresql":
-        # The id of the attendance a check-in would insert, drawn with the read (only when
-        # there is none yet), so that the check-in's answer is known before its INSERT and
-        # the scan row rides along with it. A refused scan leaves a gap in the ids.
-        columns.append(sa.case((Attendance.id.is_(None), sa.func.nextval("attendances_id_seq"))))
     return (
-        sa.select(*columns)
+        sa.select(Shift, Checkpoint, Member, Attendance, Signup.status)
         .select_from(Shift)
         .outerjoin(Checkpoint, Checkpoint.id == Shift.checkpoint_id)
         .outerjoin(Member, Member.id == member_id)
@@ -44,91 +39,6 @@ def load_statement(dialect: str):
         .options(load_only(Member.name, Member.status, Member.community_id))
         .where(Shift.id == sa.bindparam("shift_id", type_=sa.Integer))
         .execution_options(populate_existing=True)
-    )
-
-
-#: The columns a close writes (their values from _closing()).
-CLOSE_COLUMNS = (
-    "checked_in_at",
-    "check_in_method",
-    "checked_out_at",
-    "check_out_method",
-    "checked_out_by_id",
-    "credited_minutes",
-    "auto_closed",
-    "review",
-    "outside_geofence_override",
-    "override_reason",
-    "offline",
-)
-
-
-def _bound(table: sa.Table, keys, prefix: str) -> dict:
-    """Bound parameters for `keys` of `table`, typed as the columns, named prefix + key."""
-    return {k: sa.bindparam(prefix + k, type_=table.c[k].type) for k in keys}
-
-
-def _scan_from(source) -> sa.Insert:
-    """INSERT of the scan row (parameters sc_*) with the attendance id taken from the
-    `source` CTE, and only when `source` gave a row; nothing when the scan_id is stored."""
-    table = Scan.__table__
-    keys = [c.key for c in table.columns if c.key not in ("id", "attendance_id")]
-    # cast: an untyped NULL in a SELECT list would be taken for text
-    values = [sa.cast(param, table.c[k].type) for k, param in _bound(table, keys, "sc_").items()]
-    return (
-        pg_insert(table)
-        .from_select([*keys, "attendance_id"], sa.select(*values, source.c.id))
-        .on_conflict_do_nothing(index_elements=["scan_id"])
-        .returning(table.c.id)
-    )
-
-
-@functools.cache
-def check_in_and_store():
-    """PostgreSQL: the attendance (parameters at_*, its id drawn by _load) inserted unless
-    the member is checked in already, and the scan row with it unless its scan_id is
-    stored: (attendance id or None, scan row id or None)."""
-    table = Attendance.__table__
-    inserted = (
-        pg_insert(table)
-        .values(_bound(table, [c.key for c in table.columns], "at_"))
-        .on_conflict_do_nothing(index_elements=["member_id", "shift_id"])
-        .returning(table.c.id)
-        .cte("inserted")
-    )
-    stored = _scan_from(inserted).cte("stored")
-    return sa.select(
-        sa.select(inserted.c.id).scalar_subquery(), sa.select(stored.c.id).scalar_subquery()
-    )
-
-
-@functools.cache
-def close_and_store():
-    """PostgreSQL: the chain head locked, the attendance `open_id` closed while it is open
-    (parameters at_*) and the scan row written, in one statement: (head's last id, last
-    hash, the closed attendance's id or None, the scan row's id or None); no row when
-    there is no head row. The close's condition reads the locked head (an uncorrelated
-    EXISTS, evaluated once before the attendance is even looked for), so the head is
-    locked before the attendance's row is: the order every closer keeps."""
-    table = Attendance.__table__
-    head = chain.locked_head_cte()
-    closed = (
-        sa.update(table)
-        .where(
-            table.c.id == sa.bindparam("open_id", type_=sa.Integer),
-            table.c.checked_out_at.is_(None),
-            sa.exists(sa.select(head.c.last_id)),  # a one-time filter, run before the scan
-        )
-        .values(_bound(table, CLOSE_COLUMNS, "at_"))
-        .returning(table.c.id)
-        .cte("closed")
-    )
-    stored = _scan_from(closed).cte("stored")
-    return sa.select(
-        head.c.last_id,
-        head.c.last_hash,
-        sa.select(closed.c.id).scalar_subquery(),
-        sa.select(stored.c.id).scalar_subquery(),
     )
 
 

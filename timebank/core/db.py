@@ -8,6 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..extensions import db
 from .clock import utcnow
 
 #: Whether the current unit of work may write. On SQLite a writing transaction takes the
@@ -46,8 +47,6 @@ class TimestampMixin:
 
 def dialect() -> str:
     """The name of the session's database dialect ("postgresql", "sqlite")."""
-    from ..extensions import db
-
     return db.session.get_bind().dialect.name
 
 

@@ -10,6 +10,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..extensions import babel
 from .csvio import where_text
 from .privacy import mask_name, mask_phone
 
@@ -102,8 +103,6 @@ def day_span(first: date, last: date) -> str:
 
 
 def init_i18n(app) -> None:
-    from ..extensions import babel
-
     babel.init_app(
         app,
         locale_selector=select_locale,

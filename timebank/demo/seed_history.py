@@ -6,11 +6,11 @@ from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from ..checkin.credit import credited_minutes
 from ..checkin.models import Attendance, Method
 from ..core.clock import LOCAL_TZ, local, utcnow
 from ..extensions import db
 from ..ledger import chain
+from ..ledger.credit import credited_minutes
 from ..ledger.models import LedgerEntry
 from ..members.models import Member, MemberStatus
 from ..shifts.models import Checkpoint, Shift, Signup

@@ -7,6 +7,8 @@ is sent when the request came over TLS (behind a proxy that sets X-Forwarded-Pro
 the PROXY_FIX setting: see timebank/http/proxy.py).
 """
 
+from flask import request
+
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -35,8 +37,6 @@ def init_headers(app) -> None:
         headers.setdefault(
             "Permissions-Policy", "camera=(self), geolocation=(self), microphone=(), payment=()"
         )
-        from flask import request
-
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

@@ -20,9 +20,11 @@ import uuid
 
 import sqlalchemy as sa
 from flask import Response, abort, current_app, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
 from ..core.metrics import LATENCY, OUTBOX, REQUESTS
+from ..extensions import db
+from ..notifications.models import OutboxMessage
 
 access_log = logging.getLogger("timebank.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -88,16 +90,11 @@ def metrics():
     token = current_app.config.get("METRICS_TOKEN", "")
     if not metrics_allowed(request.headers.get("Authorization", ""), token):
         abort(404)
-    from ..extensions import db
-    from ..notifications.models import OutboxMessage
-
     try:
         OUTBOX.set(db.session.query(OutboxMessage).filter_by(status="pending").count())
     except Exception:  # noqa: BLE001 - metrics must answer even when the database does not
         db.session.rollback()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         body = generate_latest(registry)

@@ -81,20 +81,13 @@ def lock_head() -> tuple[int, str]:
         except sa.exc.IntegrityError:
             pass
         head = db.session.execute(_LOCK_HEAD).one()
-    hold_head(head.last_id, head.last_hash)
+    _hold_head(head.last_id, head.last_hash)
     return head.last_id, head.last_hash
 
 
-def locked_head_cte() -> sa.CTE:
-    """The head (last_id, last_hash) as a CTE that locks its row FOR UPDATE, for one
-    statement that locks the head and writes what must be locked after it (PostgreSQL;
-    the caller then tells hold_head() what the CTE returned)."""
-    return _LOCK_HEAD.cte("head")
-
-
-def hold_head(last_id: int, last_hash: str) -> None:
-    """The head as a statement of the caller's has just locked and read it: later appends
-    in this transaction go on from it without locking it again."""
+def _hold_head(last_id: int, last_hash: str) -> None:
+    """Remember the head this transaction has locked: later appends in it go on from it
+    without locking it again."""
     db.session.info[_HELD] = (last_id, last_hash)
 
 
@@ -111,7 +104,7 @@ def _move_head(last_id: int, last_hash: str) -> None:
 def _moved_to(last_id: int, last_hash: str) -> None:
     """The head was moved (it stays locked): what this transaction holds from now on."""
     _forget_head()
-    hold_head(last_id, last_hash)
+    _hold_head(last_id, last_hash)
 
 
 @functools.cache

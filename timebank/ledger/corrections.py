@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from ..audit.services import record
 from ..auth.models import Role
 from ..auth.permissions import ensure_role
-from ..checkin.credit import credited_minutes
 from ..core.clock import utcnow
 from ..core.errors import Conflict, NotFound, check
 from ..core.settings import setting
@@ -16,6 +15,7 @@ from ..core.validation import optional_text, required_text
 from ..extensions import db
 from ..shifts.models import Shift
 from . import queries, signals
+from .credit import credited_minutes
 from .models import Correction, CorrectionStatus
 from .services import adjust
 

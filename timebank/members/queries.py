@@ -121,10 +121,3 @@ def find_pending_transfer(member: Member) -> Transfer | None:
             Transfer.member_id == member.id, Transfer.status == TransferStatus.PENDING
         )
     )
-
-
-def balance_minutes(member: Member) -> int:
-    """The member's time-bank balance: the sum of their ledger entries."""
-    from ..ledger.queries import balance_minutes as ledger_balance
-
-    return ledger_balance(member.id)

@@ -9,8 +9,9 @@ from flask_babel import lazy_gettext as _l
 from ..auth.permissions import assignments
 from ..core.errors import NotAllowed, ValidationFailed
 from ..core.i18n import localized_column
+from ..core.privacy import mask_name
 from ..extensions import db
-from ..members.models import Member
+from ..members.models import Member, MemberStatus
 from ..mobilisation.candidates import answer_counts
 from ..mobilisation.models import Invitation
 from ..units.models import Level, Unit
@@ -251,9 +252,6 @@ def public_top(unit: Unit, *, period: str = "month", limit: int = 20, now: datet
     """The honour roll: the top `limit` active members of `unit` in the period containing
     `now`, names masked (王*明). It has no viewer, so it returns nothing that needs one:
     (period_key, [PublicRow])."""
-    from ..core.privacy import mask_name
-    from ..members.models import MemberStatus
-
     _validate(Subject.MEMBER, period, limit)
     key = period_keys(now)[period]
     community = sa.orm.aliased(Unit)

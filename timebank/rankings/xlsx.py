@@ -11,6 +11,10 @@ import io
 import re
 import zipfile
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
 from .exports import (
     COLUMN_SPECS,
     PERIOD_LABELS,
@@ -64,10 +68,6 @@ SAMPLES = {"int": 0, "text": "", "hours": 0, "rate": 0}
 
 def _template(export: Export) -> bytes:
     """openpyxl's workbook: the header row and a sample row (row 2) with the formats."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=sheet_title(export))
     sheet.freeze_panes = "A2"

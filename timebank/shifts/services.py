@@ -9,13 +9,14 @@ from flask_babel import lazy_gettext as _l
 
 from ..audit.services import record
 from ..auth.models import Role
-from ..auth.permissions import ensure_role
+from ..auth.permissions import ensure_role, has_role
 from ..core.clock import utcnow
 from ..core.csvio import row_errors_at
 from ..core.errors import Conflict, check
 from ..core.validation import lat_lon, required_text
 from ..extensions import db
 from ..members.models import Member
+from ..units.queries import find_unit_by_code
 from . import signals
 from . import validation as v
 from .models import Checkpoint, Shift, ShiftStatus, Signup, SignupStatus
@@ -94,8 +95,6 @@ def update_checkpoint(
 def import_checkpoints(actor, rows) -> int:
     """Create checkpoints from `(line, row)` pairs (community_code, name, lat, lon,
     radius_m), all or nothing; every bad row is reported by line number."""
-    from ..units.queries import find_unit_by_code
-
     errors, prepared, seen = [], [], set()
     for line, row in rows:
         row_errors: list = []
@@ -127,8 +126,6 @@ def import_checkpoints(actor, rows) -> int:
 
 
 def _covers(actor, unit) -> bool:
-    from ..auth.permissions import has_role
-
     return has_role(actor, Role.COORDINATOR, unit)
 
 

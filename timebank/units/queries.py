@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from ..auth.permissions import in_scope
 from ..core.errors import NotFound
 from ..core.i18n import localized_column
 from ..extensions import db
@@ -83,8 +84,6 @@ def town_of(unit: Unit) -> Unit | None:
 
 def list_units_in_scope(actor, role, level: str | None = None) -> list[Unit]:
     """Units where `actor` holds `role` or more (directly or through an ancestor)."""
-    from ..auth.permissions import in_scope
-
     q = sa.select(Unit).where(in_scope(Unit.path, actor, role)).order_by(Unit.path)
     if level:
         q = q.where(Unit.level == level)

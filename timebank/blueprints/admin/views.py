@@ -12,7 +12,7 @@ from ...core.i18n import unit_name
 from ...core.privacy import normalise_phone
 from ...extensions import db
 from ...members.queries import find_member_by_phone
-from ...units.queries import list_units_in_scope
+from ...units.queries import get_unit, list_units_in_scope
 from ..forms_util import apply_errors, options, perform
 from ..members.forms import EmptyForm
 from . import bp
@@ -54,8 +54,6 @@ def _grant(form):
     member = find_member_by_phone(phone) if phone else None
     if member is None:
         raise ValidationFailed([("phone", _("No member with this number."))])
-    from ...units.queries import get_unit
-
     services.grant_role(
         current_user, member=member, role=form.role.data, unit=get_unit(form.unit_id.data)
     )

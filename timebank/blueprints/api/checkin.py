@@ -12,6 +12,7 @@ from ...members.queries import get_member
 from ...shifts.queries import get_shift
 from .access import auth_required
 from .schemas.checkin import (
+    SCAN_STATUS,
     AttendanceInput,
     AttendanceListSchema,
     AttendanceSchema,
@@ -46,13 +47,13 @@ def my_qr():
 @bp.alt_response(200, schema=ScanResultSchema, description="The same scan_id again")
 def scan(data):
     """Apply a scan: check-in, check-out or duplicate. The same scan_id is applied once."""
-    answer = services.record_scan(g.actor, data.pop("shift_id"), **data)
+    outcome = services.record_scan(g.actor, data.pop("shift_id"), **data)
     db.session.commit()
-    if not answer.ok:  # a refusal, in the API's error shape (stored for replays)
-        response = jsonify(answer.body)
-        response.status_code = answer.status
+    if not outcome.ok:  # a refusal, in the API's error shape (stored for replays)
+        response = jsonify(outcome.body)
+        response.status_code = SCAN_STATUS[outcome.result]
         return response
-    return answer.body, answer.status
+    return outcome.body, SCAN_STATUS[outcome.result]
 
 
 @bp.route("/attendances", methods=["POST"])

@@ -15,6 +15,7 @@ from ...auth.permissions import (
 from ...core.errors import Conflict
 from ...core.privacy import mask_phone
 from ...extensions import db
+from ...ledger.queries import balance_minutes
 from ...members import queries, services
 from ..limits import count_refusal_of, register_limits
 from .access import auth_required, documents_errors
@@ -57,7 +58,7 @@ def profile(member, viewer) -> dict:
         "created_at": member.created_at,
         "approved_at": member.approved_at,
         "roles": member.roles,
-        "balance_minutes": queries.balance_minutes(member),
+        "balance_minutes": balance_minutes(member.id),
     }
 
 

@@ -19,7 +19,7 @@ from ...core.settings import setting
 from ...extensions import db, limiter
 from ...integrations.qr import qr_svg
 from ...shifts.queries import get_shift
-from ..api.schemas.checkin import ScanInput
+from ..api.schemas.checkin import SCAN_STATUS, ScanInput
 from ..errors import error_response
 from . import bp
 
@@ -123,10 +123,10 @@ def record(shift_id: int):
     except ValidationError as exc:
         fields = {k: [str(m) for m in v] for k, v in exc.normalized_messages().items()}
         return error_response(422, "validation_failed", _("Some fields are not valid."), fields)
-    answer = services.record_scan(current_user, shift.id, **data)
+    outcome = services.record_scan(current_user, shift.id, **data)
     db.session.commit()
-    response = jsonify(answer.body)
-    response.status_code = answer.status
+    response = jsonify(outcome.body)
+    response.status_code = SCAN_STATUS[outcome.result]
     return _no_store(response)
 
 

@@ -16,10 +16,11 @@ from ...auth.permissions import (
     has_role,
 )
 from ...core.errors import DomainError
-from ...core.i18n import unit_name
+from ...core.i18n import current_locale, unit_name
 from ...extensions import db
 from ...members import queries, services
 from ...members.models import STATUS_LABELS, MemberStatus
+from ...members.skills import skill_label as label_of_skill
 from ...mobilisation.queries import response_record
 from ...units.queries import community_choices, list_units, list_units_in_scope
 from ..auth.session import sign_in
@@ -86,8 +87,6 @@ def register():
 
 
 def _current_lang() -> str:
-    from ...core.i18n import current_locale
-
     return current_locale()
 
 
@@ -332,6 +331,4 @@ def can_coordinate(unit=None) -> bool:
 
 @bp.app_template_global()
 def skill_label(tag: str) -> str:
-    from ...members.skills import skill_label as label
-
-    return label(tag)
+    return label_of_skill(tag)

@@ -1,7 +1,11 @@
 from marshmallow import Schema, validate
 
+from ....checkin.services import Result
 from . import fields
 from .common import InputSchema
+
+#: A scan's outcome as an HTTP status: the API and the scanner page answer the same.
+SCAN_STATUS = {Result.APPLIED: 201, Result.REPLAYED: 200, Result.REFUSED: 422}
 
 
 class QrSchema(Schema):
