@@ -66,6 +66,7 @@ def nav_items(actor) -> list:
                 NavItem(_l("My shifts"), "shifts.mine", "calendar-check"),
                 NavItem(_l("My hours"), "ledger.my_hours", "hourglass-split"),
                 NavItem(_l("My events"), "dispatch.worklist", "list-check"),
+                NavItem(_l("My tasks"), "dispatch.my_tasks", "person-raised-hand"),
                 NavItem(_l("My profile"), "members.me", "person-vcard"),
             ],
         ),
