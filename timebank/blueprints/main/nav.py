@@ -118,6 +118,7 @@ def nav_items(actor) -> list:
                     NavItem(_l("Dashboard"), "rankings.dashboard", "speedometer2"),
                     NavItem(_l("Organisation"), "units.index", "diagram-3"),
                     NavItem(_l("Roles"), "admin.roles", "shield-lock"),
+                    NavItem(_l("Departments"), "dispatch.departments", "building"),
                     NavItem(_l("Audit log"), "admin.audit", "journal-text"),
                     NavItem(_l("Ledger check"), "ledger.verify", "shield-check"),
                 ],
