@@ -32,6 +32,7 @@ def seeded(live, committed):
     tree = factories.make_tree()
     people = factories.make_people(tree)
     world = make_world(tree, people)
+    tree.grid.lat, tree.grid.lon = 22.835, 113.525  # at 金洲社区's centre
     committed.session.commit()
     return Seeded(people.coordinator.phone, world.gridworker.phone, world.street.code, tree.grid.id)
 
@@ -64,7 +65,11 @@ def test_a_resident_report_goes_round_the_loop(live, seeded, phone, locale):
     resident.locator("#phone").fill(RESIDENT_PHONE)
     resident.locator("#category_code").select_option(seeded.category)
     resident.locator("#description").fill("路灯不亮三天了 / The street light has been out for days")
-    resident.locator("#grid_id").select_option(str(seeded.grid_id))
+    if locale == "en":  # a tap on 金洲社区 on the map of communities (ordered by code)
+        resident.locator('[data-test="unit-map"] circle').nth(1).click()
+        expect(resident.locator("[data-locate-status]")).to_contain_text("22.83")
+    else:
+        resident.locator("#grid_id").select_option(str(seeded.grid_id))
     resident.locator("#photos").set_input_files([_photo("lamp.jpg")])
     _full(resident, f"{tag}-1-report")
     resident.locator('[data-test="report-submit"]').click()
