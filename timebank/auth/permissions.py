@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from ..core.errors import NotAllowed
 from ..dispatch.models import DepartmentHandler
 from ..extensions import db
+from ..party.models import PartyOrg, PartySecretary
 from ..units.models import Unit
 from .models import Role
 
@@ -163,6 +164,61 @@ def ensure_not_pending(actor) -> None:
                 "can only see and edit your own profile."
             ),
         )
+
+
+# --- Party organisations (SPEC 7): the `secretary` role on a party organisation ----------
+# A separate scope beside the unit roles, as grid workers' is: a secretary's role on a
+# party organisation covers its subtree (a prefix match on PartyOrg.path) and nothing on
+# units; no unit role covers it.
+
+
+def secretary_paths(actor) -> list[str]:
+    """Paths of the party organisations where the actor is secretary (read per request)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(PartyOrg.path)
+            .join(PartySecretary, PartySecretary.party_org_id == PartyOrg.id)
+            .where(PartySecretary.member_id == actor.id)
+        )
+    )
+
+
+def is_secretary(actor, org: PartyOrg | None = None) -> bool:
+    """Whether the actor is secretary of `org` or of an organisation above it (with
+    `org=None`, of any organisation)."""
+    paths = secretary_paths(actor)
+    if org is None:
+        return bool(paths)
+    return any(org.path.startswith(p) for p in paths)
+
+
+def ensure_secretary(actor, org: PartyOrg) -> None:
+    """Raise NotAllowed unless is_secretary()."""
+    if not is_secretary(actor, org):
+        raise NotAllowed()
+
+
+def secretary_in_scope(path_column, actor):
+    """A SQL condition: `path_column` (a PartyOrg path) lies in the actor's secretary scope."""
+    paths = secretary_paths(actor)
+    if not paths:
+        return sa.false()
+    return sa.or_(*[path_column.startswith(p, autoescape=True) for p in paths])
+
+
+def organises_party_org(actor, org: PartyOrg) -> bool:
+    """Organisers (and admins) of the organisation's unit, or of the whole district when
+    the organisation has no unit: they act on it as its secretaries' superiors do."""
+    unit = org.unit
+    if unit is None:
+        return has_role(actor, Role.ORGANISER) and any(
+            ra.unit.parent_id is None
+            for ra in assignments(actor)
+            if ra.role_enum.covers(Role.ORGANISER)
+        )
+    return has_role(actor, Role.ORGANISER, unit)
 
 
 def _is_self(actor, member) -> bool:

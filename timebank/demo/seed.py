@@ -18,9 +18,11 @@ from ..members.skills import SKILLS
 from ..units.models import Level, Unit
 from ..units.queries import find_root
 from ..units.services import import_units
-from .names import WORKPLACES, community_name, person_name
+from .names import WORKPLACES, community_name, community_name_en, person_name
 from .seed_dispatch import seed_dispatch
+from .seed_events import DEFAULT_EVENTS, seed_events
 from .seed_history import seed_history
+from .seed_party import seed_party
 from .seed_shifts import seed_checkpoints, seed_shifts, seed_signups
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,8 @@ DEMO_ACCOUNTS = [
     # A grid worker and a 城管 handler: their dispatch parts come from seed_dispatch.
     DemoAccount("13800000008", "网格员", None, "community"),
     DemoAccount("13800000009", "城管执法队员", None, "community"),
+    # The secretary of the demo community's party branch: see seed_party.
+    DemoAccount("13800000010", "党支部书记", None, "community"),
 ]
 
 
@@ -89,7 +93,8 @@ def seed_units(rng: random.Random) -> None:
                     line,
                     dict(
                         code=code,
-                        name=community_name(rng, used),
+                        name=(name := community_name(rng, used)),
+                        name_en=community_name_en(name),
                         level="community",
                         parent_code=town.code,
                         lat=lat,
@@ -106,6 +111,7 @@ def seed_units(rng: random.Random) -> None:
                         dict(
                             code=f"{code}-G{g}",
                             name=f"第{g}网格",
+                            name_en=f"Grid {g}",
                             level="grid",
                             parent_code=code,
                             lat=glat,
@@ -198,7 +204,9 @@ def seed_accounts(password_hash: str) -> list[DemoAccount]:
     return DEMO_ACCOUNTS
 
 
-def seed_demo(members: int = 1000, seed: int = 2022) -> bool:
+def seed_demo(
+    members: int = 1000, seed: int = 2022, events: int = DEFAULT_EVENTS, timeline: bool = True
+) -> bool:
     """Seed everything unless the tree exists already. Returns whether it seeded."""
     if find_root() is not None:
         return False
@@ -213,5 +221,8 @@ def seed_demo(members: int = 1000, seed: int = 2022) -> bool:
     seed_signups(rng, shifts)
     seed_history(rng)
     seed_dispatch(rng)
+    db.session.flush()
+    seed_events(rng, events, timeline=timeline)
+    seed_party()
     log.info("demo data seeded with %s members", members)
     return True

@@ -48,6 +48,7 @@ EVENT_HANDLED = Notice(
     endpoint="dispatch.event_page",
     subject_arg="event_id",
     sms=True,
+    sms_answer=_l("Reply %(letter)s1–%(letter)s5 to rate."),
 )
 EVENT_OVERDUE = Notice(
     "event_overdue",

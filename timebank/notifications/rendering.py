@@ -27,6 +27,7 @@ from ..ledger import notices as ledger_notices
 from ..members import notices as member_notices
 from ..mobilisation import notices as mobilisation_notices
 from ..mobilisation.models import CalloutKind
+from ..party import notices as party_notices
 from ..shifts import notices as shift_notices
 from ..units.models import Unit
 from .models import Notification
@@ -59,6 +60,7 @@ NOTICES = _collect(
     shift_notices,
     ledger_notices,
     mobilisation_notices,
+    party_notices,
 )
 
 

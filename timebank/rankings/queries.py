@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..auth.permissions import assignments
 from ..core.errors import NotAllowed, ValidationFailed
+from ..core.i18n import localized_column
 from ..extensions import db
 from ..members.models import Member
 from ..mobilisation.candidates import answer_counts
@@ -160,8 +161,12 @@ def _rank(top, names) -> list[Row]:
 def _names(by, ids) -> dict[int, str]:
     if not ids:
         return {}
-    model = Member if by == Subject.MEMBER else Unit
-    return dict(db.session.execute(sa.select(model.id, model.name).where(model.id.in_(ids))).all())
+    if by == Subject.MEMBER:
+        name = Member.name
+        model = Member
+    else:
+        name, model = localized_column(Unit.name, Unit.name_en), Unit
+    return dict(db.session.execute(sa.select(model.id, name).where(model.id.in_(ids))).all())
 
 
 def _my_row(actor, base) -> Row | None:
@@ -190,7 +195,7 @@ def ranking_units(actor) -> list:
             wanted,
             sa.and_(Unit.level.in_([Level.TOWN, Level.COMMUNITY]), sa.or_(*below)),
         )
-    columns = (Unit.id, Unit.name, Unit.level, Unit.path)
+    columns = (Unit.id, localized_column(Unit.name, Unit.name_en), Unit.level, Unit.path)
     return list(db.session.execute(sa.select(*columns).where(wanted).order_by(Unit.path)))
 
 
@@ -232,7 +237,9 @@ def public_top(unit: Unit, *, period: str = "month", limit: int = 20, now: datet
     key = period_keys(now)[period]
     community = sa.orm.aliased(Unit)
     top = db.session.execute(
-        sa.select(RankingTotal.minutes, Member.name, community.name)
+        sa.select(
+            RankingTotal.minutes, Member.name, localized_column(community.name, community.name_en)
+        )
         .join(Member, Member.id == RankingTotal.subject_id)
         .outerjoin(community, community.id == RankingTotal.community_id)
         .where(

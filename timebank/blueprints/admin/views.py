@@ -9,6 +9,7 @@ from ...auth import queries, services
 from ...auth.models import ROLE_ORDER, Role
 from ...auth.permissions import ensure_role, has_role
 from ...core.errors import Conflict, ValidationFailed
+from ...core.i18n import unit_name
 from ...core.privacy import normalise_phone
 from ...extensions import db
 from ...members.queries import find_member_by_phone
@@ -27,7 +28,7 @@ def roles():
     form = GrantRoleForm()
     form.role.choices = options((r.value, r.label) for r in ROLE_ORDER if has_role(current_user, r))
     form.unit_id.choices = options(
-        (u.id, f"{u.code} {u.name}")
+        (u.id, f"{u.code} {unit_name(u)}")
         for u in list_units_in_scope(current_user, Role.ORGANISER)
         if u.level != "grid"
     )

@@ -11,20 +11,26 @@ def register_api(app) -> None:
     from . import (
         audit,
         auth,
+        certificates,
         checkin,
         dispatch,
+        exchange,
         ledger,
         members,
         mobilisation,
         notifications,
+        party,
+        party_checks,
         rankings,
         roles,
         shifts,
+        sms,
         units,
     )
     from .schemas.common import ErrorSchema
 
     api.spec.components.schema("ErrorSchema", schema=ErrorSchema)
+    api.spec.components.security_scheme(sms.SCHEME, sms.SECURITY_SCHEME)
 
     for module in (
         auth,
@@ -39,6 +45,11 @@ def register_api(app) -> None:
         mobilisation,
         rankings,
         dispatch,
+        party,
+        party_checks,
+        certificates,
+        exchange,
+        sms,
     ):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)

@@ -5,8 +5,10 @@ from flask_smorest import Blueprint
 
 from ...auth import queries, services
 from ...auth.models import Role
+from ...core.clock import utcnow
 from ...extensions import db
 from ...members.queries import get_member
+from ...party import services as party_services
 from ...units.queries import get_unit
 from .access import auth_required
 from .schemas.auth import RoleInput, RoleListSchema, RoleSchema
@@ -24,8 +26,14 @@ bp = Blueprint(
 @bp.arguments(RoleInput)
 @bp.response(201, RoleSchema)
 def grant(data):
-    """Grant a role on a unit (admins; organisers in scope, up to their own role)."""
+    """Grant a role on a unit (admins; organisers in scope, up to their own role), or the
+    `secretary` role on a party organisation (admins; `party_org_id` instead of `unit_id`)."""
     member = get_member(data["member_id"])
+    if data["role"] == "secretary":
+        org = party_services.get_org(data["party_org_id"])
+        role = party_services.grant_secretary(g.actor, member, org, now=utcnow())
+        db.session.commit()
+        return role
     unit = get_unit(data["unit_id"])
     ra = services.grant_role(g.actor, member=member, role=data["role"], unit=unit)
     db.session.commit()

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from ...auth.models import Role
 from ...auth.permissions import assignments
 from ...checkin.queries import list_shifts_running
+from ...dispatch.command import command_units
 from ...dispatch.worklists import queue_counts, worklist
 from ...ledger.queries import balance_minutes, count_attendances_to_review, count_open_corrections
 from ...members.models import MemberStatus
@@ -83,6 +84,8 @@ class Home:
     #: the dispatcher's new and late events (coordinators).
     events_waiting: int | None = None
     dispatch_queue: dict | None = None
+    #: The organiser commands the district or a town: a link to the command centre.
+    command_centre: bool = False
 
 
 def _place(shift, locale: str) -> str:
@@ -133,6 +136,7 @@ def home_for(actor, *, now: datetime, locale: str) -> Home:
         if unit is not None:
             home.month = month_to_date(unit, now=now)
             home.month_unit_name = unit.display_name(locale)
+        home.command_centre = bool(command_units(actor))
     return home
 
 

@@ -116,6 +116,7 @@ def nav_items(actor) -> list:
                 "diagram-3",
                 [
                     NavItem(_l("Dashboard"), "rankings.dashboard", "speedometer2"),
+                    NavItem(_l("Command centre"), "command.index", "broadcast"),
                     NavItem(_l("Organisation"), "units.index", "diagram-3"),
                     NavItem(_l("Roles"), "admin.roles", "shield-lock"),
                     NavItem(_l("Departments"), "dispatch.departments", "building"),

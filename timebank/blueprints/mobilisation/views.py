@@ -10,6 +10,7 @@ from ...auth.models import Role
 from ...auth.permissions import ensure_role, has_role
 from ...core.clock import utcnow
 from ...core.errors import DomainError
+from ...core.i18n import unit_name
 from ...extensions import db
 from ...mobilisation import queries, services
 from ...mobilisation.validation import MAX_RESPONSE_S, default_callout_unit
@@ -74,18 +75,18 @@ def _set_choices(form) -> None:
     units = list_units_in_scope(current_user, Role.COORDINATOR)
     top = min((u.path.count("/") for u in units), default=0)
     form.unit_id.choices = [
-        SelectChoice(u.id, "\u3000" * (u.path.count("/") - top) + u.name)
+        SelectChoice(u.id, "\u3000" * (u.path.count("/") - top) + unit_name(u))
         for u in units
         if u.level in CALLABLE_LEVELS
     ]
     communities = [u for u in units if u.level == Level.COMMUNITY]
     form.community_id.choices = [SelectChoice("", _("Choose…"))] + [
-        SelectChoice(u.id, u.name) for u in communities if u.lat is not None
+        SelectChoice(u.id, unit_name(u)) for u in communities if u.lat is not None
     ]
     checkpoints = [SelectChoice("", _("Choose…"))]
     for unit in communities:
         checkpoints += [
-            SelectChoice(cp.id, cp.name, optgroup=unit.name)
+            SelectChoice(cp.id, cp.name, optgroup=unit_name(unit))
             for cp in list_checkpoints(unit.id, active_only=True)
         ]
     form.checkpoint_id.choices = checkpoints

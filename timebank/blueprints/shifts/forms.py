@@ -81,6 +81,7 @@ class BoardFilterForm(BaseForm):
     class Meta:
         csrf = False
 
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=60)])
     kind = SelectField(_l("Kind"), validate_choice=False)
     community_id = SelectField(_l("Community"), coerce=int_or_none, validate_choice=False)
     day = DateField(_l("From"), validators=[Optional()])
@@ -105,3 +106,24 @@ class CheckpointForm(BaseForm):
     radius_m = IntegerField(_l("Geofence radius (metres)"), default=200, validators=[Optional()])
     is_active = BooleanField(_l("In use"), default=True)
     submit = SubmitField(_l("Save"))
+
+
+class SeriesEditForm(BaseForm):
+    """Change a series' shifts still to come from a date: what is changed here is set on
+    every one of them; what is left as shown stays as each shift has it."""
+
+    from_day = DateField(_l("From (the shifts of this day on)"), validators=[DataRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
+    start_time = TimeField(_l("Starts"), validators=[DataRequired()])
+    end_time = TimeField(_l("Ends"), validators=[DataRequired()])
+    capacity = IntegerField(_l("Places"), validators=[InputRequired()])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Change these shifts"))
+
+
+class SeriesCancelForm(BaseForm):
+    from_day = DateField(_l("From (the shifts of this day on)"), validators=[DataRequired()])
+    reason = StringField(
+        _l("Reason (members are told)"), validators=[DataRequired(), Length(max=255)]
+    )
+    submit = SubmitField(_l("Cancel these shifts"))

@@ -11,6 +11,7 @@ from ...checkin.queries import roster_rows
 from ...core.clock import local, utcnow
 from ...core.csvio import read_csv
 from ...core.errors import DomainError
+from ...core.i18n import unit_name
 from ...extensions import db
 from ...members.skills import SKILLS
 from ...shifts import edits, queries, services
@@ -30,7 +31,9 @@ def _checkpoint_choices(communities) -> list[SelectChoice]:
     choices = [SelectChoice("", _("No checkpoint"))]
     for unit in communities:
         choices += [
-            SelectChoice(cp.id, cp.name, optgroup=unit.name, render_kw={"data-community": unit.id})
+            SelectChoice(
+                cp.id, cp.name, optgroup=unit_name(unit), render_kw={"data-community": unit.id}
+            )
             for cp in queries.list_checkpoints(unit.id, active_only=True)
         ]
     return choices
@@ -43,7 +46,7 @@ def new():
     ensure_role(current_user, Role.COORDINATOR)
     communities = _my_communities()
     form = ShiftForm()
-    form.community_id.choices = options((u.id, u.name) for u in communities)
+    form.community_id.choices = options((u.id, unit_name(u)) for u in communities)
     form.checkpoint_id.choices = _checkpoint_choices(communities)
     form.skills.choices = options(SKILLS.items())
     refused = submitted(form)
@@ -211,7 +214,7 @@ def checkpoint_form(checkpoint_id: int | None = None):
     cp = queries.get_checkpoint(checkpoint_id) if checkpoint_id else None
     ensure_role(current_user, Role.COORDINATOR, cp.community if cp else None)
     form = CheckpointForm(obj=cp)
-    form.community_id.choices = options((u.id, u.name) for u in _my_communities())
+    form.community_id.choices = options((u.id, unit_name(u)) for u in _my_communities())
     if request.method == "GET" and cp is None:
         form.community_id.data = request.args.get("community_id", type=int)
     refused = submitted(form)

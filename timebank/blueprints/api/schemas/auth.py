@@ -1,4 +1,4 @@
-from marshmallow import Schema, validate
+from marshmallow import Schema, ValidationError, validate, validates_schema
 
 from ....auth.models import ROLE_ORDER
 from . import fields
@@ -32,8 +32,18 @@ class PasswordInput(Schema):
 
 class RoleInput(Schema):
     member_id = fields.Integer(required=True, strict=True)
-    role = fields.String(required=True, validate=validate.OneOf([r.value for r in ROLE_ORDER]))
-    unit_id = fields.Integer(required=True, strict=True)
+    role = fields.String(
+        required=True, validate=validate.OneOf([r.value for r in ROLE_ORDER] + ["secretary"])
+    )
+    #: Required for the unit roles; the `secretary` role takes `party_org_id` instead.
+    unit_id = fields.Integer(strict=True)
+    party_org_id = fields.Integer(strict=True)
+
+    @validates_schema
+    def _scope_given(self, data, **kwargs):
+        wanted = "party_org_id" if data.get("role") == "secretary" else "unit_id"
+        if data.get(wanted) is None:
+            raise ValidationError("Missing data for required field.", wanted)
 
 
 class RoleSchema(Schema):
@@ -41,8 +51,9 @@ class RoleSchema(Schema):
     member_id = fields.Integer()
     member_name = fields.String(attribute="member.name")
     role = fields.String()
-    unit_id = fields.Integer()
-    unit_name = fields.String(attribute="unit.name")
+    unit_id = fields.Integer(allow_none=True)
+    unit_name = fields.Function(lambda ra: ra.unit.name if ra.unit else None, allow_none=True)
+    party_org_id = fields.Integer(allow_none=True)
     created_at = fields.AwareDateTime()
 
 

@@ -1,0 +1,110 @@
+"""API: the party-spirit check (党性体检): opening, sheets, self-assessment, review,
+finalising and the member's acknowledgement (SPEC 7)."""
+
+from flask import g
+from flask_smorest import Blueprint
+
+from ...core.clock import utcnow
+from ...extensions import db
+from ...party import checks, sheets
+from ...party.services import get_org
+from ...party.views import sheet_view
+from .access import auth_required
+from .schemas.party import (
+    AcknowledgeInput,
+    CheckCreatedSchema,
+    CheckInput,
+    FinalisedSchema,
+    SelfAssessmentInput,
+    SheetReviewInput,
+    SheetSchema,
+)
+
+bp = Blueprint(
+    "api_party_checks",
+    __name__,
+    url_prefix="/api/v1/checks",
+    description="党性体检: checks against the negative lists, one sheet per party member.",
+)
+
+
+@bp.route("", methods=["POST"])
+@auth_required(bp, 400, 403, 404, 409, 422)
+@bp.arguments(CheckInput)
+@bp.response(201, CheckCreatedSchema)
+def open_check(data):
+    """Open a check (secretaries in scope, organisers over the organisation). 409
+    `check_exists`."""
+    org = get_org(data["party_org_id"])
+    found, count = checks.open_check(g.actor, org, data["period"], now=utcnow())
+    db.session.commit()
+    return {
+        "id": found.id,
+        "party_org_id": org.id,
+        "period": found.period,
+        "status": found.status,
+        "sheets": count,
+    }
+
+
+def _mine(check_id):
+    return sheets.get_sheet(g.actor, check_id, g.actor.id)
+
+
+@bp.route("/<int:check_id>/sheets/<int:member_id>", methods=["GET"])
+@auth_required(bp, 404)
+@bp.response(200, SheetSchema)
+def get_sheet(check_id, member_id):
+    """A member's sheet: the member and secretaries in scope only (404 otherwise)."""
+    return sheet_view(sheets.get_sheet(g.actor, check_id, member_id))
+
+
+@bp.route("/<int:check_id>/sheets/me", methods=["POST"])
+@auth_required(bp, 400, 404, 409, 422)
+@bp.arguments(SelfAssessmentInput)
+@bp.response(200, SheetSchema)
+def self_assess(data, check_id):
+    """The member's self-assessment: the items they tick and a note."""
+    sheet = sheets.self_assess(g.actor, _mine(check_id), now=utcnow(), **data)
+    db.session.commit()
+    return sheet_view(sheet)
+
+
+@bp.route("/<int:check_id>/sheets/me/acknowledge", methods=["POST"])
+@auth_required(bp, 400, 404, 409, 422)
+@bp.arguments(AcknowledgeInput)
+@bp.response(200, SheetSchema)
+def acknowledge(data, check_id):
+    """The member acknowledges the problem-reminder notice and records what they rectified."""
+    sheet = sheets.acknowledge(g.actor, _mine(check_id), now=utcnow(), **data)
+    db.session.commit()
+    return sheet_view(sheet)
+
+
+@bp.route("/<int:check_id>/sheets/<int:member_id>/review", methods=["POST"])
+@auth_required(bp, 400, 404, 422)
+@bp.arguments(SheetReviewInput)
+@bp.response(200, SheetSchema)
+def review(data, check_id, member_id):
+    """The secretary's review: each item confirmed or dropped, with a reason."""
+    sheet = sheets.get_sheet(g.actor, check_id, member_id)
+    sheets.review(g.actor, sheet, now=utcnow(), **data)
+    db.session.commit()
+    return sheet_view(sheet)
+
+
+@bp.route("/<int:check_id>/sheets/<int:member_id>/finalise", methods=["POST"])
+@auth_required(bp, 404, 409)
+@bp.response(200, FinalisedSchema)
+def finalise(check_id, member_id):
+    """Finalise: score, grade and the problem-reminder notice (`notice_id`). 409
+    `already_final`."""
+    sheet = sheets.get_sheet(g.actor, check_id, member_id)
+    sheets.finalise(g.actor, sheet, now=utcnow())
+    db.session.commit()
+    return {
+        "status": sheet.status,
+        "score": sheet.score,
+        "grade": sheet.grade,
+        "notice_id": sheet.id,
+    }

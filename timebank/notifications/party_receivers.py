@@ -1,0 +1,42 @@
+"""Who is told what about party-spirit checks: reactions to the party domain (SPEC 7).
+
+Signal → who is told → which notice (wording in party/notices.py):
+
+- party.check_opened → every member with a sheet → CHECK_OPENED
+- party.sheet_finalised → the sheet's member → SHEET_FINALISED (the problem-reminder
+  notice; its printable page is the sheet's notice page)
+
+`CONNECTIONS` is subscribed by the app factory (`_connect_receivers`) with the others.
+"""
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..members.models import Member
+from ..party import notices
+from ..party import signals as party_signals
+from ..party.models import PartyOrg
+from .services import notify, notify_many
+
+#: Members told in one batch (their rows are read and inserted per batch).
+BATCH = 2000
+
+
+def on_check_opened(check, *, member_ids, now, **_):
+    org = db.session.get(PartyOrg, check.party_org_id)
+    params = {"period": check.period, "org": org.name}
+    for start in range(0, len(member_ids), BATCH):
+        chunk = member_ids[start : start + BATCH]
+        members = db.session.scalars(sa.select(Member).where(Member.id.in_(chunk))).all()
+        notify_many(members, notices.CHECK_OPENED, subject_id=check.id, params=params, now=now)
+
+
+def on_sheet_finalised(sheet, *, confirmed, now, **_):
+    params = {"period": sheet.check_.period, "score": sheet.score, "count": len(confirmed)}
+    notify(sheet.member, notices.SHEET_FINALISED, subject_id=sheet.check_id, params=params, now=now)
+
+
+CONNECTIONS = [
+    (party_signals.check_opened, on_check_opened),
+    (party_signals.sheet_finalised, on_sheet_finalised),
+]

@@ -1,0 +1,33 @@
+"""What the party domain tells members, word for word (data only: see core.notices).
+
+Placeholders: `period` (the check's period, e.g. 2026H1), `org` (the party organisation's
+name), `score`, `grade` (in the reader's language, from notifications.rendering), `count`
+(confirmed items).
+"""
+
+from flask_babel import lazy_gettext as _l
+
+from ..core.notices import Notice
+
+CHECK_OPENED = Notice(
+    "party_check_opened",
+    _l("Party-spirit check %(period)s: your sheet is ready"),
+    _l(
+        "%(org)s has opened the check. Read your indicators and fill in your "
+        "self-assessment before the secretary reviews it."
+    ),
+    subject="party_check",
+    endpoint="party.my_sheet",
+    subject_arg="check_id",
+)
+SHEET_FINALISED = Notice(
+    "party_sheet_finalised",
+    _l("Problem-reminder notice: check %(period)s"),
+    _l(
+        "Your score is %(score)s. %(count)s item(s) to rectify: open the notice, "
+        "acknowledge it and record what you rectified."
+    ),
+    subject="party_check",
+    endpoint="party.my_sheet",
+    subject_arg="check_id",
+)

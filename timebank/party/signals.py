@@ -1,0 +1,22 @@
+"""What the party domain announces, for optional reactions (notifications).
+
+Each signal is sent inside the transaction of the change it announces, after the change
+is flushed: a receiver's writes (inbox rows, outbox messages) commit or roll back with it.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+check_opened = _signals.signal("party.check-opened")
+"""A check was opened and every sheet computed.
+
+sender: the `Check`; kwargs: `member_ids` (the members with a sheet), `now`.
+"""
+
+sheet_finalised = _signals.signal("party.sheet-finalised")
+"""A secretary finalised a member's sheet: the problem-reminder notice is issued.
+
+sender: the `Sheet` (final, with its score and grade); kwargs: `confirmed` (the codes of
+the confirmed items), `now`.
+"""
