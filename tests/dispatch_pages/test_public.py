@@ -180,3 +180,20 @@ def test_rating_needs_the_digits_and_a_rating(client, world):
     assert bad.status_code == 422
     db.session.refresh(event)
     assert event.status == "handled"
+
+
+def test_a_signed_in_grid_worker_reports_as_themselves(login, world):
+    client = login(world.gridworker)
+    page = client.get("/report").get_data(as_text=True)
+    assert 'name="phone"' not in page and world.gridworker.name in page
+    data = {"category_code": world.street.code, "description": "巡查发现井盖破损"}
+    data["grid_id"] = str(world.tree.grid.id)
+    assert client.post("/report", data=data).status_code == 302
+    (event,) = _events()
+    assert (event.reporter_id, event.source) == (world.gridworker.id, "gridworker")
+
+
+def test_the_report_page_draws_the_communities_without_tiles(client, world):
+    page = client.get("/report").get_data(as_text=True)
+    assert 'data-test="unit-map"' in page and page.count('class="tb-unit-dot"') == 3
+    assert "tile" not in page.lower()

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from tests.dispatch.conftest import T0
 from tests.dispatch.test_photos import picture
 from timebank.dispatch.assign import dispatch_event
+from timebank.dispatch.catalogue import appoint_gridworker
 from timebank.dispatch.models import Event, EventPhoto
 from timebank.dispatch.transitions import accept_event, handle_event, register_event
 from timebank.extensions import db
@@ -198,3 +199,11 @@ def test_the_handled_notice_opens_the_event_page(login, world):
     page = client.get("/inbox").get_data(as_text=True)
     opening = re.search(r'action="(/inbox/\d+/open)"', page).group(1)
     assert client.post(opening).headers["Location"].endswith(f"/events/{event.id}")
+
+
+def test_a_grid_worker_on_the_grid_and_its_community_is_offered_once(login, world):
+    appoint_gridworker(world.people.coordinator, world.gridworker, world.tree.community, now=T0)
+    event = world.report()
+    register_event(world.people.coordinator, event, now=T0)
+    page = login(world.people.coordinator).get(f"/events/{event.id}").get_data(as_text=True)
+    assert page.count(f'value="m:{world.gridworker.id}"') == 1

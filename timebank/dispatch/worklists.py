@@ -68,17 +68,15 @@ def ancestor_ids(event: Event) -> list[int]:
 
 def gridworkers_for(event: Event) -> list[tuple[Member, GridWorker | None]]:
     """Active grid workers on the event's grid or its community (or above), by name."""
+    holders = sa.select(RoleAssignment.member_id).where(
+        RoleAssignment.role == Role.GRIDWORKER,
+        RoleAssignment.unit_id.in_(ancestor_ids(event)),
+    )
     q = (
         sa.select(Member, GridWorker)
-        .join(RoleAssignment, RoleAssignment.member_id == Member.id)
         .outerjoin(GridWorker, GridWorker.member_id == Member.id)
-        .where(
-            RoleAssignment.role == Role.GRIDWORKER,
-            RoleAssignment.unit_id.in_(ancestor_ids(event)),
-            Member.status == MemberStatus.ACTIVE,
-        )
+        .where(Member.id.in_(holders), Member.status == MemberStatus.ACTIVE)
         .order_by(Member.name)
-        .distinct()
         .limit(LIST_MAX)
     )
     return [(m, gw) for m, gw in db.session.execute(q)]

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("dispatch", __name__, template_folder="templates")
 
-from . import event, public, work  # noqa: E402, F401
+from . import admin, event, public, work  # noqa: E402, F401

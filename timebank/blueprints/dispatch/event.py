@@ -106,6 +106,7 @@ def render_event(event, forms: dict | None = None, status: int = 200):
         photos=worklists.photos_of(event),
         reporter=queries.reporter_of(actor, event),
         staff=rights.can_coordinate(actor, event) or rights.is_assignee(actor, event),
+        coordinate=rights.can_coordinate(actor, event),
         default_due={"accept": accept_due, "handle": handle_due},
         p=presenters,
         now=now,

@@ -2,8 +2,9 @@
 dispatch services, which answer every field's refusal at once."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import MultipleFileField
+from flask_wtf.file import FileAllowed, FileField, FileRequired, MultipleFileField
 from wtforms import (
+    BooleanField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -124,3 +125,50 @@ class FeedbackForm(BaseForm):
     )
     comment = TextAreaField(_l("Comment (optional)"), filters=[blank_none])
     submit = SubmitField(_l("Send the rating"))
+
+
+class DepartmentForm(BaseForm):
+    code = StringField(_l("Code"))
+    name = StringField(_l("Name"))
+    name_en = StringField(_l("English name (optional)"), filters=[blank_none])
+    submit = SubmitField(_l("Add the department"))
+
+    def service_fields(self) -> dict:
+        return {"code": self.code.data, "name": self.name.data, "name_en": self.name_en.data}
+
+
+class HandlerForm(BaseForm):
+    phone = StringField(_l("Member's phone"))
+    submit = SubmitField(_l("Add the handler"))
+
+
+class CategoryForm(BaseForm):
+    code = StringField(_l("Code"))
+    name = StringField(_l("Name"))
+    name_en = StringField(_l("English name (optional)"), filters=[blank_none])
+    class_name = StringField(_l("Class (optional)"), filters=[blank_none])
+    department_code = SelectField(_l("Department that handles it"))
+    accept_within_min = IntegerField(_l("Accept within (minutes)"), validators=[Optional()])
+    handle_within_h = IntegerField(_l("Handle within (hours)"), validators=[Optional()])
+    volunteer_ok = BooleanField(_l("A party member volunteer may take it"))
+    submit = SubmitField(_l("Add the category"))
+
+    def service_fields(self) -> dict:
+        return {
+            "code": self.code.data,
+            "name": self.name.data,
+            "name_en": self.name_en.data,
+            "class_name": self.class_name.data,
+            "department_code": self.department_code.data or None,
+            "accept_within_min": self.accept_within_min.data,
+            "handle_within_h": self.handle_within_h.data,
+            "volunteer_ok": self.volunteer_ok.data,
+        }
+
+
+class GridworkerImportForm(BaseForm):
+    file = FileField(
+        _l("CSV file"),
+        validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Upload a .csv file."))],
+    )
+    submit = SubmitField(_l("Import"))

@@ -1,5 +1,7 @@
 """What the dispatch pages show of an event: labels, deadlines, places, people."""
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
@@ -129,3 +131,30 @@ EMPLOYMENT = {"full_time": _l("full-time"), "part_time": _l("part-time")}
 
 def names(steps) -> dict[int, str]:
     return actor_names(steps)
+
+
+@dataclass(frozen=True)
+class UnitMap:
+    """The communities' centres drawn by the app itself (no map tiles: closed network),
+    in an SVG whose x is the longitude and y the latitude negated: a tap there is a
+    position, and the intake finds the nearest grid."""
+
+    view_box: str
+    radius: float
+    points: list
+
+
+def unit_map() -> UnitMap | None:
+    """The map of the communities with a centre; None when fewer than two have one."""
+    points = [
+        (u.lon, -u.lat, u.display_name(current_locale()))
+        for u in list_units("community")
+        if u.lat is not None and u.lon is not None
+    ]
+    if len(points) < 2:
+        return None
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    span = max(max(xs) - min(xs), max(ys) - min(ys), 0.01)
+    pad = span * 0.05
+    box = (min(xs) - pad, min(ys) - pad, max(xs) - min(xs) + 2 * pad, max(ys) - min(ys) + 2 * pad)
+    return UnitMap(" ".join(f"{v:.5f}" for v in box), span / 120, points)

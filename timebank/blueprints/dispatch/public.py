@@ -69,7 +69,9 @@ def report():
                 flash(_("Thank you: your report is in. Keep its number to follow it."), "success")
                 return redirect(url_for("dispatch.follow_event", number=event.number))
             db.session.rollback()
-    return render_template("dispatch/report.html", form=form, member=actor)
+    return render_template(
+        "dispatch/report.html", form=form, member=actor, unit_map=presenters.unit_map()
+    )
 
 
 @bp.route("/report/<number>", methods=["GET", "POST"])

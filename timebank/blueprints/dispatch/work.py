@@ -13,6 +13,7 @@ from ...core.errors import DomainError, RuleViolation, ValidationFailed
 from ...dispatch import assign, closing, queries, rights, transitions, worklists
 from ...dispatch.photos import add_photo
 from ...extensions import db
+from ...shifts.queries import list_member_signups
 from ..forms_util import apply_errors, submitted
 from . import bp, presenters
 from .event import dispatch_form, register_form, render_event
@@ -261,3 +262,17 @@ def feedback(event_id: int):
 def _back() -> str | None:
     """Back to the worklist when the step was taken from it."""
     return url_for("dispatch.worklist") if request.form.get("from") == "worklist" else None
+
+
+@bp.route("/my-tasks")
+@login_required
+def my_tasks():
+    """A member's volunteer events (answering residents' calls) beside their shifts."""
+    now = utcnow()
+    return render_template(
+        "dispatch/my_tasks.html",
+        events=worklists.volunteer_tasks(current_user),
+        signups=list_member_signups(current_user.id, upcoming=True, now=now, limit=20),
+        p=presenters,
+        now=now,
+    )
