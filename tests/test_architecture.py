@@ -129,6 +129,7 @@ LAYERS = [
     {"ledger"},
     {"checkin"},
     {"dispatch", "mobilisation"},
+    {"party", "certificates", "exchange", "sms"},  # read the service records below them
     {"rankings"},
     {"notifications"},
     {"demo"},

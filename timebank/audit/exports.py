@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..core.clock import local
-from ..rankings.exports import safe_text
+from ..core.spreadsheet import safe_text
 from .describe import describe
 from .queries import AuditFilter, iter_entries
 

@@ -19,8 +19,8 @@ from ..auth.models import Role
 from ..auth.permissions import ensure_role
 from ..core.clock import local
 from ..core.errors import check
+from ..core.spreadsheet import looks_like_formula, safe_text
 from ..members.models import Member
-from ..rankings.exports import looks_like_formula, safe_text
 from ..units.models import Unit
 from . import records
 from .services import period_errors

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from ..checkin.credit import credited_minutes
 from ..checkin.models import Attendance
 from ..core.settings import setting
 from ..extensions import db
+from ..ledger.credit import credited_minutes
 from ..shifts.models import Shift, ShiftStatus
 from ..units.models import Unit
 from .models import LecturePoint

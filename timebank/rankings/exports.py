@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from ..core.clock import local
 from ..core.errors import ValidationFailed
 from ..core.i18n import localized_column, unit_name
+from ..core.spreadsheet import safe_text
 from ..extensions import db
 from ..members.models import Member
 from ..mobilisation.candidates import answer_counts
@@ -42,7 +43,6 @@ from .totals import period_keys
 
 #: Rows fetched (and response rates looked up) per round trip while streaming.
 BATCH = 2000
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 #: Every column an export may have: (key, label, kind, width). Each export keeps those that
 #: hold something for its subject (a towns' ranking has no member name, no community and no
@@ -249,16 +249,6 @@ def _stream(stmt, by: str) -> Iterator[ExportRow]:
 
 
 # Cells and files ---------------------------------------------------------------------------
-
-
-def looks_like_formula(value: str) -> bool:
-    """Whether a spreadsheet would take this text for a formula (= + - @, tab, CR first)."""
-    return bool(value) and value.startswith(FORMULA_STARTS)
-
-
-def safe_text(value: str) -> str:
-    """Text a spreadsheet will not run from a CSV: a formula-like start gets an apostrophe."""
-    return "'" + value if looks_like_formula(value) else value
 
 
 def header(export_or_by="member") -> list[str]:

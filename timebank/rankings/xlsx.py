@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from ..core.spreadsheet import looks_like_formula
 from .exports import (
     COLUMN_SPECS,
     PERIOD_LABELS,
@@ -23,7 +24,6 @@ from .exports import (
     _tail,
     _values,
     header,
-    looks_like_formula,
 )
 
 
