@@ -41,6 +41,9 @@ MEMBER_WRITES = {
     ("POST", "/events/<int:event_id>/return"),
     ("POST", "/events/<int:event_id>/handle"),
     ("POST", "/events/<int:event_id>/feedback"),
+    # a party member's own sheet of a check, found by the check and the actor
+    ("POST", "/checks/<int:check_id>/sheets/me"),
+    ("POST", "/checks/<int:check_id>/sheets/me/acknowledge"),
     # certificates of one's own service, redeeming, giving minutes to family
     ("POST", "/certificates"),
     ("POST", "/offers/<int:offer_id>/redeem"),
@@ -51,6 +54,7 @@ MEMBER_READS = {
     "/members/me",
     "/members/me/qr",
     "/members/me/signups",
+    "/members/me/learning",
     "/units",
     "/units/<int:unit_id>",
     "/shifts",
@@ -62,6 +66,10 @@ MEMBER_READS = {
     "/rankings",
     "/callouts/<int:callout_id>",
     "/event-categories",
+    "/checklist-items",  # the negative lists a member is checked against
+    # their own sheet; anyone else's is a 404, not a 403: a sheet's existence is private
+    # (SPEC 7.3; tests/party/test_checks.py::test_sheets_are_private)
+    "/checks/<int:check_id>/sheets/<int:member_id>",
     "/events",
     "/events/<int:event_id>",
     "/certificates/mine",

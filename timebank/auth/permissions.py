@@ -297,3 +297,9 @@ def organises_party_org(actor, org: PartyOrg) -> bool:
 
 def _is_self(actor, member) -> bool:
     return actor is not None and getattr(actor, "id", None) == member.id
+
+
+def may_do_party_work(actor) -> bool:
+    """Tell whether the actor may act on party organisations at all: a secretary anywhere,
+    or an organiser or admin (the service then checks the organisation's scope)."""
+    return is_secretary(actor) or has_role(actor, Role.ORGANISER)

@@ -45,7 +45,7 @@ def _fields(errors, *, title, description, price_minutes, stock, until_at, now):
 
 def create_offer(
     actor,
-    community: Unit,
+    community: Unit | None,
     *,
     title,
     price_minutes,
@@ -63,7 +63,7 @@ def create_offer(
     ensure_role(actor, Role.COORDINATOR, community)
     now = now or utcnow()
     errors = []
-    if community.level != Level.COMMUNITY:
+    if community is None or community.level != Level.COMMUNITY:
         errors.append(("community_id", _l("Choose a community.")))
     title, description, price, stock = _fields(
         errors,

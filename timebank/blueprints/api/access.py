@@ -43,12 +43,13 @@ def actor():
     return g.actor
 
 
-def auth_required(bp, *statuses: int, role: Role | None = None, pending_ok: bool = False):
+def auth_required(bp, *statuses: int, role: Role | None = None, may=None, pending_ok: bool = False):
     """Decorator: a valid bearer token is required; documents it and the listed errors.
 
     Checks run before the body is parsed (flask-smorest parses in the decorators below
     this one), so rights come before fields: 401 without a valid token; 403 when `role` is
-    given and the actor holds it nowhere (the handler still checks the scope); 403 for a
+    given and the actor holds it nowhere, or when `may(actor)` (for scopes outside the unit
+    roles, e.g. a party secretary) is false — the handler still checks the scope; 403 for a
     pending member unless `pending_ok`, and then only on their own `member_id` (SPEC 3.8:
     pending members see and edit their own profile and do nothing else).
     """
@@ -60,6 +61,8 @@ def auth_required(bp, *statuses: int, role: Role | None = None, pending_ok: bool
             if not (pending_ok and kwargs.get("member_id", g.actor.id) == g.actor.id):
                 ensure_not_pending(g.actor)
             if role is not None and not has_role(g.actor, role):
+                raise NotAllowed()
+            if may is not None and not may(g.actor):
                 raise NotAllowed()
             return fn(*args, **kwargs)
 

@@ -3,6 +3,8 @@
 from flask import g
 from flask_smorest import Blueprint
 
+from ...auth.models import Role
+from ...auth.permissions import may_do_party_work
 from ...core.clock import local, utcnow
 from ...extensions import db
 from ...members.queries import get_member
@@ -30,7 +32,7 @@ bp = Blueprint(
 
 
 @bp.route("/party-orgs", methods=["POST"])
-@auth_required(bp, 400, 403, 409, 422)
+@auth_required(bp, 400, 403, 409, 422, role=Role.ORGANISER)
 @bp.arguments(PartyOrgInput)
 @bp.response(201, PartyOrgSchema)
 def create_org(data):
@@ -42,7 +44,7 @@ def create_org(data):
 
 
 @bp.route("/party-orgs/<int:org_id>/members", methods=["POST"])
-@auth_required(bp, 400, 403, 404, 422)
+@auth_required(bp, 400, 403, 404, 422, may=may_do_party_work)
 @bp.arguments(PartyMemberInput)
 @bp.response(201, MembershipSchema)
 def add_member(data, org_id):
@@ -56,7 +58,7 @@ def add_member(data, org_id):
 
 
 @bp.route("/checklist-items", methods=["POST"])
-@auth_required(bp, 400, 403, 409, 422)
+@auth_required(bp, 400, 403, 409, 422, role=Role.ORGANISER)
 @bp.arguments(ChecklistItemInput)
 @bp.response(201, ChecklistItemSchema)
 def create_item(data):

@@ -4,6 +4,7 @@ finalising and the member's acknowledgement (SPEC 7)."""
 from flask import g
 from flask_smorest import Blueprint
 
+from ...auth.permissions import is_secretary, may_do_party_work
 from ...core.clock import utcnow
 from ...extensions import db
 from ...party import checks, sheets
@@ -29,7 +30,7 @@ bp = Blueprint(
 
 
 @bp.route("", methods=["POST"])
-@auth_required(bp, 400, 403, 404, 409, 422)
+@auth_required(bp, 400, 403, 404, 409, 422, may=may_do_party_work)
 @bp.arguments(CheckInput)
 @bp.response(201, CheckCreatedSchema)
 def open_check(data):
@@ -82,7 +83,7 @@ def acknowledge(data, check_id):
 
 
 @bp.route("/<int:check_id>/sheets/<int:member_id>/review", methods=["POST"])
-@auth_required(bp, 400, 404, 422)
+@auth_required(bp, 400, 404, 422, may=is_secretary)
 @bp.arguments(SheetReviewInput)
 @bp.response(200, SheetSchema)
 def review(data, check_id, member_id):
@@ -94,7 +95,7 @@ def review(data, check_id, member_id):
 
 
 @bp.route("/<int:check_id>/sheets/<int:member_id>/finalise", methods=["POST"])
-@auth_required(bp, 404, 409)
+@auth_required(bp, 404, 409, may=is_secretary)
 @bp.response(200, FinalisedSchema)
 def finalise(check_id, member_id):
     """Finalise: score, grade and the problem-reminder notice (`notice_id`). 409
