@@ -12,6 +12,7 @@ History events go to grid workers and departments; volunteer-credited events (wh
 ledger entries) come only from the live app.
 """
 
+import math
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -41,8 +42,10 @@ from .names import person_name
 DEFAULT_EVENTS = 6000
 DEFAULT_DAYS = 180
 REJECTED = 0.03
-#: Share of the events older than a week still open (the rest of the 97 % closure).
-STUCK = 0.025
+#: Share of the events a week old still open and late (the rest of the 97 % closure),
+#: fewer the older they are (someone sees to them in the end).
+STUCK = 0.08
+STUCK_DAYS = 40
 RATED = 0.8
 SOURCES = (("resident", 45), ("gridworker", 35), ("hotline", 12), ("drone", 3), ("member", 5))
 CHUNK = 5_000
@@ -169,7 +172,8 @@ class Story:
         if not self._reached(at):
             return
         self._dispatch(at)
-        stuck = self.now - row["reported_at"] > timedelta(days=7) and rng.random() < STUCK
+        age_days = (self.now - row["reported_at"]).total_seconds() / 86400
+        stuck = age_days > 7 and rng.random() < STUCK * math.exp(-age_days / STUCK_DAYS)
         self._work(at, stuck)
 
     def _dispatch(self, at) -> None:
