@@ -24,7 +24,6 @@ import os
 import random
 import time
 from contextlib import contextmanager
-from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -204,31 +203,6 @@ def _run_dispatch(args, url: str) -> None:
             )
 
 
-def _tick_rows(n_open: int, n_due: int, now) -> None:
-    """`n_open` dispatched events, `n_due` of them with the accept deadline just passed."""
-    from timebank.demo.seed_events import Story, _flush, _world
-    from timebank.dispatch.models import Event
-
-    rng = random.Random(11)
-    world = _world()
-    columns = [c.name for c in Event.__table__.columns]
-    due = set(rng.sample(range(n_open), n_due))
-    rows = []
-    for i in range(n_open):
-        story = Story(rng, world, now - timedelta(minutes=30), now)
-        story.row["registered_at"] = now - timedelta(minutes=20)
-        story._dispatch(now - timedelta(minutes=10))
-        row = story.row
-        row["accept_due_at"] = now - timedelta(seconds=5) if i in due else now + timedelta(hours=1)
-        row["handle_due_at"] = now + timedelta(hours=24)
-        world.next_id += 1
-        rows.append(tuple(row.get(c) for c in columns))
-        if len(rows) == 5000:
-            _flush(columns, rows, [], {})
-            rows = []
-    _flush(columns, rows, [], {})
-
-
 @contextmanager
 def _muted(mute: bool):
     """With `mute`, the dispatch signals reach nobody (no notices are written)."""
@@ -246,6 +220,7 @@ def run_tick(args) -> None:
         app = _app(url)
         from timebank.core.clock import utcnow
         from timebank.demo.seed import seed_demo
+        from timebank.demo.seed_events import seed_open_events
         from timebank.dispatch.jobs import event_tick_job
         from timebank.dispatch.models import Event, EventStep
         from timebank.extensions import db
@@ -254,7 +229,7 @@ def run_tick(args) -> None:
             db.create_all()
             seed_demo(members=200, events=0)
             now = utcnow()
-            _tick_rows(args.open, args.due, now)
+            seed_open_events(random.Random(11), args.open, due=args.due, now=now)
             db.session.commit()
             analyze(db, vacuum=True)
             with _muted(args.mute_notices):
