@@ -8,6 +8,7 @@ move) and only their marks change.
 import math
 from datetime import datetime
 
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -103,6 +104,12 @@ def live_state(unit: Unit, period: command.Period, *, now: datetime, locale: str
         },
         "parts": _items(by_part, part_names),
         "median_text": _median_text(by_part["totals"]["median_handle_min"]),
+        "closed_of": _(
+            "%(closed)s of %(n)s",
+            closed=by_part["totals"]["closed"],
+            n=by_part["totals"]["reported"] - by_part["totals"]["rejected"],
+        ),
+        "updated": _("Updated %(time)s", time=format_datetime(now, "HH:mm:ss")),
         "categories": _items(by_category, command.category_names(locale)),
         "coverage": {
             "uncovered_total": len(uncovered),
@@ -194,6 +201,5 @@ def texts() -> dict:
         "closure_rate": _("Closure rate"),
         "offline": _("Connection lost: retrying…"),
         "signed_out": _("You are signed out: reload the page to sign in again."),
-        "updated": _("Updated %(time)s", time="{time}"),
         "events_n": _("%(n)s open overdue", n="{n}"),
     }

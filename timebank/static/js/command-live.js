@@ -106,7 +106,8 @@
     setText("overdue_total", s.overdue.total);
     setText("uncovered_total", s.coverage.uncovered_total);
     setText("overdue_grids_total", s.coverage.overdue_total);
-    setText("updated", fill(texts.updated, { time: new Date(s.at).toLocaleTimeString() }));
+    setText("updated", s.updated);
+    setText("closed_of", s.closed_of);
     drawList("overdue", s.overdue.items, overdueLine);
     drawList("uncovered", s.coverage.uncovered, function (g) { return el("li", "", g.name + " · " + g.community); });
     drawList("overdue_grids", s.coverage.overdue, function (g) {
