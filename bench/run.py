@@ -169,7 +169,18 @@ def run_members(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from . import board, certificates, ledger, mixed, mobilisation, rankings, scans, shifts, sms
+    from . import (
+        board,
+        certificates,
+        dispatch,
+        ledger,
+        mixed,
+        mobilisation,
+        rankings,
+        scans,
+        shifts,
+        sms,
+    )
 
     parser = argparse.ArgumentParser(
         prog="python -m bench.run",
@@ -201,6 +212,7 @@ def main(argv: list[str] | None = None) -> None:
     mixed.add_parser(sub)
     sms.add_parser(sub)
     certificates.add_parser(sub)
+    dispatch.add_parser(sub)
     args = parser.parse_args(argv)
     args.func(args)
 

@@ -3,15 +3,14 @@
 Shaped on the district's year (310,662 reported, 302,114 closed: 97.2 %): about 3 % are
 rejected as duplicates, the others go register → dispatch → accept → handle → close at
 plausible speeds; a few percent of the older ones are still open and late (overdue,
-escalated a level up), the newest are still on their way. Written in bulk (COPY on
-PostgreSQL, multi-row INSERTs elsewhere) with ids given here, so that a million events
-load in minutes; the counters are summed from the same rows with the transitions' own
-rules (`counters.keys_of`, `event_deltas`), so they equal what a rebuild computes.
-
-History events go to grid workers and departments; volunteer-credited events (which write
-ledger entries) come only from the live app.
+escalated a level up), the newest are on their way. Written in bulk (COPY on PostgreSQL,
+multi-row INSERTs elsewhere) with ids given here, so that a million events load in minutes;
+the counters are summed from the same rows with the transitions' rules (`counters.keys_of`,
+`event_deltas`), so they equal a rebuild. History goes to grid workers and departments:
+volunteer-credited events (which write ledger entries) come only from the live app.
 """
 
+import math
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -41,8 +40,10 @@ from .names import person_name
 DEFAULT_EVENTS = 6000
 DEFAULT_DAYS = 180
 REJECTED = 0.03
-#: Share of the events older than a week still open (the rest of the 97 % closure).
-STUCK = 0.025
+#: Share of the events a week old still open and late (the rest of the 97 % closure),
+#: fewer the older they are (someone sees to them in the end).
+STUCK = 0.08
+STUCK_DAYS = 40
 RATED = 0.8
 SOURCES = (("resident", 45), ("gridworker", 35), ("hotline", 12), ("drone", 3), ("member", 5))
 CHUNK = 5_000
@@ -169,7 +170,8 @@ class Story:
         if not self._reached(at):
             return
         self._dispatch(at)
-        stuck = self.now - row["reported_at"] > timedelta(days=7) and rng.random() < STUCK
+        age_days = (self.now - row["reported_at"]).total_seconds() / 86400
+        stuck = age_days > 7 and rng.random() < STUCK * math.exp(-age_days / STUCK_DAYS)
         self._work(at, stuck)
 
     def _dispatch(self, at) -> None:
@@ -364,3 +366,35 @@ def _advance_sequences() -> None:
         return
     for statement in SETVAL:
         db.session.execute(sa.text(statement))
+
+
+def seed_open_events(
+    rng: random.Random, n: int, *, due: int, now: datetime, handle_due: int = 0
+) -> list[int]:
+    """`n` events dispatched ten minutes before `now` and not yet accepted, their deadlines
+    ahead except for `due` of them, whose accept deadline has just passed (and `handle_due`
+    of those, whose handle deadline too): what a scheduler tick finds. No timelines or
+    counters (they are not reported in a figure's period). Returns the due events' ids."""
+    world = _world()
+    columns = [c.name for c in Event.__table__.columns]
+    late = set(rng.sample(range(n), due))
+    very_late = set(rng.sample(sorted(late), handle_due))
+    rows, ids = [], []
+    for i in range(n):
+        story = Story(rng, world, now - timedelta(minutes=30), now)
+        story.row["registered_at"] = now - timedelta(minutes=20)
+        story._dispatch(now - timedelta(minutes=10))
+        row = story.row
+        ahead = now + timedelta(hours=1)
+        row["accept_due_at"] = now - timedelta(seconds=5) if i in late else ahead
+        row["handle_due_at"] = now - timedelta(seconds=5) if i in very_late else ahead
+        if i in late:
+            ids.append(row["id"])
+        world.next_id += 1
+        rows.append(tuple(row.get(c) for c in columns))
+        if len(rows) == CHUNK:
+            _write(Event.__table__, columns, rows)
+            rows = []
+    _write(Event.__table__, columns, rows)
+    _advance_sequences()
+    return ids

@@ -8,15 +8,28 @@ move) and only their marks change.
 import math
 from datetime import datetime
 
+from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from ...core.i18n import minutes_text
 from ...dispatch import command
-from ...dispatch.models import STATUS_LABELS, Status
+from ...dispatch.models import Status
 from ...units.models import Unit
 
 #: Width of the map's SVG viewBox; the height follows the units' extent.
 MAP_WIDTH = 1000
 MAP_PAD = 20
+#: The counts' labels, in the words of the loop's steps (what each status waits for).
+COUNT_LABELS = {
+    Status.REPORTED: _l("Awaiting registration"),
+    Status.REGISTERED: _l("Awaiting dispatch"),
+    Status.DISPATCHED: _l("Awaiting acceptance"),
+    Status.ACCEPTED: _l("Being handled"),
+    Status.HANDLED: _l("Awaiting feedback"),
+    Status.CLOSED: _l("Closed (period)"),
+    Status.REJECTED: _l("Rejected (period)"),
+}
 #: Rows of each coverage list sent to the page (the totals are always complete).
 COVERAGE_SHOWN = 40
 
@@ -51,11 +64,25 @@ def _queue_line(event, now: datetime, locale: str) -> dict:
         "category": event.category.display_name(locale),
         "place": event.unit.display_name(locale),
         "status": event.status,
-        "status_label": str(Status(event.status).label),
+        "status_label": str(COUNT_LABELS[Status(event.status)]),
         "due_at": due.isoformat() if due else None,
-        "late_min": max(0, int((now - due).total_seconds() // 60)) if due else None,
+        "late": late_text(max(0, int((now - due).total_seconds() // 60))) if due else "",
         "escalated_to": event.escalated_to.display_name(locale) if event.escalated_to else None,
     }
+
+
+def _median_text(minutes) -> str:
+    return "—" if minutes is None else minutes_text(minutes)
+
+
+def late_text(minutes: int) -> str:
+    """How late, in the largest units that read at a glance."""
+    days, rest = divmod(minutes, 1440)
+    if days:
+        return _("%(d)s d %(h)s h late", d=days, h=rest // 60)
+    if rest >= 60:
+        return _("%(h)s h %(m)s min late", h=rest // 60, m=rest % 60)
+    return _("%(n)s min late", n=rest)
 
 
 def live_state(unit: Unit, period: command.Period, *, now: datetime, locale: str) -> dict:
@@ -76,6 +103,13 @@ def live_state(unit: Unit, period: command.Period, *, now: datetime, locale: str
             "items": [_queue_line(e, now, locale) for e in queue],
         },
         "parts": _items(by_part, part_names),
+        "median_text": _median_text(by_part["totals"]["median_handle_min"]),
+        "closed_of": _(
+            "%(closed)s of %(n)s",
+            closed=by_part["totals"]["closed"],
+            n=by_part["totals"]["reported"] - by_part["totals"]["rejected"],
+        ),
+        "updated": _("Updated %(time)s", time=format_datetime(now, "HH:mm:ss")),
         "categories": _items(by_category, command.category_names(locale)),
         "coverage": {
             "uncovered_total": len(uncovered),
@@ -160,8 +194,6 @@ def _labels(unit: Unit, points: list[dict], locale: str) -> list[dict]:
 def texts() -> dict:
     """The live script's words (the script has no catalogue)."""
     return {
-        "status": {str(s): str(label) for s, label in STATUS_LABELS.items()},
-        "late": _("%(n)s min late", n="{n}"),
         "escalated": _("escalated to %(unit)s", unit="{unit}"),
         "none_late": _("Nothing is overdue."),
         "none": _("None."),
@@ -169,6 +201,5 @@ def texts() -> dict:
         "closure_rate": _("Closure rate"),
         "offline": _("Connection lost: retrying…"),
         "signed_out": _("You are signed out: reload the page to sign in again."),
-        "updated": _("Updated %(time)s", time="{time}"),
         "events_n": _("%(n)s open overdue", n="{n}"),
     }

@@ -6,7 +6,6 @@ from flask_login import current_user, login_required
 from ...core.clock import utcnow
 from ...core.i18n import current_locale
 from ...dispatch import command
-from ...dispatch.models import Status
 from ...dispatch.stats import default_by
 from ...units.models import Level
 from . import bp, presenters
@@ -35,7 +34,7 @@ def index():
         period=period,
         periods=command.PERIODS,
         unit_choices=[(u.id, _indent(u) + u.display_name(locale)) for u in units],
-        status_labels={str(s): s.label for s in Status},
+        status_labels={str(s): label for s, label in presenters.COUNT_LABELS.items()},
         part_label=Level(default_by(unit)).label,
         now=now,
         state=presenters.live_state(unit, period, now=now, locale=locale),

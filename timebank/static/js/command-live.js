@@ -26,12 +26,6 @@
     if (text !== undefined) { node.textContent = text; }
     return node;
   }
-  function minutes(m) {
-    if (m === null || m === undefined) { return "—"; }
-    var h = Math.floor(m / 60);
-    return h ? h + " h " + (m % 60) + " min" : m + " min";
-  }
-
   function drawList(name, items, line) {
     var list = root.querySelector('[data-list="' + name + '"]');
     if (!list) { return; }
@@ -45,8 +39,8 @@
     li.appendChild(el("span", "fw-semibold", e.number));
     li.appendChild(document.createTextNode(" · " + e.category + " · " + e.place));
     li.appendChild(el("br"));
-    li.appendChild(el("span", "text-danger", fill(texts.late, { n: e.late_min })));
-    var rest = " · " + (texts.status[e.status] || e.status);
+    li.appendChild(el("span", "text-danger", e.late));
+    var rest = " · " + e.status_label;
     if (e.escalated_to) { rest += " · " + fill(texts.escalated, { unit: e.escalated_to }); }
     li.appendChild(document.createTextNode(rest));
     return li;
@@ -108,11 +102,12 @@
     setText("closure_rate", pct(t.closure_rate));
     setText("on_time_rate", pct(t.on_time_rate));
     setText("satisfaction_rate", pct(t.satisfaction_rate));
-    setText("median_handle_min", minutes(t.median_handle_min));
+    setText("median_handle_min", s.median_text);
     setText("overdue_total", s.overdue.total);
     setText("uncovered_total", s.coverage.uncovered_total);
     setText("overdue_grids_total", s.coverage.overdue_total);
-    setText("updated", fill(texts.updated, { time: new Date(s.at).toLocaleTimeString() }));
+    setText("updated", s.updated);
+    setText("closed_of", s.closed_of);
     drawList("overdue", s.overdue.items, overdueLine);
     drawList("uncovered", s.coverage.uncovered, function (g) { return el("li", "", g.name + " · " + g.community); });
     drawList("overdue_grids", s.coverage.overdue, function (g) {
