@@ -22,7 +22,7 @@ def _bool(name: str, default: bool) -> bool:
 class Config:
     """Production-shaped defaults; every value can be overridden from the environment."""
 
-    def __init__(self, instance_path: str):
+    def __init__(self, instance_path: str):  # noqa: PLR0915 (one statement per setting)
         default_db = "sqlite:///" + str(Path(instance_path) / "timebank.sqlite3")
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", default_db)
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

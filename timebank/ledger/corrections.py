@@ -25,25 +25,8 @@ def request_correction(
 ) -> Correction:
     """Ask for a shift's record to be fixed: when the member says they came and left."""
     now = now or utcnow()
-    errors: list = []
     shift = db.session.get(Shift, shift_id) if isinstance(shift_id, int) else None
-    if shift is None:
-        errors.append(("shift_id", _l("Choose a shift.")))
-    elif shift.starts_at > now:
-        errors.append(("shift_id", _l("This shift has not started yet.")))
-    for field, value in (("claimed_in", claimed_in), ("claimed_out", claimed_out)):
-        if not isinstance(value, datetime) or value.tzinfo is None:
-            errors.append((field, _l("Give a date and time.")))
-    if not errors:
-        if claimed_out <= claimed_in:
-            errors.append(("claimed_out", _l("The end must be after the start.")))
-        elif claimed_out > now:
-            errors.append(("claimed_out", _l("This time has not come yet.")))
-        elif shift and (
-            claimed_in > shift.ends_at + timedelta(hours=12)
-            or claimed_out < shift.starts_at - timedelta(hours=12)
-        ):
-            errors.append(("claimed_in", _l("These times are far from the shift's.")))
+    errors = _claim_errors(shift, claimed_in, claimed_out, now)
     reason, err = required_text(reason, 500)
     if err:
         errors.append(("reason", err))
@@ -68,6 +51,30 @@ def request_correction(
     db.session.add(correction)
     db.session.flush()
     return correction
+
+
+def _claim_errors(shift, claimed_in, claimed_out, now: datetime) -> list:
+    """Collect what is wrong with a correction's shift and claimed times, all at once."""
+    errors: list = []
+    if shift is None:
+        errors.append(("shift_id", _l("Choose a shift.")))
+    elif shift.starts_at > now:
+        errors.append(("shift_id", _l("This shift has not started yet.")))
+    for field, value in (("claimed_in", claimed_in), ("claimed_out", claimed_out)):
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            errors.append((field, _l("Give a date and time.")))
+    if errors:
+        return errors
+    if claimed_out <= claimed_in:
+        errors.append(("claimed_out", _l("The end must be after the start.")))
+    elif claimed_out > now:
+        errors.append(("claimed_out", _l("This time has not come yet.")))
+    elif shift and (
+        claimed_in > shift.ends_at + timedelta(hours=12)
+        or claimed_out < shift.starts_at - timedelta(hours=12)
+    ):
+        errors.append(("claimed_in", _l("These times are far from the shift's.")))
+    return errors
 
 
 def suggested_minutes(correction: Correction) -> int:

@@ -33,7 +33,7 @@ def phone_taken(phone: str) -> bool:
     return db.session.scalar(sa.select(Member.id).where(Member.phone == phone)) is not None
 
 
-def register_member(
+def register_member(  # noqa: PLR0913 (one keyword per field of the form)
     *,
     name,
     phone,

@@ -47,7 +47,7 @@ FIELDS = (
 )
 
 
-def update_shift(
+def update_shift(  # noqa: PLR0913 (one keyword per field of the form)
     actor,
     shift: Shift,
     *,

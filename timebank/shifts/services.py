@@ -167,7 +167,7 @@ def _shift_fields(
     ), unit
 
 
-def create_shift(
+def create_shift(  # noqa: PLR0913 (one keyword per field of the form)
     actor,
     *,
     community_id,
@@ -226,7 +226,7 @@ def series_dates(first_day: date, days: int, weekdays: list[int] | None) -> list
     return out
 
 
-def create_series(
+def create_series(  # noqa: PLR0913 (one keyword per field of the form)
     actor,
     *,
     community_id,
