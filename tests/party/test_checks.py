@@ -218,3 +218,11 @@ def test_a_new_member_joins_later_checks_only(party, tree):
     join(late, party.branch)
     found, count = checks.open_check(party.secretary, party.branch, "2026", now=utcnow())
     assert count == 3
+
+
+def test_a_secretary_s_malformed_review_is_400(api, party, people):
+    item("M-1", 2)
+    check_id = _open(api, party.secretary, party.branch).json["id"]
+    url = f"/checks/{check_id}/sheets/{people.member.id}/review"
+    r = api(party.secretary)._call("POST", url, data="{not json", content_type="application/json")
+    assert r.status_code == 400 and r.json["error"]["code"] == "malformed_json"
