@@ -9,12 +9,12 @@ trees are the kinds of scope, each a `Scope` registered for the type of its targ
 - units (`Unit`): role assignments — staff ⊂ coordinator ⊂ organiser ⊂ admin, and the
   grid worker, who is outside that chain (`Role.covers`);
 - departments (`Department`): their handlers (a flat tree: one place per department);
-- next, party organisations: the secretary of an organisation covers it and the ones
-  below it. To add such a kind, write its `positions` (the paths where an actor holds a
-  role there) and `path_of` (a target's path), and register it here, beside the two
-  below: `register_scope(PartyOrganisation, Scope("party", positions, path_of))`.
-  `may()`, `ensure()`, `scope_paths()` and `in_scope()` then answer for it too; the
-  unit-only helpers (`has_role`, `ensure_role`) keep their signatures.
+- party organisations (`PartyOrg`): the secretary of an organisation covers it and the
+  ones below it (`PARTY`, registered with the party helpers at the end).
+To add a kind, write its `positions` (the paths where an actor holds a role there) and
+`path_of` (a target's path) and register it: `may()`, `ensure()`, `scope_paths()` and
+`in_scope()` then answer for it too; the unit-only helpers (`has_role`, `ensure_role`)
+keep their signatures.
 """
 
 from collections.abc import Callable
@@ -241,12 +241,12 @@ def ensure_not_pending(actor) -> None:
 
 
 # --- Party organisations (SPEC 7): the `secretary` role on a party organisation ----------
-# A separate scope beside the unit roles, as grid workers' is: a secretary's role on a
-# party organisation covers its subtree (a prefix match on PartyOrg.path) and nothing on
-# units; no unit role covers it.
+# The third kind of scope: a secretary's place in the party tree covers that organisation
+# and everything below it (a prefix of PartyOrg.path) and nothing on units; no unit role
+# covers it. Registered like units and departments, so may()/in_scope() answer for it.
 
 
-def secretary_paths(actor) -> list[str]:
+def secretary_paths(actor, needed: Role | None = None) -> list[str]:
     """Paths of the party organisations where the actor is secretary (read per request)."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return []
@@ -259,13 +259,16 @@ def secretary_paths(actor) -> list[str]:
     )
 
 
+PARTY = Scope("party", secretary_paths, lambda org: org.path)
+register_scope(PartyOrg, PARTY)
+
+
 def is_secretary(actor, org: PartyOrg | None = None) -> bool:
     """Whether the actor is secretary of `org` or of an organisation above it (with
     `org=None`, of any organisation)."""
-    paths = secretary_paths(actor)
     if org is None:
-        return bool(paths)
-    return any(org.path.startswith(p) for p in paths)
+        return bool(secretary_paths(actor))
+    return may(actor, None, org)
 
 
 def ensure_secretary(actor, org: PartyOrg) -> None:
@@ -276,10 +279,7 @@ def ensure_secretary(actor, org: PartyOrg) -> None:
 
 def secretary_in_scope(path_column, actor):
     """A SQL condition: `path_column` (a PartyOrg path) lies in the actor's secretary scope."""
-    paths = secretary_paths(actor)
-    if not paths:
-        return sa.false()
-    return sa.or_(*[path_column.startswith(p, autoescape=True) for p in paths])
+    return in_scope(path_column, actor, None, PARTY)
 
 
 def organises_party_org(actor, org: PartyOrg) -> bool:
