@@ -109,11 +109,11 @@ class Status(StrEnum):
 
 STATUS_LABELS = {
     Status.REPORTED: _l("Reported"),
-    Status.REGISTERED: _l("Registered"),
+    Status.REGISTERED: _l("Registered as a case"),
     Status.DISPATCHED: _l("Dispatched"),
     Status.ACCEPTED: _l("Accepted"),
     Status.HANDLED: _l("Handled"),
-    Status.CLOSED: _l("Closed"),
+    Status.CLOSED: _l("Closed as done"),
     Status.REJECTED: _l("Rejected"),
 }
 #: With someone, on the clock: deadlines run and can pass.
