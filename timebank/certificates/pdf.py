@@ -86,11 +86,8 @@ class _NumberedCanvas(Canvas):
 
 def _qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
     """The QR code of `url`, `size` points square, its lower left corner at (x, y)."""
-    widget = QrCodeWidget(url, barLevel="M", barBorder=2)
-    left, bottom, right, top = widget.getBounds()
-    drawing = Drawing(
-        size, size, transform=[size / (right - left), 0, 0, size / (top - bottom), 0, 0]
-    )
+    widget = QrCodeWidget(url, barLevel="M", barBorder=2, barWidth=size, barHeight=size)
+    drawing = Drawing(size, size)
     drawing.add(widget)
     renderPDF.draw(drawing, canvas, x, y)
 
