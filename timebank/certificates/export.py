@@ -3,8 +3,11 @@
 The columns are the ones those systems ask for when hours are entered: volunteer name,
 service organisation, project / activity, date, start, end, hours. Lectures are left out
 (records.py). Text that a spreadsheet would take for a formula (= + - @, tab, CR first)
-is written as text: with an apostrophe in CSV, as a quote-prefixed inline string in XLSX.
-Both are generators over a streamed query, so 100,000 rows never sit in memory.
+is written as text: with an apostrophe in CSV, as a quote-prefixed inline string in XLSX
+(a typed string cell, which no spreadsheet evaluates, so without the apostrophe). The XLSX
+is openpyxl's workbook (write-only mode) with the rows streamed in the sample row's place,
+as rankings/xlsx.py does. Both are generators over a streamed query, so 100,000 rows never
+sit in memory.
 """
 
 import csv
@@ -13,13 +16,23 @@ import re
 import zipfile
 from collections.abc import Iterator
 from datetime import date
-from html import escape
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 from ..auth.models import Role
 from ..auth.permissions import ensure_role
 from ..core.clock import local
 from ..core.errors import check
-from ..core.spreadsheet import looks_like_formula, safe_text
+from ..core.spreadsheet import (
+    COMPRESS_LEVEL,
+    SHEET_PART,
+    looks_like_formula,
+    safe_text,
+    split_at_sample,
+    xml_text,
+)
 from ..members.models import Member
 from ..units.models import Unit
 from . import records
@@ -103,89 +116,75 @@ class _Sink(io.RawIOBase):
         return data
 
 
-_STATIC = {
-    "[Content_Types].xml": (
-        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
-        'package/2006/content-types"><Default Extension="rels" ContentType="application/'
-        'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType='
-        '"application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName='
-        '"/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
-        'officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" '
-        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-        "</Types>"
-    ),
-    "_rels/.rels": (
-        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
-        'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://'
-        'schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
-        'Target="xl/workbook.xml"/></Relationships>'
-    ),
-    "xl/workbook.xml": (
-        '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats'
-        '.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/'
-        'officeDocument/2006/relationships"><sheets><sheet name="服务记录" sheetId="1" '
-        'r:id="rId1"/></sheets></workbook>'
-    ),
-    "xl/_rels/workbook.xml.rels": (
-        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
-        'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://'
-        'schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-        'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.'
-        'openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
-        "</Relationships>"
-    ),
-    # Styles: 0 default, 1 bold (header), 2 quote-prefixed text, 3 hours as 0.00.
-    "xl/styles.xml": (
-        '<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.'
-        'openxmlformats.org/spreadsheetml/2006/main"><fonts count="2"><font><sz val="11"/>'
-        '</font><font><b/><sz val="11"/></font></fonts><fills count="1"><fill><patternFill '
-        'patternType="none"/></fill></fills><borders count="1"><border/></borders>'
-        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
-        '</cellStyleXfs><cellXfs count="4"><xf xfId="0"/><xf xfId="0" fontId="1" applyFont="1"/>'
-        '<xf xfId="0" quotePrefix="1"/><xf xfId="0" numFmtId="2" applyNumberFormat="1"/>'
-        '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
-        "</cellStyles></styleSheet>"
-    ),
-}
-_SHEET_HEAD = (
-    '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.'
-    'org/spreadsheetml/2006/main"><sheetViews><sheetView workbookViewId="0"><pane ySplit="1" '
-    'topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
-    '<cols><col min="1" max="3" width="22" customWidth="1"/><col min="4" max="7" width="12" '
-    'customWidth="1"/></cols><sheetData>'
-)
+SHEET_TITLE = "服务记录"
+#: Column widths: names, organisation and activity wide; dates, times and hours narrow.
+WIDTHS = (22, 22, 22, 12, 12, 12, 12)
+LETTERS = "ABCDEFG"
+HOURS_COLUMN = 6
 
 
-#: Characters XML 1.0 cannot carry; dropped from text cells.
-ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+def _template() -> bytes:
+    """openpyxl's workbook (write-only mode): its parts, styles, widths, the bold frozen
+    header and a sample row 2 whose cells carry the styles the rows take (text that looks
+    like a formula: quote prefix; hours: 0.00)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=SHEET_TITLE)
+    sheet.freeze_panes = "A2"
+    for letter, width in zip(LETTERS, WIDTHS, strict=True):
+        sheet.column_dimensions[letter].width = width
+    bold = Font(bold=True)
+    titles = [WriteOnlyCell(sheet, value=title) for title in COLUMNS]
+    for cell in titles:
+        cell.font = bold
+    sheet.append(titles)
+    sample = []
+    for n in range(len(COLUMNS)):
+        cell = WriteOnlyCell(sheet, value=0 if n == HOURS_COLUMN else "x")
+        if n == HOURS_COLUMN:
+            cell.number_format = "0.00"
+        else:
+            cell.quotePrefix = True
+        sample.append(cell)
+    sheet.append(sample)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
-def _cell(value, *, bold: bool = False) -> str:
-    if isinstance(value, int | float):
-        return f'<c s="3"><v>{value}</v></c>'
-    text = escape(ILLEGAL_XML.sub("", str(value)), quote=False).replace("\r", "&#13;")
-    style = 1 if bold else (2 if looks_like_formula(str(value)) else 0)
-    return f'<c t="inlineStr" s="{style}"><is><t xml:space="preserve">{text}</t></is></c>'
+def _row(n: int, cells: list, styles: dict[bytes, bytes]) -> str:
+    """Row `n` as openpyxl's write-only mode writes it: inline strings (CR kept as &#13;),
+    the sample's quote-prefix style on text that looks like a formula, hours as numbers."""
+    out = []
+    for letter, value in zip(LETTERS, cells, strict=True):
+        style = f' s="{styles[letter.encode()].decode()}"'
+        if not isinstance(value, str):
+            out.append(f'<c r="{letter}{n}"{style} t="n"><v>{value!r}</v></c>')
+        elif value:
+            quoted = style if looks_like_formula(value) else ""
+            text = xml_text(value).replace("\r", "&#13;")
+            out.append(f'<c r="{letter}{n}"{quoted} t="inlineStr">{text}</c>')
+    return f'<row r="{n}">{"".join(out)}</row>'
 
 
 def xlsx_chunks(rows, *, every: int = 500) -> Iterator[bytes]:
-    """The XLSX workbook as it is zipped, a chunk of rows at a time."""
+    """The XLSX workbook as it is zipped, a chunk of rows at a time: openpyxl's parts as
+    they are, its sheet with the records in the sample row's place."""
     sink = _Sink()
-    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, compresslevel=3) as book:
-        for name, body in _STATIC.items():
-            book.writestr(name, body)
+    with (
+        zipfile.ZipFile(io.BytesIO(_template())) as template,
+        zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as book,
+    ):
+        for part in template.infolist():
+            if part.filename != SHEET_PART:
+                book.writestr(part, template.read(part))
         yield sink.take()
-        with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-            sheet.write(_SHEET_HEAD.encode())
-            sheet.write(
-                ("<row>" + "".join(_cell(c, bold=True) for c in COLUMNS) + "</row>").encode()
-            )
-            for n, record in enumerate(rows, 1):
-                sheet.write(
-                    ("<row>" + "".join(_cell(c) for c in _cells(record)) + "</row>").encode()
-                )
+        head, sample, tail = split_at_sample(template.read(SHEET_PART))
+        styles = dict(re.findall(rb'<c r="([A-Z]+)2" s="(\d+)"', sample))
+        with book.open(SHEET_PART, "w", force_zip64=True) as sheet:
+            sheet.write(head)
+            for n, record in enumerate(rows, 2):
+                sheet.write(_row(n, _cells(record), styles).encode())
                 if n % every == 0:
                     yield sink.take()
-            sheet.write(b"</sheetData></worksheet>")
+            sheet.write(tail)
     yield sink.take()

@@ -6,7 +6,6 @@ Text cells are typed strings (`t="inlineStr"`), which no spreadsheet evaluates, 
 written as it is; such cells also carry Excel's quote prefix when they look like formulas.
 """
 
-import html
 import io
 import re
 import zipfile
@@ -15,7 +14,13 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from ..core.spreadsheet import looks_like_formula
+from ..core.spreadsheet import (
+    COMPRESS_LEVEL,
+    SHEET_PART,
+    looks_like_formula,
+    split_at_sample,
+    xml_text,
+)
 from .exports import (
     COLUMN_SPECS,
     PERIOD_LABELS,
@@ -45,7 +50,7 @@ def xlsx_bytes(export: Export) -> bytes:
             if part.filename != SHEET_PART:
                 book.writestr(part, data)
                 continue
-            head, sample, tail = _split_at_sample(data)
+            head, sample, tail = split_at_sample(data)
             styles = dict(re.findall(rb'<c r="([A-Z]+)2" s="(\d+)"', sample))
             with book.open(SHEET_PART, "w", force_zip64=True) as sheet:
                 sheet.write(head)
@@ -55,13 +60,7 @@ def xlsx_bytes(export: Export) -> bytes:
     return out.getvalue()
 
 
-SHEET_PART = "xl/worksheets/sheet1.xml"
-#: zlib level 3: 100,000 rows took 1.3 s and 7.3 MB, at the default level 6 2.3 s and
-#: 6.5 MB, at level 1 1.3 s and 8.6 MB (this machine, writing alone).
-COMPRESS_LEVEL = 3
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-#: Characters XML 1.0 cannot carry (openpyxl refuses them); they are dropped from text.
-ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 #: What a sample cell holds for each kind of column (its style carries the number format).
 SAMPLES = {"int": 0, "text": "", "hours": 0, "rate": 0}
 
@@ -96,13 +95,6 @@ def _template(export: Export) -> bytes:
     return out.getvalue()
 
 
-def _split_at_sample(sheet: bytes) -> tuple[bytes, bytes, bytes]:
-    """(the sheet up to row 2, row 2, the rest from the end of row 2)."""
-    start = sheet.index(b'<row r="2"')
-    end = sheet.index(b"</row>", start) + len(b"</row>")
-    return sheet[:start], sheet[start:end], sheet[end:]
-
-
 def _sheet_rows(export: Export, styles: dict[bytes, bytes], *, every: int = 1000):
     """The ranking's <row> elements from row 2, as UTF-8, a chunk every `every` rows. Each
     column's kind (number, text, hours, rate) is known, so each cell is one small format
@@ -118,7 +110,7 @@ def _sheet_rows(export: Export, styles: dict[bytes, bytes], *, every: int = 1000
 
     styled = {key: style(key) for key in keys}
     tail = {k: v for k, v in _tail(export).items() if k in letters}
-    fixed = {k: (_xml_text(v), styled[k] if looks_like_formula(v) else "") for k, v in tail.items()}
+    fixed = {k: (xml_text(v), styled[k] if looks_like_formula(v) else "") for k, v in tail.items()}
     parts = []
     for n, row in enumerate(export.rows, start=2):
         values = _values(export, row)
@@ -145,15 +137,7 @@ def _sheet_rows(export: Export, styles: dict[bytes, bytes], *, every: int = 1000
 
 def _text_cell(ref: str, value: str, style: str = "") -> str:
     """An inline-string cell, or nothing for an empty value (as openpyxl leaves None)."""
-    return f'<c r="{ref}"{style} t="inlineStr">{_xml_text(value)}</c>' if value else ""
-
-
-def _xml_text(value: str) -> str:
-    """<is><t>value</t></is>: without the characters XML cannot carry, escaped, and with
-    xml:space="preserve" when it has edge spaces (Excel trims them otherwise)."""
-    value = ILLEGAL_XML.sub("", value)
-    space = ' xml:space="preserve"' if value.strip() != value else ""
-    return f"<is><t{space}>{html.escape(value, quote=False)}</t></is>"
+    return f'<c r="{ref}"{style} t="inlineStr">{xml_text(value)}</c>' if value else ""
 
 
 def sheet_title(export: Export) -> str:
