@@ -2,7 +2,9 @@
 
 Every value can be overridden from the environment (names below). Run the scheduler as its
 own process (`flask --app timebank scheduler`) and set TIMEBANK_SCHEDULER=off for the web
-processes; never use --preload with an inline scheduler.
+processes; never use --preload with an inline scheduler. GUNICORN_PRELOAD=1 (honoured only
+with TIMEBANK_SCHEDULER=off) loads the app once in the master: the workers then share its
+pages copy-on-write (see bench/README.md, board: memory).
 """
 
 import multiprocessing
@@ -26,7 +28,28 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-preload_app = False
+preload_app = (
+    os.environ.get("GUNICORN_PRELOAD") == "1" and os.environ.get("TIMEBANK_SCHEDULER") == "off"
+)
+
+
+def when_ready(server):
+    """With preload: freeze what loading the app allocated, in the master, before the
+    workers fork, so no collection in a worker writes to (and so copies) those pages."""
+    if preload_app and os.environ.get("GUNICORN_GC_FREEZE", "1") != "0":
+        import gc
+
+        gc.collect()
+        gc.freeze()
+
+
+def post_fork(server, worker):
+    """With preload: drop database connections the master may have opened (never shared)."""
+    if preload_app:
+        from timebank.extensions import db
+
+        with worker.app.wsgi().app_context():
+            db.engine.dispose(close=False)
 
 
 def child_exit(server, worker):

@@ -24,3 +24,26 @@ def test_the_freeze_can_be_switched_off(monkeypatch):
     gc.unfreeze()
     hooks["post_worker_init"](worker=None)
     assert gc.get_freeze_count() == 0
+
+
+def test_preload_only_on_request_and_never_with_an_inline_scheduler(monkeypatch):
+    monkeypatch.setenv("GUNICORN_PRELOAD", "1")
+    monkeypatch.setenv("TIMEBANK_SCHEDULER", "inline")
+    assert runpy.run_path(str(CONF))["preload_app"] is False
+    monkeypatch.setenv("TIMEBANK_SCHEDULER", "off")
+    assert runpy.run_path(str(CONF))["preload_app"] is True
+    monkeypatch.delenv("GUNICORN_PRELOAD")
+    assert runpy.run_path(str(CONF))["preload_app"] is False
+
+
+def test_a_preloading_master_freezes_before_the_workers_fork(monkeypatch):
+    monkeypatch.setenv("GUNICORN_PRELOAD", "1")
+    monkeypatch.setenv("TIMEBANK_SCHEDULER", "off")
+    monkeypatch.delenv("GUNICORN_GC_FREEZE", raising=False)
+    hooks = runpy.run_path(str(CONF))
+    gc.unfreeze()
+    try:
+        hooks["when_ready"](server=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

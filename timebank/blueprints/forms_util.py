@@ -5,7 +5,9 @@ from datetime import date
 from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import SelectChoice
+from wtforms.widgets import Select
 
 from ..core.errors import Conflict, DomainError, RuleViolation, ValidationFailed
 from ..core.validation import (
@@ -127,4 +129,28 @@ def error_text(exc: DomainError) -> str:
 
 
 #: render_kw of a long select (communities, units): js/app.js puts a search box above it.
+_OPTION, _OPTION_SELECTED = Markup('<option value="'), Markup('<option selected value="')
+_OPTION_MIDDLE, _OPTION_END = Markup('">'), Markup("</option>")
+
+
+class QuickSelect(Select):
+    """A select whose plain options (no render_kw) are written without html_params: the
+    same HTML as wtforms' Select, several times faster for the 160-option community
+    lists of the board (html_params sorts, cleans and formats every option's attributes)."""
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        """One `<option>`: attributes in html_params' sorted order (selected, value)."""
+        if kwargs or choice.render_kw or isinstance(choice.value, bool):
+            return super().render_option(choice, **kwargs)
+        start = _OPTION_SELECTED if choice.selected else _OPTION
+        return (
+            start
+            + escape(choice.value)
+            + _OPTION_MIDDLE
+            + escape(choice.label or choice.value)
+            + _OPTION_END
+        )
+
+
 SEARCHABLE = {"data-searchable": _l("Type to narrow the list")}

@@ -1,6 +1,7 @@
 """Language and time zone selection, and the template filters that format for people."""
 
 from datetime import date, datetime
+from functools import cache
 
 import sqlalchemy as sa
 from babel import Locale
@@ -43,8 +44,15 @@ def current_locale() -> str:
     locale = get_locale()
     if locale is None:
         return DEFAULT_LOCALE
-    for key in current_app.config["LANGUAGES"]:
-        if Locale.parse(key) == locale:
+    return _language_key(str(locale), tuple(current_app.config["LANGUAGES"]))
+
+
+@cache
+def _language_key(identifier: str, languages: tuple[str, ...]) -> str:
+    """The LANGUAGES key naming a Babel locale identifier; parsed once per process, as the
+    board asks for it on every card (Locale.parse is slow)."""
+    for key in languages:
+        if str(Locale.parse(key)) == identifier:
             return key
     return DEFAULT_LOCALE
 

@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ...shifts.models import KIND_LABELS
-from ..forms_util import SEARCHABLE, BaseForm, options
+from ..forms_util import SEARCHABLE, BaseForm, QuickSelect, options
 from ..members.forms import MultiCheckboxField, int_or_none
 
 WEEKDAYS = [
@@ -84,9 +84,13 @@ class BoardFilterForm(BaseForm):
         csrf = False
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=60)])
-    kind = SelectField(_l("Kind"), validate_choice=False)
+    kind = SelectField(_l("Kind"), validate_choice=False, widget=QuickSelect())
     community_id = SelectField(
-        _l("Community"), coerce=int_or_none, validate_choice=False, render_kw=SEARCHABLE
+        _l("Community"),
+        coerce=int_or_none,
+        validate_choice=False,
+        render_kw=SEARCHABLE,
+        widget=QuickSelect(),
     )
     day = DateField(_l("From"), validators=[Optional()])
     mine = BooleanField(_l("Only shifts I have the skills for"))
