@@ -168,7 +168,7 @@ def run_members(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from . import ledger, mixed, mobilisation, rankings, scans, shifts
+    from . import ledger, mixed, mobilisation, party, rankings, scans, shifts
 
     parser = argparse.ArgumentParser(
         prog="python -m bench.run",
@@ -197,6 +197,7 @@ def main(argv: list[str] | None = None) -> None:
     mobilisation.add_parser(sub)
     rankings.add_parser(sub)
     mixed.add_parser(sub)
+    party.add_parser(sub)
     args = parser.parse_args(argv)
     args.func(args)
 
