@@ -83,8 +83,41 @@ def _time_open(app, args) -> tuple[list[float], int, dict]:
                 profile.disable()
                 pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
             db.session.rollback()
+        quiet = _time_quiet(actor, top, args)
         growth = _rss_kib() - before
-    return timings, sheets, {"ledger entries": f"{entries:,}", "peak RSS growth": f"{growth:,} KiB"}
+    return (
+        timings,
+        sheets,
+        {
+            "ledger entries": f"{entries:,}",
+            "peak RSS growth": f"{growth:,} KiB",
+            "sheets only, members not told (median)": f"{statistics.median(quiet):.2f} s "
+            f"({', '.join(f'{t:.2f}' for t in quiet)})",
+        },
+    )
+
+
+def _time_quiet(actor, top, args) -> list[float]:
+    """The same openings with the notifications' receiver disconnected: the sheets'
+    computation alone (the inbox rows and e-mails for every member are the rest)."""
+    from timebank.core.clock import utcnow
+    from timebank.extensions import db
+    from timebank.notifications.party_receivers import on_check_opened
+    from timebank.party import checks
+    from timebank.party.signals import check_opened
+
+    check_opened.disconnect(on_check_opened)
+    timings = []
+    try:
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            checks.open_check(actor, top, args.period, now=utcnow())
+            db.session.flush()
+            timings.append(time.perf_counter() - started)
+            db.session.rollback()
+    finally:
+        check_opened.connect(on_check_opened, weak=False)
+    return timings
 
 
 def run_party(args) -> None:
