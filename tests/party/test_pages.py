@@ -86,3 +86,8 @@ def test_secretary_sees_the_check_and_exports_results_others_do_not(party, peopl
         for path in ("", "/results.csv", "/results.xlsx"):
             r = c.get(f"/party/checks/{found.id}{path}", buffered=True)
             assert r.status_code == 404, outsider.name
+
+
+def test_the_coordinator_sees_the_members_branch_not_the_sheet(party, people, login):
+    html = login(people.coordinator).get(f"/members/{people.member.id}").get_data(as_text=True)
+    assert 'data-test="party-branch">金洲社区党支部<' in html
