@@ -2,6 +2,7 @@
 
     python -m bench.run members --members 20000 [--database-url URL]
     python -m bench.run shifts --members 100000 --shifts 50000 [--database-url URL]
+    python -m bench.run board --shifts 50000 --members 20000 --database-url URL [--explain]
     python -m bench.run scans [--database-url URL | --sqlite] [--workers 4] [--duration 30]
     python -m bench.run ledger --entries 1000000 [--database-url URL]
     python -m bench.run mobilisation --members 100000 [--database-url URL]
@@ -168,7 +169,7 @@ def run_members(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from . import ledger, mixed, mobilisation, party, rankings, scans, shifts
+    from . import board, ledger, mixed, mobilisation, party, rankings, scans, shifts, sms
 
     parser = argparse.ArgumentParser(
         prog="python -m bench.run",
@@ -192,12 +193,14 @@ def main(argv: list[str] | None = None) -> None:
     members.add_argument("--output", help="also write JSON to bench/results/<name>")
     members.set_defaults(func=run_members)
     shifts.add_parser(sub)
+    board.add_parser(sub)
     scans.add_parser(sub)
     ledger.add_parser(sub)
     mobilisation.add_parser(sub)
     rankings.add_parser(sub)
     mixed.add_parser(sub)
     party.add_parser(sub)
+    sms.add_parser(sub)
     args = parser.parse_args(argv)
     args.func(args)
 

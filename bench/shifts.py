@@ -235,6 +235,7 @@ def seed_shifts_and_signups(rng, world: World, count: int, now: datetime) -> Non
                 at = queued()
                 late = starts_at - at < timedelta(hours=2) and rng.random() < 0.5
                 signups.append((i, _signup(member_id, "cancelled", at, cancelled=at, late=late)))
+    _number_the_queue(rows, signups)
     ids: list[int] = []
     insert_shift = sa.insert(Shift).returning(Shift.id, sort_by_parameter_order=True)
     for start in range(0, len(rows), BATCH):
@@ -264,6 +265,19 @@ def seed_shifts_and_signups(rng, world: World, count: int, now: datetime) -> Non
         signups=len(signup_rows),
         **{f"signups_{status}": n for status, n in sorted(statuses.items())},
     )
+
+
+def _number_the_queue(rows: list[dict], signups: list[tuple[int, dict]]) -> None:
+    """Queue numbers in order of arrival per shift, and `Shift.queued` (as sign_up does)."""
+    by_shift = defaultdict(list)
+    for i, row in signups:
+        by_shift[i].append(row)
+    for row in rows:
+        row["queued"] = 0
+    for i, shift_signups in by_shift.items():
+        for number, row in enumerate(sorted(shift_signups, key=lambda r: r["queued_at"]), 1):
+            row["queue_no"] = number
+        rows[i]["queued"] = len(shift_signups)
 
 
 def _signup(

@@ -15,6 +15,12 @@ PUBLIC = {
     ("POST", "/members"),
     ("POST", "/auth/reset-codes"),
     ("POST", "/auth/reset"),
+    # Certificates: anyone checks one, and the key to check them offline is public.
+    ("GET", "/certificates/<serial>/verify"),
+    ("GET", "/certificates/public-key"),
+    # The SMS gateway's webhooks: signed with SMS_INBOUND_SECRET instead (tests/sms).
+    ("POST", "/sms/inbound"),
+    ("POST", "/sms/delivery-reports"),
 }
 #: What an active member without a role may change (their own things). Routes naming a
 #: member_id are called with someone else's id, so they are not listed.
@@ -45,6 +51,7 @@ MEMBER_READS = {
     "/units/<int:unit_id>",
     "/shifts",
     "/shifts/<int:shift_id>",
+    "/shifts/series/<string:series_key>",
     "/checkpoints",
     "/invitations",
     "/notifications",

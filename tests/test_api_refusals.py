@@ -54,6 +54,8 @@ def test_every_input_schema_endpoint_reports_the_schema_refusals(tree, people, a
     for method, path in _operations(spec, names):
         if "{correction_id}" in path:
             continue  # needs a correction; the same schema base as POST /corrections
+        if "{serial}" in path:
+            continue  # needs a certificate: tests/certificates/test_api.py names the field
         url = path.removeprefix("/api/v1")
         for key, value in ids.items():
             url = url.replace(key, str(value))

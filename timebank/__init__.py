@@ -121,7 +121,10 @@ def _register_blueprints(app: Flask) -> None:
     from .blueprints.admin import bp as admin_bp
     from .blueprints.api import register_api
     from .blueprints.auth import bp as auth_bp
+    from .blueprints.certificates import bp as certificates_bp
     from .blueprints.checkin import bp as checkin_bp
+    from .blueprints.command import bp as command_bp
+    from .blueprints.dispatch import bp as dispatch_bp
     from .blueprints.ledger import bp as ledger_bp
     from .blueprints.main import bp as main_bp
     from .blueprints.members import bp as members_bp
@@ -130,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     from .blueprints.party import bp as party_bp
     from .blueprints.rankings import bp as rankings_bp
     from .blueprints.shifts import bp as shifts_bp
+    from .blueprints.sms import bp as sms_bp
     from .blueprints.units import bp as units_bp
 
     app.register_blueprint(main_bp)
@@ -143,41 +147,36 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(mobilisation_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(rankings_bp)
+    app.register_blueprint(dispatch_bp)
+    app.register_blueprint(command_bp)
     app.register_blueprint(party_bp, url_prefix="/party")
+    app.register_blueprint(certificates_bp)
+    app.register_blueprint(sms_bp)
     register_api(app)
 
 
 def _connect_receivers() -> None:
-    """Subscribe the notifications domain to the signals of the domains it hears (once per
-    process is enough; connecting again is harmless)."""
-    from .notifications.receivers import connect
+    """Subscribe every domain's receivers to the signals they hear: the one list of who
+    reacts to whom (once per process is enough; blinker keeps one connection per receiver).
 
-    connect()
+    - rankings hears the ledger (`entries_appended`: its totals move with every entry);
+    - notifications hears auth, members, shifts, ledger, mobilisation, dispatch and party.
+    """
+    from .notifications import dispatch_receivers, party_receivers
+    from .notifications import receivers as notification_receivers
+    from .rankings import receivers as ranking_receivers
+
+    connections = (
+        ranking_receivers.CONNECTIONS
+        + notification_receivers.CONNECTIONS
+        + dispatch_receivers.CONNECTIONS
+        + party_receivers.CONNECTIONS
+    )
+    for signal, receiver in connections:
+        signal.connect(receiver, weak=False)
 
 
 def _register_cli(app: Flask) -> None:
-    from .auth.cli import create_admin_command
-    from .core.cli import backup_command, restore_command
-    from .demo.cli import seed_demo_command
-    from .dispatch.cli import events_counters_check_command, events_counters_rebuild_command
-    from .ledger.cli import verify_ledger_command
-    from .members.cli import import_members_command
-    from .rankings.cli import rankings_check_command, rankings_rebuild_command
-    from .scheduler import scheduler_command
-    from .units.cli import import_units_command
+    from .cli import register_cli
 
-    for command in (
-        create_admin_command,
-        seed_demo_command,
-        import_units_command,
-        import_members_command,
-        scheduler_command,
-        verify_ledger_command,
-        rankings_check_command,
-        rankings_rebuild_command,
-        events_counters_check_command,
-        events_counters_rebuild_command,
-        backup_command,
-        restore_command,
-    ):
-        app.cli.add_command(command)
+    register_cli(app)

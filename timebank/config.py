@@ -43,6 +43,9 @@ class Config:
         self.SMS_GATEWAY = os.environ.get(
             "SMS_GATEWAY", "timebank.notifications.channels:LoggingSmsGateway"
         )
+        #: The shared secret the SMS gateway signs inbound posts with (hex HMAC-SHA256 of the
+        #: body in X-Signature, SPEC 9). Empty: every inbound post is refused (401).
+        self.SMS_INBOUND_SECRET = os.environ.get("SMS_INBOUND_SECRET", "")
         #: The address members open the site at (e.g. https://timebank.example.cn): links in
         #: e-mails and SMS start with it. Empty: messages carry no link.
         self.PUBLIC_URL = os.environ.get("PUBLIC_URL", "").rstrip("/")
@@ -66,6 +69,12 @@ class Config:
         self.EVENT_TICK_S = _int("EVENT_TICK_S", 30)
         self.EVENT_FEEDBACK_H = _int("EVENT_FEEDBACK_H", 72)
         self.EVENT_MAX_CREDIT_MIN = _int("EVENT_MAX_CREDIT_MIN", 240)
+        #: Certificates (SPEC 8): the Ed25519 signing key (32 bytes, base64; empty: derived
+        #: from SECRET_KEY), the yearly cap of minutes a member may give to family, and
+        #: how many verify look-ups one address may make.
+        self.CERTIFICATE_SIGNING_KEY = os.environ.get("CERTIFICATE_SIGNING_KEY", "")
+        self.TRANSFER_MAX_MIN_YEAR = _int("TRANSFER_MAX_MIN_YEAR", 1200)
+        self.VERIFY_RATE_LIMIT = os.environ.get("VERIFY_RATE_LIMIT", "30 per minute")
         #: Where event photos are stored (a volume several hosts may share).
         self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(Path(instance_path) / "uploads"))
 
@@ -122,6 +131,7 @@ class TestConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = database_url
         # A fixed key for tests only.
         self.SECRET_KEY = "test-secret-key"  # noqa: S105  # nosec B105
+        self.SMS_INBOUND_SECRET = "test-sms-secret"  # noqa: S105  # nosec B105
         self.WTF_CSRF_ENABLED = False
         # Initialised (hooks registered, in-memory counters), then switched off by the test
         # suite's app fixture: Flask-Limiter cannot be set up after the first request.

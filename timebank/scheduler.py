@@ -38,6 +38,7 @@ def all_jobs() -> list:
     from .mobilisation import jobs as mobilisation_jobs
     from .notifications import jobs as notification_jobs
     from .shifts import jobs as shift_jobs
+    from .sms import jobs as sms_jobs
 
     return [
         *auth_jobs.JOBS,
@@ -46,6 +47,7 @@ def all_jobs() -> list:
         *mobilisation_jobs.JOBS,
         *dispatch_jobs.JOBS,
         *notification_jobs.JOBS,
+        *sms_jobs.JOBS,
     ]
 
 

@@ -1,7 +1,7 @@
 """party organisations, checks and lecture points
 
 Revision ID: 22b62c70e030
-Revises: b7d4e2a91c03
+Revises: 8ea62fdb0a31
 Create Date: 2026-12-03 17:25:33.073528
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '22b62c70e030'
-down_revision = 'b7d4e2a91c03'
+down_revision = '8ea62fdb0a31'
 branch_labels = None
 depends_on = None
 

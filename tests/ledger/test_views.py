@@ -275,7 +275,9 @@ def test_approve_with_edited_minutes_credits_the_member(people, shift, as_, db):
     )
     assert response.status_code == 302 and response.headers["Location"] == "/corrections"
     assert correction.status == "approved" and balance_minutes(people.member.id) == 200
-    assert people.member.name not in _text(client.get("/corrections"))
+    queue = _text(client.get("/corrections"))
+    assert f'data-test="correction-{correction.id}"' not in queue  # no longer waiting
+    assert f'data-test="decided-{correction.id}"' in queue  # but kept as history
     html = _text(as_(people.member).get("/hours"))
     assert _shown(html, "balance") == "3 h 20 min" and "Approved" in html
     assert f"Correction request #{correction.id}" in html

@@ -47,4 +47,4 @@ def test_import_members_is_all_or_nothing(tree, people, runner, db, tmp_path):
 def test_import_members_needs_a_password(tree, runner, db, tmp_path):
     path = _write(tmp_path, f"name,phone,community_code\n甲,13600000009,{tree.community.code}\n")
     result = runner.invoke(args=["import-members", path])
-    assert result.exit_code == 1 and "password" in result.output
+    assert result.exit_code == 1 and "密码：" in result.output

@@ -30,6 +30,10 @@ API_PUBLIC = {
     ("POST", "/api/v1/members"),
     ("POST", "/api/v1/auth/reset-codes"),
     ("POST", "/api/v1/auth/reset"),
+    ("GET", "/api/v1/certificates/<serial>/verify"),
+    ("GET", "/api/v1/certificates/public-key"),
+    ("POST", "/api/v1/sms/inbound"),
+    ("POST", "/api/v1/sms/delivery-reports"),
 }
 METHODS = {"GET", "POST", "PATCH", "PUT", "DELETE"}
 
@@ -38,12 +42,14 @@ def _url(rule, own_id: int, other_id: int) -> str:
     """The rule's URL with every argument filled: member ids of someone else."""
 
     def value(match):
+        if (match.group(1) or "").startswith("any("):  # <any(csv, xlsx):fmt>: the first choice
+            return match.group(1)[4:].split(",")[0].strip()
         name = match.group(2)
         if name == "member_id":
             return str(other_id)
         return "1" if match.group(1) in ("int", "float") else "x"
 
-    return re.sub(r"<(?:(\w+):)?(\w+)>", value, rule.rule)
+    return re.sub(r"<(?:(\w+|any\([^)]*\)):)?(\w+)>", value, rule.rule)
 
 
 def _api_routes(app):

@@ -1,3 +1,4 @@
+from tests.factories import make_member
 from timebank.members.models import Member, MemberStatus
 
 
@@ -157,3 +158,15 @@ def test_transfer_pages(tree, people, login, db):
     assert db.session.get(Transfer, transfer.id).status == "approved"
     html = login(people.member).get(f"/members/{people.member.id}").get_data(as_text=True)
     assert "大岗社区" in html
+
+
+def test_pending_rows_show_party_membership_workplace_and_skills(tree, people, login, db):
+    pending = make_member(
+        tree.community, status=MemberStatus.PENDING, name="带技能", skills=["medical"]
+    )
+    pending.workplace = "南沙区人民医院"
+    db.session.flush()
+    html = login(people.coordinator).get("/members/pending").get_data(as_text=True)
+    row = html.split("带技能")[1].split('data-test="pending-row"')[0]
+    assert 'data-test="pending-party"' in row and "南沙区人民医院" in row
+    assert 'data-test="pending-skills"' in row and "医疗" in row

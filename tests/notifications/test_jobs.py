@@ -154,7 +154,7 @@ class RecordingGateway:
     def __init__(self, config):
         self.config = config
 
-    def send_sms(self, phone, text):
+    def send_sms(self, phone, text, reference=None):
         RecordingGateway.sent.append((phone, text))
 
 

@@ -102,11 +102,13 @@ def test_import_refuses_moving_a_unit(db):
     assert exc.value.errors[0][0] == "line 2"
 
 
-def test_read_csv_needs_columns_and_utf8():
+def test_read_csv_needs_columns_and_utf8_or_gbk():
     with pytest.raises(ValidationFailed):
         read_csv(b"code,name\nA,b\n", ("code", "name", "level"))
+    gbk = read_csv("code,name,level\nA,黄,town\n".encode("gbk"), ("code", "name", "level"))
+    assert gbk[0][1]["name"] == "黄"  # Excel's default CSV on Chinese Windows
     with pytest.raises(ValidationFailed):
-        read_csv("code,name,level\nA,黄,town\n".encode("gbk"), ("code", "name", "level"))
+        read_csv(b"code,name,level\n\xff\xfe\xff\x00\x81\n", ("code", "name", "level"))
     with pytest.raises(ValidationFailed):
         read_csv(b"code,name,level\n", ("code", "name", "level"))
 

@@ -50,7 +50,8 @@ def test_import_page_all_or_nothing(tree, people, login, db):
         content_type="multipart/form-data",
     )
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and "line 3" in html
+    assert response.status_code == 200 and "第 3 行：单位名称：" in html
+    assert "line 3" not in html and "name:" not in html  # no raw field names
     assert db.session.query(Unit).filter_by(code="T-HG-C7").count() == 0
     good = "code,name,level,parent_code\nT-HG-C7,甲,community,T-HG\n"
     response = client.post(
@@ -61,3 +62,17 @@ def test_import_page_all_or_nothing(tree, people, login, db):
     assert response.status_code == 302
     assert db.session.query(Unit).filter_by(code="T-HG-C7").count() == 1
     assert login(people.organiser).get("/units/import").status_code == 403
+
+
+def test_import_errors_read_in_english_with_column_labels(tree, people, login):
+    people.admin.locale = "en"
+    client = login(people.admin)
+    bad = "code,name,level,parent_code\nT-HG-C8,,community,T-HG\n"
+    response = client.post(
+        "/units/import",
+        data={"file": (io.BytesIO(bad.encode()), "units.csv")},
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert "Line 2: Unit name: " in html
+    assert "：" not in html.split('data-test="import-errors"')[1].split("</div>")[0]

@@ -3,6 +3,7 @@
 from datetime import date
 
 from flask import flash
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
@@ -123,3 +124,7 @@ def error_text(exc: DomainError) -> str:
     if isinstance(exc, ValidationFailed):
         return " ".join(str(reason) for _field, reason in exc.errors)
     return str(exc.message)
+
+
+#: render_kw of a long select (communities, units): js/app.js puts a search box above it.
+SEARCHABLE = {"data-searchable": _l("Type to narrow the list")}

@@ -95,3 +95,46 @@ def reset_limits(view):
     """Limits on using a reset code: wrong codes count."""
     view = _by_phone(RESET_BY_PHONE, "reset-phone")(view)
     return _by_address(RESET_BY_ADDRESS, "reset-address")(view)
+
+
+REPORT_BY_ADDRESS = "10 per hour"
+REPORT_BY_PHONE = "5 per hour"
+FOLLOW_BY_ADDRESS = "30 per hour"
+FOLLOW_BY_NUMBER = "10 per hour"
+
+
+def made(response) -> bool:
+    """deduct_when: the report was taken (the page redirects to its tracking number)."""
+    return response.status_code == 302
+
+
+def _by_number() -> str:
+    return str((request.view_args or {}).get("number", "-"))[:PHONE_KEY_MAX]
+
+
+def report_limits(view):
+    """Limits on residents' reports: every report taken counts, by address and by phone
+    (a form sent back for a typo does not)."""
+    view = limiter.shared_limit(
+        REPORT_BY_PHONE,
+        scope="report-phone",
+        key_func=request_phone,
+        methods=["POST"],
+        deduct_when=made,
+    )(view)
+    return limiter.shared_limit(
+        REPORT_BY_ADDRESS, scope="report-address", methods=["POST"], deduct_when=made
+    )(view)
+
+
+def follow_limits(view):
+    """Limits on following an event: wrong digits or an unknown number count, by address
+    and by tracking number (four digits are not to be guessed)."""
+    view = limiter.shared_limit(
+        FOLLOW_BY_NUMBER,
+        scope="follow-number",
+        key_func=_by_number,
+        methods=["POST"],
+        deduct_when=refused,
+    )(view)
+    return _by_address(FOLLOW_BY_ADDRESS, "follow-address")(view)

@@ -37,7 +37,8 @@ from ..extensions import db
 from ..ledger import chain
 from ..ledger.services import credit_service
 from ..members.models import Member, MemberStatus
-from ..shifts.models import Shift, Signup, SignupStatus
+from ..shifts.models import Shift, SignupStatus
+from ..shifts.signups import confirm_walk_in
 from . import statements, tokens
 from .credit import credited_minutes
 from .geofence import audit_override, outside_geofence
@@ -303,32 +304,10 @@ def _expired_message(when: ScanTime) -> str:
 
 
 def _admit(shift: Shift, member: Member, signup_status: str | None, now) -> bool:
-    """A confirmed sign-up, or a walk-in given a free place."""
+    """A confirmed sign-up, or a walk-in given a free place (timebank.shifts.signups)."""
     if signup_status == SignupStatus.CONFIRMED:
         return True
-    if not shift.walk_ins:
-        return False
-    shifts = Shift.__table__
-    claimed = (
-        db.session.execute(
-            sa.update(shifts)
-            .where(shifts.c.id == shift.id, shifts.c.taken < shifts.c.capacity)
-            .values(taken=shifts.c.taken + 1)
-        ).rowcount
-        == 1
-    )
-    if not claimed:
-        return False
-    db.session.expire(shift, ["taken"])
-    signup = db.session.scalar(
-        sa.select(Signup).where(Signup.shift_id == shift.id, Signup.member_id == member.id)
-    )
-    if signup is None:
-        signup = Signup(shift_id=shift.id, member_id=member.id, queued_at=now)
-        db.session.add(signup)
-    signup.status, signup.confirmed_at, signup.is_walk_in = SignupStatus.CONFIRMED, now, True
-    db.session.flush()
-    return True
+    return confirm_walk_in(shift, member.id, now=now)
 
 
 def _body(action, member, attendance, closing: dict | None = None) -> dict:

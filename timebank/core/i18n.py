@@ -2,13 +2,15 @@
 
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from babel import Locale
 from babel.dates import format_skeleton
-from flask import current_app, has_request_context, request, session
+from flask import current_app, has_app_context, has_request_context, request, session
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .csvio import where_text
 from .privacy import mask_name, mask_phone
 
 DEFAULT_LOCALE = "zh_CN"
@@ -44,6 +46,34 @@ def current_locale() -> str:
         if Locale.parse(key) == locale:
             return key
     return DEFAULT_LOCALE
+
+
+def localized_name(name: str | None, name_en: str | None, locale: str | None = None) -> str:
+    """Pick a name in the reader's language: the English one in English when there is one.
+
+    `locale` defaults to the active language (Chinese outside a request)."""
+    if locale is None:
+        locale = current_locale() if has_app_context() else DEFAULT_LOCALE
+    if locale.startswith("en") and name_en:
+        return name_en
+    return name or ""
+
+
+def localized_column(name, name_en, locale: str | None = None):
+    """A SQL expression for a name in the reader's language: the English column (when
+    filled) in English, the Chinese one otherwise. Labelled "name"."""
+    if locale is None:
+        locale = current_locale() if has_app_context() else DEFAULT_LOCALE
+    if locale.startswith("en"):
+        return sa.func.coalesce(sa.func.nullif(name_en, ""), name).label("name")
+    return name.label("name")
+
+
+def unit_name(unit, locale: str | None = None) -> str:
+    """A unit's (or any named thing's) display name in the reader's language; "" for None."""
+    if unit is None:
+        return ""
+    return localized_name(unit.name, getattr(unit, "name_en", None), locale)
 
 
 def minutes_text(minutes, signed: bool = False) -> str:
@@ -85,6 +115,8 @@ def init_i18n(app) -> None:
         return format_datetime(value, fmt) if value else ""
 
     app.jinja_env.filters["minutes_text"] = minutes_text
+    app.jinja_env.filters["unit_name"] = unit_name
+    app.jinja_env.filters["where_text"] = where_text
     app.jinja_env.globals["day_span"] = day_span
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_name"] = mask_name

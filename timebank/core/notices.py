@@ -22,7 +22,8 @@ class Notice:
     it. `endpoint` is the page the notice opens, built with `url_for(endpoint, **args)`,
     where `subject_arg` (when set) names the URL argument that takes the subject's id.
     `urgent` notices are shown at the top of every page until read; `sms` ones are also
-    sent by SMS.
+    sent by SMS. `sms_answer` (a lazy string with a `%(letter)s` placeholder) tells how to
+    answer the question the text asks, by the letter the SMS domain gave it (SPEC 9).
     """
 
     kind: str
@@ -33,6 +34,7 @@ class Notice:
     subject_arg: str | None = None
     urgent: bool = False
     sms: bool = False
+    sms_answer: Any = None
 
     def __post_init__(self):
         if not self.kind or len(self.kind) > 40:

@@ -7,6 +7,61 @@ COMMUNITY_HEADS = list(
     "榄横冲岗沥潭洲围涌岭桥湖林泉石莲鹤鸣逸景怡瑞"
 )
 COMMUNITY_TAILS = ["社区", "社区", "社区", "村"]
+TAIL_EN = {"社区": "Community", "村": "Village"}
+#: Hanyu pinyin of the heads, read as in Guangdong place names (涌 and 冲 are "chong").
+PINYIN = {
+    "金": "jin",
+    "沙": "sha",
+    "龙": "long",
+    "珠": "zhu",
+    "凤": "feng",
+    "海": "hai",
+    "滨": "bin",
+    "港": "gang",
+    "湾": "wan",
+    "蕉": "jiao",
+    "黄": "huang",
+    "塘": "tang",
+    "新": "xin",
+    "东": "dong",
+    "西": "xi",
+    "南": "nan",
+    "北": "bei",
+    "中": "zhong",
+    "大": "da",
+    "明": "ming",
+    "华": "hua",
+    "兴": "xing",
+    "安": "an",
+    "和": "he",
+    "乐": "le",
+    "福": "fu",
+    "康": "kang",
+    "庆": "qing",
+    "阳": "yang",
+    "榄": "lan",
+    "横": "heng",
+    "冲": "chong",
+    "岗": "gang",
+    "沥": "li",
+    "潭": "tan",
+    "洲": "zhou",
+    "围": "wei",
+    "涌": "chong",
+    "岭": "ling",
+    "桥": "qiao",
+    "湖": "hu",
+    "林": "lin",
+    "泉": "quan",
+    "石": "shi",
+    "莲": "lian",
+    "鹤": "he",
+    "鸣": "ming",
+    "逸": "yi",
+    "景": "jing",
+    "怡": "yi",
+    "瑞": "rui",
+}
 SURNAMES = list(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董"
     "潘袁蔡蒋余于杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方邹熊"
@@ -41,6 +96,15 @@ def community_name(rng: random.Random, used: set[str]) -> str:
         if name not in used:
             used.add(name)
             return name
+
+
+def community_name_en(name: str) -> str:
+    """The English (pinyin) name of a generated community: 金沙社区 → "Jinsha Community"."""
+    head, tail = name[:2], name[2:]
+    syllables = [PINYIN[c] for c in head]
+    # A vowel-initial second syllable takes an apostrophe (Xi'an, not Xian).
+    joined = syllables[0] + ("'" if syllables[1][0] in "aeo" else "") + syllables[1]
+    return f"{joined.capitalize()} {TAIL_EN[tail]}"
 
 
 def person_name(rng: random.Random) -> str:

@@ -18,8 +18,9 @@ from ..members.skills import SKILLS
 from ..units.models import Level, Unit
 from ..units.queries import find_root
 from ..units.services import import_units
-from .names import WORKPLACES, community_name, person_name
+from .names import WORKPLACES, community_name, community_name_en, person_name
 from .seed_dispatch import seed_dispatch
+from .seed_events import DEFAULT_EVENTS, seed_events
 from .seed_history import seed_history
 from .seed_party import seed_party
 from .seed_shifts import seed_checkpoints, seed_shifts, seed_signups
@@ -92,7 +93,8 @@ def seed_units(rng: random.Random) -> None:
                     line,
                     dict(
                         code=code,
-                        name=community_name(rng, used),
+                        name=(name := community_name(rng, used)),
+                        name_en=community_name_en(name),
                         level="community",
                         parent_code=town.code,
                         lat=lat,
@@ -109,6 +111,7 @@ def seed_units(rng: random.Random) -> None:
                         dict(
                             code=f"{code}-G{g}",
                             name=f"第{g}网格",
+                            name_en=f"Grid {g}",
                             level="grid",
                             parent_code=code,
                             lat=glat,
@@ -201,7 +204,9 @@ def seed_accounts(password_hash: str) -> list[DemoAccount]:
     return DEMO_ACCOUNTS
 
 
-def seed_demo(members: int = 1000, seed: int = 2022) -> bool:
+def seed_demo(
+    members: int = 1000, seed: int = 2022, events: int = DEFAULT_EVENTS, timeline: bool = True
+) -> bool:
     """Seed everything unless the tree exists already. Returns whether it seeded."""
     if find_root() is not None:
         return False
@@ -216,6 +221,8 @@ def seed_demo(members: int = 1000, seed: int = 2022) -> bool:
     seed_signups(rng, shifts)
     seed_history(rng)
     seed_dispatch(rng)
+    db.session.flush()
+    seed_events(rng, events, timeline=timeline)
     seed_party()
     log.info("demo data seeded with %s members", members)
     return True

@@ -26,6 +26,13 @@ def give_feedback(actor, event: Event, *, rating=None, comment=None, now=None) -
     once (dispatched again to the same assignee, with new deadlines); after the reopened
     round it closes whatever the rating. 409 `feedback_given` once rated."""
     ensure(actor, event, is_reporter)
+    return rate(actor, event, rating=rating, comment=comment, now=now)
+
+
+def rate(actor, event: Event, *, rating=None, comment=None, now=None) -> Event:
+    """The rule of the rating, once the caller has made sure that the rater is the
+    reporter (`give_feedback` for a member; `follow.resident_feedback` for a resident
+    who proved the phone's last four digits, `actor` None)."""
     now = now or utcnow()
     errors: list = []
     rating, err = whole_number(rating, 1, 5)

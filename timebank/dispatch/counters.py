@@ -64,6 +64,28 @@ def move_category(event, old_category_id: int) -> None:
     _add(keys_of(event, [event.category_id]), reported=1)
 
 
+def _upsert(rows: list[dict], columns) -> None:
+    """Add each row's `columns` to the stored row of its key (inserting it when new)."""
+    insert = pg_insert if dialect() == "postgresql" else sqlite_insert
+    stmt = insert(EventCounter)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["unit_id", "day", "category_id"],
+        set_={c: getattr(EventCounter, c) + getattr(stmt.excluded, c) for c in columns},
+    )
+    db.session.execute(stmt, rows)
+
+
+def add_rows(sums: dict[tuple, dict[str, int]], chunk: int = 2000) -> None:
+    """Add many keys' counts at once ({(unit_id, day, category_id, level, path): counts}):
+    what a bulk load of events (the demo history) adds, in one pass."""
+    rows = [
+        dict(unit_id=k[0], day=k[1], category_id=k[2], level=k[3], unit_path=k[4], **v)
+        for k, v in sorted(sums.items())
+    ]
+    for start in range(0, len(rows), chunk):
+        _upsert(rows[start : start + chunk], _COLUMNS)
+
+
 def _add(keys, **deltas) -> None:
     deltas = {k: v for k, v in deltas.items() if v}
     if not deltas:
@@ -79,13 +101,7 @@ def _add(keys, **deltas) -> None:
         }
         for uid, day, category_id, level, path in keys
     ]
-    insert = pg_insert if dialect() == "postgresql" else sqlite_insert
-    stmt = insert(EventCounter)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["unit_id", "day", "category_id"],
-        set_={c: getattr(EventCounter, c) + getattr(stmt.excluded, c) for c in deltas},
-    )
-    db.session.execute(stmt, rows)
+    _upsert(rows, deltas)
 
 
 def event_deltas(event) -> dict[str, int]:

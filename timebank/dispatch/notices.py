@@ -15,6 +15,8 @@ EVENT_DISPATCHED = Notice(
     _l("New event %(number)s: %(category)s"),
     _l("Accept by %(accept)s and handle by %(handle)s. %(address)s"),
     subject="event",
+    endpoint="dispatch.event_page",
+    subject_arg="event_id",
     sms=True,
 )
 #: The same, for an urgent event: shown at the top of every page until read.
@@ -23,6 +25,8 @@ EVENT_DISPATCHED_URGENT = Notice(
     _l("New event %(number)s: %(category)s"),
     _l("Accept by %(accept)s and handle by %(handle)s. %(address)s"),
     subject="event",
+    endpoint="dispatch.event_page",
+    subject_arg="event_id",
     urgent=True,
     sms=True,
 )
@@ -31,6 +35,8 @@ EVENT_REOPENED = Notice(
     _l("Event %(number)s reopened"),
     _l("The reporter rated the result %(rating)s of 5. Please handle it again by %(handle)s."),
     subject="event",
+    endpoint="dispatch.event_page",
+    subject_arg="event_id",
     sms=True,
 )
 #: To the reporter, also by SMS: a resident without an account gets the SMS only.
@@ -39,13 +45,18 @@ EVENT_HANDLED = Notice(
     _l("Your report %(number)s has been handled"),
     _l("Result: %(result)s Please rate it from 1 (poor) to 5 (very good)."),
     subject="event",
+    endpoint="dispatch.event_page",
+    subject_arg="event_id",
     sms=True,
+    sms_answer=_l("Reply %(letter)s1–%(letter)s5 to rate."),
 )
 EVENT_OVERDUE = Notice(
     "event_overdue",
     _l("Event %(number)s is late"),
     _l("It was to be %(step)s by %(due)s."),
     subject="event",
+    endpoint="dispatch.event_page",
+    subject_arg="event_id",
     urgent=True,
     sms=True,
 )
@@ -54,5 +65,7 @@ EVENT_ESCALATED = Notice(
     _l("Escalated to %(unit)s: event %(number)s"),
     _l("%(category)s, due by %(due)s, has not been handled. It is in your overdue queue."),
     subject="event",
+    endpoint="dispatch.event_page",
+    subject_arg="event_id",
     urgent=True,
 )

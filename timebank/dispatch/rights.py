@@ -7,12 +7,24 @@ reporter sees their own. An event the actor cannot see is a 404; one they can se
 not act on, a 403.
 """
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 
 from ..auth.models import Role
 from ..auth.permissions import handler_department_ids, has_role, in_scope, is_handler
 from ..core.errors import NotAllowed, NotFound
 from .models import Event
+
+
+@dataclass(frozen=True)
+class TextingResident:
+    """A resident without an account who reported an event by phone, answering by text
+    (SPEC 9): the reporter of the events reported with that phone, and nothing else."""
+
+    phone: str
+    id = None
+    is_authenticated = False
 
 
 def _member_id(actor) -> int | None:
@@ -37,6 +49,8 @@ def is_assignee(actor, event: Event) -> bool:
 
 
 def is_reporter(actor, event: Event) -> bool:
+    if isinstance(actor, TextingResident):
+        return event.reporter_id is None and event.reporter_phone == actor.phone
     me = _member_id(actor)
     return me is not None and event.reporter_id == me
 

@@ -3,9 +3,8 @@
 entry_hash = sha256(prev_hash || canonical(entry)). Appending takes the chain head row
 FOR UPDATE (PostgreSQL; SQLite's single writer serialises anyway), gives the entry the next
 id, and moves the head, all in the caller's transaction: concurrent writers wait their turn
-and the chain never forks. On PostgreSQL one entry's INSERT carries the head's move and its
-ranking totals as data-modifying WITH queries (one statement after the lock); on SQLite
-they are three statements.
+and the chain never forks. Then `signals.entries_appended` is sent: the rankings domain
+keeps its totals on it, in the same transaction. This module only chains and inserts.
 """
 
 import functools
@@ -18,8 +17,9 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from ..core.clock import as_utc
-from ..core.db import dialect
 from ..extensions import db
+from ..shifts.models import Shift
+from . import signals
 from .models import LedgerEntry, LedgerHead
 
 GENESIS = "0" * 64
@@ -136,62 +136,30 @@ def _effective(entry: LedgerEntry) -> None:
         original = db.session.get(LedgerEntry, entry.reverses_id)
         entry.effective_at = original.effective_at
     elif entry.shift_id is not None:
-        from ..shifts.models import Shift
-
         entry.effective_at = db.session.get(Shift, entry.shift_id).starts_at
     else:
         entry.effective_at = entry.created_at
 
 
 def append(entry: LedgerEntry) -> LedgerEntry:
-    """Give `entry` its place in the chain and insert it (flush, no commit). The ranking
-    totals move in the same transaction."""
-    from ..rankings import totals
-
+    """Give `entry` its place in the chain and insert it (flush, no commit); announce it."""
     _effective(entry)
     last_id, entry.prev_hash = lock_head()
     entry.id = last_id + 1
     entry.entry_hash = entry_hash(entry.prev_hash, entry)
     # Written as a plain INSERT and then taken into the session as a loaded object: the
     # ORM's unit of work costs more than the statement itself on this hot path (a check-out).
-    if dialect() == "postgresql":
-        # One statement: the entry, with the head's move and the totals' upsert riding
-        # along as data-modifying WITH queries (a round trip each saved on a check-out).
-        params = {**_row(entry), **totals.one_entry_params(entry)}
-        params.update(head_last_id=entry.id, head_last_hash=entry.entry_hash)
-        db.session.execute(_append_with_head_and_totals(), params)
-        _moved_to(entry.id, entry.entry_hash)
-    else:
-        db.session.execute(_INSERT_ENTRY, _row(entry))
-        _move_head(entry.id, entry.entry_hash)
-        totals.apply_entries([entry])
+    db.session.execute(_INSERT_ENTRY, _row(entry))
+    _move_head(entry.id, entry.entry_hash)
     make_transient_to_detached(entry)
     db.session.add(entry)
+    signals.entries_appended.send([entry])
     return entry
-
-
-@functools.cache
-def _append_with_head_and_totals():
-    """INSERT of one entry WITH the head moved to it and its ranking totals upserted
-    (PostgreSQL runs every data-modifying WITH query once, to completion, in the
-    statement's transaction)."""
-    from ..rankings.totals import ONE_ENTRY
-
-    # As text: an UPDATE construct here would take the SET columns of the outer INSERT's
-    # parameters (its `id` among them).
-    moved = sa.text(
-        "UPDATE ledger_head SET last_id = :head_last_id, last_hash = :head_last_hash WHERE id = 1"
-    )
-    return _INSERT_ENTRY.add_cte(moved.columns().cte("moved_head")).add_cte(
-        ONE_ENTRY.columns().cte("moved_totals")
-    )
 
 
 def append_many(entries: list[LedgerEntry]) -> list[LedgerEntry]:
     """Append many entries in one go (bulk loads: imports, demo history): one head lock,
-    hashes chained in order, one multi-row insert."""
-    from ..rankings.totals import apply_entries
-
+    hashes chained in order, one multi-row insert, one announcement."""
     if not entries:
         return entries
     for entry in entries:
@@ -206,7 +174,7 @@ def append_many(entries: list[LedgerEntry]) -> list[LedgerEntry]:
         rows.append(_row(entry))
     db.session.execute(sa.insert(LedgerEntry), rows)
     _move_head(next_id - 1, prev)
-    apply_entries(entries)
+    signals.entries_appended.send(entries)
     return entries
 
 

@@ -10,7 +10,7 @@ from ..auth.models import Role
 from ..auth.permissions import ensure_role
 from ..checkin.credit import credited_minutes
 from ..core.clock import utcnow
-from ..core.errors import Conflict, check
+from ..core.errors import Conflict, NotFound, check
 from ..core.settings import setting
 from ..core.validation import optional_text, required_text
 from ..extensions import db
@@ -123,8 +123,8 @@ def decide_correction(
                 )
             )
     check(errors, refused)
-    correction.decided_by_id, correction.decided_at = actor.id, now
-    correction.decision_reason = reason
+    _close(correction, CorrectionStatus.APPROVED if approve else CorrectionStatus.REJECTED, now)
+    correction.decided_by_id, correction.decision_reason = actor.id, reason
     if approve:
         entry = adjust(
             actor,
@@ -134,9 +134,7 @@ def decide_correction(
             now=now,
             reason=reason or f"correction #{correction.id}",
         )
-        correction.status, correction.entry_id = CorrectionStatus.APPROVED, entry.id
-    else:
-        correction.status = CorrectionStatus.REJECTED
+        correction.entry_id = entry.id
     db.session.flush()
     record(
         actor,
@@ -147,4 +145,32 @@ def decide_correction(
         details={"minutes": minutes if approve else 0, "reason": reason},
     )
     signals.correction_decided.send(correction, now=now)
+    return correction
+
+
+def _close(correction: Correction, status: CorrectionStatus, now: datetime) -> None:
+    """Move an open request to `status` by a conditional UPDATE (`status = 'open'`): of a
+    decision and a withdrawal racing, exactly one wins; the other is a 409."""
+    closed = db.session.execute(
+        sa.update(Correction)
+        .where(Correction.id == correction.id, Correction.status == CorrectionStatus.OPEN)
+        .values(status=status, decided_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not closed:
+        raise Conflict("correction_decided", _l("This request has been decided already."))
+    db.session.refresh(correction)
+
+
+def withdraw_correction(member, correction: Correction, *, now: datetime | None = None):
+    """The member takes back their own open request; it stays in their history."""
+    if correction.member_id != member.id:
+        raise NotFound()
+    if correction.status != CorrectionStatus.OPEN:
+        raise Conflict("correction_decided", _l("This request has been decided already."))
+    now = now or utcnow()
+    _close(correction, CorrectionStatus.WITHDRAWN, now)
+    record(
+        member, "correction.withdrawn", correction, unit_id=correction.shift.community_id, now=now
+    )
     return correction

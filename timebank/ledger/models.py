@@ -101,6 +101,7 @@ class CorrectionStatus(StrEnum):
     OPEN = "open"
     APPROVED = "approved"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # by the member, while it was open
 
 
 class Correction(TimestampMixin, db.Model):
@@ -108,7 +109,9 @@ class Correction(TimestampMixin, db.Model):
 
     __tablename__ = "corrections"
     __table_args__ = (
-        sa.CheckConstraint("status IN ('open', 'approved', 'rejected')", name="status_known"),
+        sa.CheckConstraint(
+            "status IN ('open', 'approved', 'rejected', 'withdrawn')", name="status_known"
+        ),
         sa.CheckConstraint("claimed_out > claimed_in", name="claimed_order"),
         sa.Index("ix_corrections_status", "status", "created_at"),
     )

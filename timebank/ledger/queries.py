@@ -86,6 +86,29 @@ def list_open_corrections(actor) -> list[Correction]:
     )
 
 
+def list_decided_corrections(actor, *, limit: int = 50) -> list[Correction]:
+    """The latest decided (or withdrawn) requests for shifts in the coordinator's scope,
+    newest first: the history of the queue."""
+    return list(
+        db.session.scalars(
+            sa.select(Correction)
+            .join(Shift, Shift.id == Correction.shift_id)
+            .join(Unit, Unit.id == Shift.community_id)
+            .where(
+                Correction.status != CorrectionStatus.OPEN,
+                in_scope(Unit.path, actor, Role.COORDINATOR),
+            )
+            .options(
+                joinedload(Correction.member),
+                joinedload(Correction.shift),
+                joinedload(Correction.decided_by),
+            )
+            .order_by(Correction.decided_at.desc(), Correction.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def list_member_corrections(member_id: int) -> list[Correction]:
     return list(
         db.session.scalars(

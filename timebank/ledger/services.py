@@ -166,8 +166,14 @@ def adjust(
 def reverse(actor, entry: LedgerEntry, *, reason, now: datetime | None = None) -> LedgerEntry:
     """Undo an entry with a new `reversal` entry of the opposite minutes. An entry is
     reversed at most once, and a reversal itself cannot be reversed. Audited."""
+    ensure_role(actor, Role.COORDINATOR, entry.member.community)
+    return append_reversal(actor, entry, reason=reason, now=now)
+
+
+def append_reversal(actor, entry: LedgerEntry, *, reason, now: datetime | None = None):
+    """reverse() for a caller that has checked the actor's right itself (the exchange:
+    the offer's coordinators reverse its redemptions). Audited."""
     member = entry.member
-    ensure_role(actor, Role.COORDINATOR, member.community)
     reason, err = required_text(reason, 255)
     check([("reason", err)] if err else [])
     if entry.kind == EntryKind.REVERSAL:
@@ -202,6 +208,49 @@ def reverse(actor, entry: LedgerEntry, *, reason, now: datetime | None = None) -
         details={"reverses": entry.id, "minutes": reversal.minutes, "reason": reason},
     )
     return reversal
+
+
+def lock_chain() -> None:
+    """Take the chain head's lock now (held until the transaction ends). A writer that
+    will also change rows of its own and then append takes it first, so that every
+    writer locks the head before anything else and none waits on another in a circle."""
+    chain.lock_head()
+
+
+def balance_for_update(member: Member) -> int:
+    """The member's balance, with the chain head locked until the transaction ends: no
+    entry of anyone can be appended meanwhile, so a debit checked against it cannot
+    overdraw, however many requests race (SQLite's single writer does the same)."""
+    lock_chain()
+    total = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.minutes), 0)).where(
+            LedgerEntry.member_id == member.id
+        )
+    )
+    return int(total or 0)
+
+
+INSUFFICIENT = _l("Your balance is too low for this.")
+
+
+def debit(
+    member: Member, *, kind: EntryKind, minutes: int, reason: str, actor, now: datetime
+) -> LedgerEntry:
+    """Take `minutes` (> 0) from the member as a `redemption` or `transfer` entry, never
+    below a zero balance (422 `insufficient_balance`). Callers that change other rows
+    call balance_for_update() first, so that the head is the first lock they take."""
+    if kind not in (EntryKind.REDEMPTION, EntryKind.TRANSFER) or minutes <= 0:
+        raise ValueError("debit() takes a positive redemption or transfer")
+    if balance_for_update(member) < minutes:
+        raise RuleViolation("insufficient_balance", INSUFFICIENT, field="minutes")
+    return _new_entry(member, kind=kind, minutes=-minutes, reason=reason, actor=actor, now=now)
+
+
+def credit_transfer(member: Member, *, minutes: int, reason: str, actor, now: datetime):
+    """The receiving half of a transfer pair (the giving half is a debit())."""
+    return _new_entry(
+        member, kind=EntryKind.TRANSFER, minutes=minutes, reason=reason, actor=actor, now=now
+    )
 
 
 def get_entry(entry_id: int) -> LedgerEntry:

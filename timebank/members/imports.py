@@ -10,6 +10,7 @@ from ..audit.services import record
 from ..auth.models import Role
 from ..auth.permissions import has_role
 from ..core.clock import utcnow
+from ..core.csvio import row_errors_at
 from ..core.errors import NotAllowed, check
 from ..core.privacy import normalise_phone
 from ..core.security import hash_password, password_problem
@@ -60,7 +61,7 @@ def import_members(
     for line, row in rows:
         row_errors: list = []
         member = _prepare(row, row_errors, units, taken, default_password, hashes)
-        errors += [(f"line {line}", f"{field}: {reason}") for field, reason in row_errors]
+        errors += row_errors_at(line, row_errors)
         if member is not None:
             prepared.append(member)
     check(errors)

@@ -57,47 +57,79 @@ def register_member(
     `refused` pairs: every bad field in one answer) and Conflict("phone_taken") when the
     phone number is registered already.
     """
-    errors: list = []
-    name, skills, home_lat, home_lon, workplace = check_profile_fields(
-        errors,
-        name=name,
-        skills=skills,
-        home_lat=home_lat,
-        home_lon=home_lon,
-        workplace=workplace,
-        locale=locale,
-    )
-    phone, err = normalise_phone(phone)
-    if err:
-        errors.append(("phone", err))
-    problem = password_problem(password, phone)
-    if problem:
-        errors.append(("password", problem))
-    email = check_email(errors, email)
-    community = check_community(errors, community_id)
-    grid = check_grid(errors, grid_id, community)
-    check_party_flag(errors, is_party_member)
-    check(errors, refused)
-    if phone_taken(phone):
-        raise Conflict("phone_taken", _l("This phone number is already registered."), field="phone")
-    if home_lat is None:
-        home_lat, home_lon = community.lat, community.lon
-    member = Member(
+    fields = _registration_fields(
         name=name,
         phone=phone,
-        password_hash=hash_password(password),
+        password=password,
+        community_id=community_id,
         is_party_member=is_party_member,
         skills=skills,
         home_lat=home_lat,
         home_lon=home_lon,
         workplace=workplace,
-        community_id=community.id,
-        grid_id=grid.id if grid else None,
-        status=MemberStatus.PENDING,
+        grid_id=grid_id,
         locale=locale,
         email=email,
+        refused=refused,
+    )
+    community = fields.pop("community")
+    if phone_taken(fields["phone"]):
+        raise Conflict("phone_taken", _l("This phone number is already registered."), field="phone")
+    member = Member(
+        **fields,
+        password_hash=hash_password(password),
+        status=MemberStatus.PENDING,
         created_at=now or utcnow(),
     )
+    _insert_new_member(member)
+    log.info("member %s registered in community %s", member.id, community.id)
+    return member
+
+
+def _registration_fields(*, password, community_id, grid_id, refused, **given) -> dict:
+    """The new member's checked columns (and their `community`), or ValidationFailed with
+    every bad field at once. The home location defaults to the community's centre."""
+    errors: list = []
+    name, skills, home_lat, home_lon, workplace = check_profile_fields(
+        errors,
+        name=given["name"],
+        skills=given["skills"],
+        home_lat=given["home_lat"],
+        home_lon=given["home_lon"],
+        workplace=given["workplace"],
+        locale=given["locale"],
+    )
+    phone, err = normalise_phone(given["phone"])
+    if err:
+        errors.append(("phone", err))
+    problem = password_problem(password, phone)
+    if problem:
+        errors.append(("password", problem))
+    email = check_email(errors, given["email"])
+    community = check_community(errors, community_id)
+    grid = check_grid(errors, grid_id, community)
+    check_party_flag(errors, given["is_party_member"])
+    check(errors, refused)
+    if home_lat is None:
+        home_lat, home_lon = community.lat, community.lon
+    return dict(
+        name=name,
+        phone=phone,
+        is_party_member=given["is_party_member"],
+        skills=skills,
+        home_lat=home_lat,
+        home_lon=home_lon,
+        workplace=workplace,
+        community=community,
+        community_id=community.id,
+        grid_id=grid.id if grid else None,
+        locale=given["locale"],
+        email=email,
+    )
+
+
+def _insert_new_member(member: Member) -> None:
+    """Flush the new member; a phone registered meanwhile by another request is a 409."""
     db.session.add(member)
     try:
         with db.session.begin_nested():
@@ -107,8 +139,6 @@ def register_member(
         raise Conflict(
             "phone_taken", _l("This phone number is already registered."), field="phone"
         ) from None
-    log.info("member %s registered in community %s", member.id, community.id)
-    return member
 
 
 def approve_member(actor, member: Member, *, now: datetime | None = None) -> Member:

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from ..core.notices import Notice
 
 
-def _to_invited(kind: str, title, body, *, urgent=False, sms=False) -> Notice:
+def _to_invited(kind: str, title, body, *, urgent=False, sms=False, sms_answer=None) -> Notice:
     """A notice to an invited member; it opens the call-out's answer page."""
     return Notice(
         kind,
@@ -20,6 +20,7 @@ def _to_invited(kind: str, title, body, *, urgent=False, sms=False) -> Notice:
         subject_arg="callout_id",
         urgent=urgent,
         sms=sms,
+        sms_answer=sms_answer,
     )
 
 
@@ -42,6 +43,7 @@ CALLOUT_INVITATION = _to_invited(
     _l("%(n)s people are needed near you. Answer within %(m)s minutes."),
     urgent=True,
     sms=True,
+    sms_answer=_l("Reply %(letter)s1 to accept, %(letter)s2 to decline."),
 )
 #: Words of call-outs closed before stand-downs gave a reason (rows made then).
 CALLOUT_CLOSED = _to_invited(

@@ -22,7 +22,8 @@ from ..core.errors import Conflict, ValidationFailed, check
 from ..core.settings import setting
 from ..core.validation import required_text
 from ..extensions import db
-from ..shifts.models import Shift, ShiftKind, ShiftStatus, Signup, SignupStatus
+from ..shifts.models import Shift, ShiftKind, ShiftStatus
+from ..shifts.signups import confirm_from_callout, let_off_absent
 from . import signals
 from .candidates import find_candidates
 from .models import Callout, CalloutStatus, Invitation, InvitationStatus
@@ -47,12 +48,13 @@ def lock(callout_id: int) -> Callout:
 def raise_callout(actor, *, now: datetime | None = None, refused=(), **fields) -> Callout:
     """Create a call-out and its emergency shift, and send the first wave at once.
 
-    Organisers and coordinators, for a unit in their scope (default: their own community).
+    Organisers and coordinators, for a unit in their scope (default: their own community):
+    the unit is chosen among those, so validate_callout's choice of it is the one check of
+    rights (a unit out of scope is a 422 on `unit_id`, as a form's select would say).
     `refused`: the edge's own field errors, reported together with the call-out's checks.
     """
     now = now or utcnow()
     data, unit = validate_callout(actor, fields, now, refused)
-    ensure_role(actor, Role.COORDINATOR, unit)
     callout = Callout(**data, unit_id=unit.id, raised_by_id=actor.id, created_at=now)
     db.session.add(callout)
     db.session.flush()
@@ -217,20 +219,8 @@ def _accept(callout: Callout, invitation: Invitation, now) -> Invitation:
 
 
 def _add_to_shift(callout: Callout, member_id: int, now) -> None:
-    if callout.shift_id is None:
-        return
-    db.session.execute(
-        sa.update(Shift).where(Shift.id == callout.shift_id).values(taken=Shift.taken + 1)
-    )
-    db.session.add(
-        Signup(
-            shift_id=callout.shift_id,
-            member_id=member_id,
-            status=SignupStatus.CONFIRMED,
-            queued_at=now,
-            confirmed_at=now,
-        )
-    )
+    if callout.shift_id is not None:
+        confirm_from_callout(callout.shift_id, member_id, now=now)
 
 
 def fill(callout: Callout, *, now: datetime) -> None:
@@ -248,11 +238,7 @@ def fill(callout: Callout, *, now: datetime) -> None:
     )
     if not claimed:
         return
-    db.session.execute(
-        sa.update(Invitation)
-        .where(Invitation.callout_id == callout.id, Invitation.status == InvitationStatus.PENDING)
-        .values(status=InvitationStatus.NOT_NEEDED)
-    )
+    withdraw_pending(callout)
     db.session.refresh(callout)
     teams = form_teams(callout)
     signals.callout_filled.send(callout, teams=teams, now=now)
@@ -287,7 +273,7 @@ def close(actor, callout: Callout, *, reason, now: datetime | None = None, refus
             )
         ).all()
     )
-    _withdraw_pending(callout)
+    withdraw_pending(callout)
     _end_shift(callout, reason, now)
     db.session.flush()
     accepted = [m for m, status in invited.items() if status == InvitationStatus.ACCEPTED]
@@ -310,12 +296,14 @@ def close(actor, callout: Callout, *, reason, now: datetime | None = None, refus
     return callout
 
 
-def _withdraw_pending(callout: Callout) -> None:
-    db.session.execute(
+def withdraw_pending(callout: Callout) -> int:
+    """Mark the call-out's waiting invitations not needed (filled, stood down, ended): the
+    one place they are withdrawn. Returns how many were."""
+    return db.session.execute(
         sa.update(Invitation)
         .where(Invitation.callout_id == callout.id, Invitation.status == InvitationStatus.PENDING)
         .values(status=InvitationStatus.NOT_NEEDED)
-    )
+    ).rowcount
 
 
 def _end_shift(callout: Callout, reason: str, now: datetime) -> None:
@@ -326,16 +314,7 @@ def _end_shift(callout: Callout, reason: str, now: datetime) -> None:
     if shift is None or shift.ends_at <= now:
         return
     arrived = sa.select(Attendance.member_id).where(Attendance.shift_id == shift.id)
-    let_off = db.session.execute(
-        sa.update(Signup)
-        .where(
-            Signup.shift_id == shift.id,
-            Signup.status == SignupStatus.CONFIRMED,
-            Signup.member_id.not_in(arrived),
-        )
-        .values(status=SignupStatus.CANCELLED, cancelled_at=now, is_late_cancel=False)
-    ).rowcount
-    shift.taken = max(0, shift.taken - let_off)
+    let_off_absent(shift, now=now, arrived=arrived)
     if shift.starts_at >= now:
         shift.status, shift.cancelled_at = ShiftStatus.CANCELLED, now
         shift.cancel_reason = reason
@@ -351,13 +330,7 @@ def tick(callout_id: int, *, now: datetime) -> int:
         return 0
     if callout.ends_at and callout.ends_at <= now:
         callout.status, callout.closed_at = CalloutStatus.CLOSED, now
-        db.session.execute(
-            sa.update(Invitation)
-            .where(
-                Invitation.callout_id == callout.id, Invitation.status == InvitationStatus.PENDING
-            )
-            .values(status=InvitationStatus.NOT_NEEDED)
-        )
+        withdraw_pending(callout)
         return 1
     if callout.status == CalloutStatus.FILLED:
         return 0

@@ -89,31 +89,37 @@ def _place(errors, actor, fields):
     return lat, lon, None, None
 
 
-def validate_callout(actor, fields: dict, now: datetime, refused=()):
-    """(model fields, unit) for a new call-out, or ValidationFailed listing every problem
-    (with the edge's own `refused` pairs)."""
-    errors: list = []
-    unit = _unit(errors, actor, fields.get("unit_id"))
+def _kind(errors, value) -> str | None:
     try:
-        kind = CalloutKind(fields.get("kind"))
+        return str(CalloutKind(value))
     except ValueError:
         errors.append(("kind", _l("Unknown kind of call-out.")))
-        kind = None
+        return None
+
+
+def _texts(errors, fields) -> tuple:
     title, err = required_text(fields.get("title"), 120)
     if err:
         errors.append(("title", err))
     description, err = optional_text(fields.get("description"), 2000)
     if err:
         errors.append(("description", err))
-    lat, lon, checkpoint_id, place_unit_id = _place(errors, actor, fields)
-    radius = fields.get("radius_km")
+    return title, description
+
+
+def _radius(errors, value) -> float | None:
     try:
-        radius = float(radius)
+        radius = float(value)
         if not 0 < radius <= MAX_RADIUS_KM:
             raise ValueError
     except (TypeError, ValueError):
         errors.append(("radius_km", _l("More than 0 and at most %(n)s km.", n=MAX_RADIUS_KM)))
-        radius = None
+        return None
+    return radius
+
+
+def _counts(errors, fields) -> tuple:
+    """(needed, team_size, respond_within_s)."""
     needed = _int(
         errors,
         "needed",
@@ -139,10 +145,11 @@ def validate_callout(actor, fields: dict, now: datetime, refused=()):
         MAX_RESPONSE_S,
         _l("Between %(low)s and %(high)s seconds.", low=minimum, high=MAX_RESPONSE_S),
     )
-    skills = normalise_skills(fields.get("skills"), errors)
-    party_only = fields.get("party_only", False)
-    if not isinstance(party_only, bool):
-        errors.append(("party_only", _l("Must be true or false.")))
+    return needed, team_size, respond
+
+
+def _times(errors, fields, now: datetime) -> tuple:
+    """(starts_at, ends_at): the start defaults to now; no end means open-ended."""
     starts_at, ends_at = fields.get("starts_at") or now, fields.get("ends_at")
     if not isinstance(starts_at, datetime) or starts_at.tzinfo is None:
         errors.append(("starts_at", _l("Give a date and time.")))
@@ -152,9 +159,28 @@ def validate_callout(actor, fields: dict, now: datetime, refused=()):
         not isinstance(ends_at, datetime) or ends_at.tzinfo is None or ends_at <= starts_at
     ):
         errors.append(("ends_at", _l("The end must be after the start.")))
+    return starts_at, ends_at
+
+
+def validate_callout(actor, fields: dict, now: datetime, refused=()):
+    """(model fields, unit) for a new call-out, or ValidationFailed listing every problem
+    (with the edge's own `refused` pairs). The unit must be one the actor coordinates:
+    this is the call-out's check of rights (see services.raise_callout)."""
+    errors: list = []
+    unit = _unit(errors, actor, fields.get("unit_id"))
+    kind = _kind(errors, fields.get("kind"))
+    title, description = _texts(errors, fields)
+    lat, lon, checkpoint_id, place_unit_id = _place(errors, actor, fields)
+    radius = _radius(errors, fields.get("radius_km"))
+    needed, team_size, respond = _counts(errors, fields)
+    skills = normalise_skills(fields.get("skills"), errors)
+    party_only = fields.get("party_only", False)
+    if not isinstance(party_only, bool):
+        errors.append(("party_only", _l("Must be true or false.")))
+    starts_at, ends_at = _times(errors, fields, now)
     check(errors, refused)
     return dict(
-        kind=str(kind),
+        kind=kind,
         title=title,
         description=description,
         lat=lat,

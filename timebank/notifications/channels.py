@@ -9,19 +9,38 @@ The SMS gateway is chosen by the `SMS_GATEWAY` setting, an import path such as
 `mypackage.sms:AliyunGateway`: a callable that takes the app config and returns an object
 with `send_sms(phone, text)`. The default, `LoggingSmsGateway`, only writes the text to the
 log (deployments without an SMS contract still see what would have been sent).
+
+Two-way SMS (SPEC 9) adds the receiving side. A provider delivers the texts members send
+(and its delivery reports) in its own format; the adapter turns each into the app's
+shape and posts it, signed, to the app's webhook:
+
+- `gateway.inbound(payload) -> InboundText` and `gateway.delivery_report(payload) ->
+  DeliveryReport` read the provider's callback (the logging gateway takes the app's own
+  JSON as it is, for development and tests);
+- `webhook_request(secret, inbound)` builds the body and the `X-Signature` header to
+  POST to `/api/v1/sms/inbound` (hex HMAC-SHA256 of the raw body, SMS_INBOUND_SECRET);
+- the answer's `reply` is the text to send back to the sender (with `send_sms`, or as
+  the provider's reply-to-message, which costs nothing on most Chinese gateways).
+
+An adapter for, say, Aliyun SMS is a module with a factory named in SMS_GATEWAY whose
+object has `send_sms(phone, text)`, `inbound(payload)` and `delivery_report(payload)`, and
+a small receiver (a route or a cloud function) that calls the last two and posts on.
 """
 
 import contextlib
 import importlib
+import json
 import logging
 import smtplib
 import ssl
 from collections.abc import Mapping
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Protocol
 
 from ..core.privacy import mask_phone
+from ..sms.signing import sign
 
 log = logging.getLogger(__name__)
 
@@ -144,18 +163,61 @@ class EmailChannel:
             self._smtp = None
 
 
+@dataclass(frozen=True)
+class InboundText:
+    """A text someone sent, in the app's shape (the webhook's JSON)."""
+
+    phone: str
+    text: str
+    #: ISO 8601 with a time zone, as the provider stamped it (or None).
+    received_at: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What the provider says became of one sent text (`message_id`: the outbox id)."""
+
+    message_id: int
+    status: str  # "delivered" or "failed"
+    error: str | None = None
+
+
 class SmsGateway(Protocol):
-    def send_sms(self, phone: str, text: str) -> None: ...
+    #: `reference` is the outbox message's id: the provider hands it back in its
+    #: delivery report (Aliyun's OutId, Tencent's SessionContext).
+    def send_sms(self, phone: str, text: str, reference: str | None = None) -> None: ...
+
+    def inbound(self, payload: Mapping) -> InboundText: ...
+
+    def delivery_report(self, payload: Mapping) -> DeliveryReport: ...
+
+
+def webhook_request(secret: str, inbound: InboundText) -> tuple[bytes, dict[str, str]]:
+    """The body and headers to POST to /api/v1/sms/inbound for one received text."""
+    body = json.dumps(
+        {"from": inbound.phone, "text": inbound.text, "received_at": inbound.received_at},
+        ensure_ascii=False,
+    ).encode("utf-8")
+    return body, {"Content-Type": "application/json", "X-Signature": sign(secret, body)}
 
 
 class LoggingSmsGateway:
-    """The default gateway: writes the text to the log and sends nothing."""
+    """The default gateway: writes the text to the log and sends nothing; it reads
+    callbacks already in the app's shape (development, tests, a simulator)."""
 
     def __init__(self, config: Mapping | None = None):
         self.config = config
 
-    def send_sms(self, phone: str, text: str) -> None:
-        log.info("SMS to %s (logged, not sent): %s", mask_phone(phone), text)
+    def send_sms(self, phone: str, text: str, reference: str | None = None) -> None:
+        log.info("SMS %s to %s (logged, not sent): %s", reference, mask_phone(phone), text)
+
+    def inbound(self, payload: Mapping) -> InboundText:
+        return InboundText(str(payload["from"]), str(payload["text"]), payload.get("received_at"))
+
+    def delivery_report(self, payload: Mapping) -> DeliveryReport:
+        return DeliveryReport(
+            int(payload["message_id"]), str(payload["status"]), payload.get("error")
+        )
 
 
 def load_gateway(path: str, config: Mapping) -> SmsGateway:
@@ -180,7 +242,7 @@ class SmsChannel:
         return cls(load_gateway(config["SMS_GATEWAY"], config))
 
     def send(self, message) -> None:
-        self.gateway.send_sms(message.recipient, message.body)
+        self.gateway.send_sms(message.recipient, message.body, reference=str(message.id))
 
     def close(self) -> None:
         close = getattr(self.gateway, "close", None)

@@ -10,18 +10,24 @@ Signal → who is told → which notice (wording in dispatch/notices.py):
 - dispatch.event_overdue → the assignee and the dispatcher → EVENT_OVERDUE
 - dispatch.event_escalated → the coordinators of the unit it went to → EVENT_ESCALATED
 
-`CONNECTIONS` is subscribed by receivers.connect() with the other domains' receivers.
+`CONNECTIONS` is subscribed by the app factory's connection list (`timebank.create_app`).
 """
+
+from datetime import timedelta
 
 from ..dispatch import notices
 from ..dispatch import signals as dispatch_signals
 from ..dispatch.models import Event
 from ..dispatch.queries import coordinators_on, handlers_of
+from ..sms import questions as sms_questions
+from ..sms.queries import opted_out
 from .rendering import event_category_ref, step_ref, time_ref, unit_ref
 from .services import notify_many, send_sms_to
 
 #: The language of texts to residents, who have no account (and so no language of theirs).
 RESIDENT_LOCALE = "zh_CN"
+#: How long a rating question stays open when the event has no feedback deadline.
+FEEDBACK_QUESTION_OPEN = timedelta(days=7)
 
 
 def assignees(event: Event) -> list:
@@ -54,18 +60,43 @@ def on_event_moved(event: Event, *, action, now, **_):
         params = _params(event, rating=event.first_rating, handle=time_ref(event.handle_due_at))
         _tell(assignees(event), notices.EVENT_REOPENED, event, params, now)
     elif action == "handled":
-        params = _params(event, result=event.result or "")
-        if event.reporter is not None:
-            _tell([event.reporter], notices.EVENT_HANDLED, event, params, now)
-        elif event.reporter_phone:
-            send_sms_to(
-                event.reporter_phone,
-                notices.EVENT_HANDLED,
-                params,
-                RESIDENT_LOCALE,
-                subject_id=event.id,
-                now=now,
-            )
+        _ask_for_rating(event, now)
+
+
+def _ask_for_rating(event: Event, now) -> None:
+    """The reporter is asked to rate, by a lettered question in the SMS ("回复 B1–B5")."""
+    params = _params(event, result=event.result or "")
+    expires_at = event.feedback_due_at or now + FEEDBACK_QUESTION_OPEN
+    reporter = event.reporter
+    phone = reporter.phone if reporter is not None else event.reporter_phone
+    if not phone:
+        return
+    asked = sms_questions.ask(
+        [(phone, reporter.id if reporter else None)],
+        "event",
+        event.id,
+        expires_at=expires_at,
+        now=now,
+    )
+    if reporter is not None:
+        notify_many(
+            [reporter],
+            notices.EVENT_HANDLED,
+            subject_id=event.id,
+            params=params,
+            now=now,
+            letters={reporter.id: asked[phone]},
+        )
+    elif phone not in opted_out([phone]):
+        send_sms_to(
+            phone,
+            notices.EVENT_HANDLED,
+            params,
+            RESIDENT_LOCALE,
+            subject_id=event.id,
+            letter=asked[phone],
+            now=now,
+        )
 
 
 def on_event_overdue(event: Event, *, deadline, now, **_):

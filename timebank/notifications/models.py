@@ -61,6 +61,10 @@ class OutboxMessage(TimestampMixin, db.Model):
         sa.CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status_known"),
         sa.CheckConstraint("channel IN ('email', 'sms')", name="channel_known"),
         sa.Index("ix_outbox_due", "status", "next_attempt_at"),
+        sa.CheckConstraint(
+            "delivery_status IS NULL OR delivery_status IN ('delivered', 'failed')",
+            name="delivery_status_known",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,5 +81,10 @@ class OutboxMessage(TimestampMixin, db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What the SMS gateway reported after sending: "delivered" or "failed" (null: no
+    #: report yet, or e-mail), when, and the gateway's reason for a failure.
+    delivery_status: Mapped[str | None] = mapped_column(sa.String(10))
+    delivery_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivery_error: Mapped[str | None] = mapped_column(sa.String(255))
 
     notification: Mapped[Notification | None] = relationship()

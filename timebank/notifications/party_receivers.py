@@ -6,7 +6,7 @@ Signal → who is told → which notice (wording in party/notices.py):
 - party.sheet_finalised → the sheet's member → SHEET_FINALISED (the problem-reminder
   notice; its printable page is the sheet's notice page)
 
-`CONNECTIONS` is subscribed by receivers.connect() with the other domains' receivers.
+`CONNECTIONS` is subscribed by the app factory (`_connect_receivers`) with the others.
 """
 
 import sqlalchemy as sa

@@ -75,3 +75,39 @@ def list_due_message_ids(now: datetime, *, channels, limit: int = 100) -> list[i
             .limit(limit)
         )
     )
+
+
+def failed_texts_about(subject_type: str, subject_id: int) -> list[dict]:
+    """The members whose SMS about one subject was not delivered: the delivery job gave
+    up, or the gateway reported it failed. One row per member (the latest failure)."""
+    failed = sa.or_(
+        OutboxMessage.status == OutboxStatus.FAILED, OutboxMessage.delivery_status == "failed"
+    )
+    rows = db.session.execute(
+        sa.select(
+            Member.id,
+            Member.name,
+            Member.phone,
+            Notification.kind,
+            sa.func.coalesce(OutboxMessage.delivery_error, OutboxMessage.last_error),
+        )
+        .join(Notification, Notification.id == OutboxMessage.notification_id)
+        .join(Member, Member.id == Notification.member_id)
+        .where(
+            Notification.subject_type == subject_type,
+            Notification.subject_id == subject_id,
+            OutboxMessage.channel == "sms",
+            failed,
+        )
+        .order_by(OutboxMessage.id)
+    ).all()
+    by_member = {}
+    for member_id, name, phone, kind, error in rows:
+        by_member[member_id] = {
+            "member_id": member_id,
+            "name": name,
+            "phone": phone,
+            "kind": kind,
+            "error": error,
+        }
+    return list(by_member.values())

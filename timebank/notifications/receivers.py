@@ -2,9 +2,8 @@
 
 Each domain announces what happened (`<domain>/signals.py`) and words its notices
 (`<domain>/notices.py`); the receivers here decide whom to tell and with which params. They
-run inside the sender's transaction and only flush. `connect()` subscribes them all; the
-app factory calls it once (connecting twice is harmless: blinker keeps one connection per
-receiver).
+run inside the sender's transaction and only flush. `CONNECTIONS` is subscribed by the app
+factory's connection list (`timebank.create_app`), with every other domain's receivers.
 
 Signal → who is told → which notice (the dispatch platform's: see dispatch_receivers):
 
@@ -15,9 +14,12 @@ Signal → who is told → which notice (the dispatch platform's: see dispatch_r
 - shifts.signup_promoted → the promoted member → SIGNUP_PROMOTED
 - shifts.shift_time_changed → everyone signed up or waitlisted → SHIFT_CHANGED
 - shifts.shift_cancelled → everyone who was signed up → SHIFT_CANCELLED
+- shifts.series_changed / series_cancelled → everyone signed up to any of the series'
+  shifts, once → SERIES_CHANGED / SERIES_CANCELLED
 - shifts.reminder_due → the member → REMINDER_24H / REMINDER_1H
 - ledger.correction_decided → the member → CORRECTION_APPROVED / CORRECTION_NOT_APPROVED
-- mobilisation.members_invited → the wave's members → CALLOUT_INVITATION
+- mobilisation.members_invited → the wave's members → CALLOUT_INVITATION (its SMS asks
+  a lettered question: sms.questions)
 - mobilisation.invitation_answered → nobody: their invitation notice is marked read
 - mobilisation.callout_short → the raiser → CALLOUT_SHORT
 - mobilisation.callout_filled → each team → CALLOUT_TEAM; the others → CALLOUT_FILLED
@@ -27,6 +29,8 @@ Signal → who is told → which notice (the dispatch platform's: see dispatch_r
   CALLOUT_STOOD_DOWN_INFO (every invitation notice, and the raiser's urgent shortfall, is
   marked read)
 """
+
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -45,7 +49,7 @@ from ..mobilisation.models import Invitation, InvitationStatus
 from ..shifts import notices as shift_notices
 from ..shifts import signals as shift_signals
 from ..shifts.models import Signup, SignupStatus
-from . import dispatch_receivers, party_receivers
+from ..sms import questions as sms_questions
 from .rendering import callout_kind_ref, span_ref, unit_ref
 from .services import mark_read_about, notify, notify_many, send_sms
 
@@ -135,6 +139,26 @@ def on_shift_cancelled(shift, *, members, now, **_):
     )
 
 
+def on_series_changed(shift, *, shifts, members, now, **_):
+    notify_many(
+        members,
+        shift_notices.SERIES_CHANGED,
+        subject_id=shift.id,
+        params=_shift_params(shift, n=len(shifts)),
+        now=now,
+    )
+
+
+def on_series_cancelled(shift, *, shifts, members, now, **_):
+    notify_many(
+        members,
+        shift_notices.SERIES_CANCELLED,
+        subject_id=shift.id,
+        params=_shift_params(shift, n=len(shifts), reason=shift.cancel_reason),
+        now=now,
+    )
+
+
 REMINDERS = {"24h": shift_notices.REMINDER_24H, "1h": shift_notices.REMINDER_1H}
 
 
@@ -177,9 +201,19 @@ def _members(ids) -> dict[int, Member]:
     return {m.id: m for m in db.session.scalars(sa.select(Member).where(Member.id.in_(ids)))}
 
 
+def ask_by_text(members, subject_type: str, subject_id: int, *, expires_at, now) -> dict:
+    """{member id: the letter of the question their SMS asks} (SPEC 9)."""
+    by_phone = sms_questions.ask(
+        [(m.phone, m.id) for m in members], subject_type, subject_id, expires_at=expires_at, now=now
+    )
+    return {m.id: by_phone[m.phone] for m in members}
+
+
 def on_members_invited(callout, *, member_ids, now, **_):
+    members = list(_members(member_ids).values())
+    expires_at = now + timedelta(seconds=callout.respond_within_s)
     notify_many(
-        _members(member_ids).values(),
+        members,
         callout_notices.CALLOUT_INVITATION,
         subject_id=callout.id,
         params={
@@ -189,6 +223,7 @@ def on_members_invited(callout, *, member_ids, now, **_):
             "m": max(1, callout.respond_within_s // 60),
         },
         now=now,
+        letters=ask_by_text(members, "callout", callout.id, expires_at=expires_at, now=now),
     )
 
 
@@ -283,6 +318,8 @@ CONNECTIONS = [
     (shift_signals.signup_promoted, on_signup_promoted),
     (shift_signals.shift_time_changed, on_shift_time_changed),
     (shift_signals.shift_cancelled, on_shift_cancelled),
+    (shift_signals.series_changed, on_series_changed),
+    (shift_signals.series_cancelled, on_series_cancelled),
     (shift_signals.reminder_due, on_reminder_due),
     (ledger_signals.correction_decided, on_correction_decided),
     (callout_signals.members_invited, on_members_invited),
@@ -291,11 +328,3 @@ CONNECTIONS = [
     (callout_signals.callout_filled, on_callout_filled),
     (callout_signals.callout_closed, on_callout_closed),
 ]
-
-
-def connect() -> None:
-    """Subscribe every receiver above to its signal (strong references: they stay)."""
-    for signal, receiver in (
-        CONNECTIONS + dispatch_receivers.CONNECTIONS + party_receivers.CONNECTIONS
-    ):
-        signal.connect(receiver, weak=False)

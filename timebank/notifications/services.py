@@ -27,6 +27,7 @@ from ..core.errors import NotFound
 from ..core.notices import Notice
 from ..extensions import db
 from ..members.models import Member
+from ..sms.queries import opted_out
 from .models import Notification, OutboxMessage, OutboxStatus
 from .rendering import TITLE_MAX, clip, external_url, find_notice, texts
 
@@ -75,13 +76,16 @@ def notify_many(
     subject_id: int | None = None,
     params: dict | None = None,
     now: datetime | None = None,
+    letters: dict[int, str] | None = None,
 ) -> list[Notification]:
     """`notify` for many members at once (e.g. everyone on a cancelled shift).
 
     Texts are rendered once per language, and the rows are inserted in batches (one
     multi-row INSERT on PostgreSQL; SQLite inserts the inbox rows one by one, in process).
     A member listed twice is notified once. Returns the notifications in the order of
-    `members`.
+    `members`. `letters` ({member id: letter}) are the letters of the question the SMS
+    asks (the notice's `sms_answer`); members who stopped texts get no SMS unless the
+    notice is urgent (SPEC 9).
     """
     _check(notice, subject_id)
     now = now or utcnow()
@@ -89,11 +93,13 @@ def notify_many(
     members = list({m.id: m for m in members}.values())
     if not members:
         return []
-    rendered = _render_all(members, notice, params, external_url(notice, subject_id))
+    rendered = _render_all(members, notice, params, external_url(notice, subject_id), letters)
     notifications = [_row(m, notice, subject_id, params, rendered[m.id][0], now) for m in members]
     db.session.add_all(notifications)
     db.session.flush()
-    messages = _messages(members, notifications, rendered, notice.sms, now)
+    stopped = _stopped(notice, members) if notice.sms else set()
+    sms_to = {m.id for m in members if notice.sms and m.phone not in stopped}
+    messages = _messages(members, notifications, rendered, sms_to, now)
     if messages:  # one executemany: nothing needs to be read back
         db.session.execute(sa.insert(OutboxMessage), messages)
     log.info(
@@ -105,6 +111,11 @@ def notify_many(
         len(messages),
     )
     return notifications
+
+
+def _stopped(notice: Notice, members) -> set[str]:
+    """The phones that texted TD, when the notice is not urgent (urgent texts still go)."""
+    return set() if notice.urgent else opted_out(m.phone for m in members)
 
 
 def _row(member, notice, subject_id, params, rendered: Rendered, now) -> Notification:
@@ -129,14 +140,14 @@ def send_sms(member: Member, notice: Notice, *, params: dict, now: datetime) -> 
 
 
 def send_sms_to(
-    phone: str, notice: Notice, params: dict, locale: str, *, subject_id=None, now
+    phone: str, notice: Notice, params: dict, locale: str, *, subject_id=None, letter=None, now
 ) -> OutboxMessage:
     """Queue `notice` as an SMS to a phone, rendered in `locale`: for a member's texts that
     have no inbox entry (send_sms) and for people without an account (a resident who
-    reported an event). Flushes; the caller commits."""
+    reported an event; `letter`: of the question it asks). Flushes; the caller commits."""
     _check(notice, subject_id)
     with force_locale(locale):
-        rendered = _render(*texts(notice, params, locale), None)
+        rendered = _render(*texts(notice, params, locale), None, _hint(notice, letter))
     message = OutboxMessage(
         notification_id=None,
         channel="sms",
@@ -166,7 +177,9 @@ def _locale(member: Member) -> str:
     return member.locale if member.locale in current_app.config["LANGUAGES"] else "zh_CN"
 
 
-def _render_all(members, notice, params, url) -> dict[int, tuple[Rendered, str | None]]:
+def _render_all(
+    members, notice, params, url, letters=None
+) -> dict[int, tuple[Rendered, str | None]]:
     """{member id: (texts, e-mail body or None)}, switching language once per language."""
     email_on = bool(current_app.config.get("SMTP_HOST"))
     template = current_app.jinja_env.get_template(EMAIL_TEMPLATE) if email_on else None
@@ -176,34 +189,44 @@ def _render_all(members, notice, params, url) -> dict[int, tuple[Rendered, str |
     out = {}
     for locale, group in by_locale.items():
         with force_locale(locale):
-            rendered = _render(*texts(notice, params, locale), url)
+            words = texts(notice, params, locale)
+            rendered = _render(*words, url)
             for member in group:
+                letter = (letters or {}).get(member.id)
+                mine = _render(*words, url, _hint(notice, letter)) if letter else rendered
                 email_body = None
                 if template is not None and member.email:
                     email_body = template.render(
                         name=member.name, title=rendered.title, body=rendered.body, url=url
                     )
-                out[member.id] = (rendered, email_body)
+                out[member.id] = (mine, email_body)
     return out
 
 
-def _render(title_text: str, body_text: str, url: str | None) -> Rendered:
+def _hint(notice: Notice, letter: str | None) -> str | None:
+    """How to answer by text ("回复 A1 接受，A2 拒绝"), in the current language."""
+    if not letter or notice.sms_answer is None:
+        return None
+    return str(notice.sms_answer) % {"letter": letter}
+
+
+def _render(title_text: str, body_text: str, url: str | None, hint=None) -> Rendered:
     subject = clip(_("[Nansha Time Bank] %(title)s", title=title_text), TITLE_MAX)
+    tail = [t for t in (hint, url) if t]
     sms = clip(
         _(
             "[Nansha Time Bank] %(title)s: %(body)s",
             title=title_text,
             body=" ".join(body_text.split()),
         ),
-        SMS_MAX - (len(url) + 1 if url else 0),
+        SMS_MAX - sum(len(t) + 1 for t in tail),
     )
-    if url:
-        sms = f"{sms} {url}"
+    sms = " ".join([sms, *tail])
     return Rendered(title=title_text, body=body_text, subject=subject, sms=sms)
 
 
-def _messages(members, notifications, rendered, sms: bool, now) -> list[dict]:
-    """The outbox rows: an e-mail for those with a rendered e-mail, an SMS when asked."""
+def _messages(members, notifications, rendered, sms_to: set[int], now) -> list[dict]:
+    """The outbox rows: an e-mail for those with a rendered e-mail, an SMS for `sms_to`."""
     rows = []
     for member, notification in zip(members, notifications, strict=True):
         texts_, email_body = rendered[member.id]
@@ -211,7 +234,7 @@ def _messages(members, notifications, rendered, sms: bool, now) -> list[dict]:
             rows.append(
                 _message(notification, "email", member.email, texts_.subject, email_body, now)
             )
-        if sms:
+        if member.id in sms_to:
             rows.append(_message(notification, "sms", member.phone, texts_.title, texts_.sms, now))
     return rows
 

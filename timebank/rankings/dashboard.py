@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from ..auth.models import Role
 from ..auth.permissions import assignments, in_scope
 from ..core.clock import local
+from ..core.i18n import localized_column
 from ..extensions import db
 from ..ledger.models import LedgerEntry
 from ..members.models import Member, MemberStatus
@@ -270,7 +271,9 @@ def _parts(unit: Unit, month_key: str) -> tuple[list[tuple[str, int]], str]:
         subject = Subject.TOWN if unit.level == Level.DISTRICT else Subject.COMMUNITY
         children = list(
             db.session.execute(
-                sa.select(Unit.id, Unit.name).where(Unit.parent_id == unit.id).order_by(Unit.code)
+                sa.select(Unit.id, localized_column(Unit.name, Unit.name_en))
+                .where(Unit.parent_id == unit.id)
+                .order_by(Unit.code)
             )
         )
         minutes = dict(

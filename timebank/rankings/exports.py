@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..core.clock import local
 from ..core.errors import ValidationFailed
+from ..core.i18n import localized_column, unit_name
 from ..extensions import db
 from ..members.models import Member
 from ..mobilisation.candidates import answer_counts
@@ -193,7 +194,15 @@ def _query(by: str, period: str, key: str, unit: Unit):
     t = RankingTotal
     community, town = sa.orm.aliased(Unit), sa.orm.aliased(Unit)
     named = Member if by == Subject.MEMBER else sa.orm.aliased(Unit)
-    stmt = sa.select(t.subject_id, t.minutes, t.shifts, named.name, community.name, town.name)
+    name = named.name if by == Subject.MEMBER else localized_column(named.name, named.name_en)
+    stmt = sa.select(
+        t.subject_id,
+        t.minutes,
+        t.shifts,
+        name,
+        localized_column(community.name, community.name_en).label("community_name"),
+        localized_column(town.name, town.name_en).label("town_name"),
+    )
     if by == Subject.MEMBER:
         answers = answer_counts().subquery()
         stmt = stmt.add_columns(answers.c.answered, answers.c.asked).outerjoin(
@@ -277,7 +286,7 @@ def _values(export: Export, row: ExportRow) -> dict:
 def _tail(export: Export) -> dict:
     """The values that are the same in every row (worked out once per file)."""
     return {
-        "unit": export.unit.name,
+        "unit": unit_name(export.unit),
         "period": str(PERIOD_LABELS[export.period]),
         "dates": export.dates or export.period_key,
     }
@@ -319,7 +328,7 @@ def file_names(export: Export, extension: str) -> tuple[str, str]:
     """(the file name with the unit's own name, an ASCII fallback with its code), e.g.
     ranking_member_month_2026-03_南沙区.csv and ranking_member_month_2026-03_NS.csv."""
     stem = f"ranking_{export.by}_{export.period}_{export.period_key}"
-    name = re.sub(r"[\\/:*?\"<>|\s\x00-\x1f]+", "_", export.unit.name).strip("._") or "unit"
+    name = re.sub(r"[\\/:*?\"<>|\s\x00-\x1f]+", "_", unit_name(export.unit)).strip("._") or "unit"
     code = re.sub(r"[^A-Za-z0-9.-]+", "_", export.unit.code).strip("._") or str(export.unit.id)
     return f"{stem}_{name}.{extension}", f"{stem}_{code}.{extension}"
 

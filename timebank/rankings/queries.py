@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..auth.permissions import assignments
 from ..core.errors import NotAllowed, ValidationFailed
+from ..core.i18n import localized_column
 from ..extensions import db
 from ..members.models import Member
 from ..mobilisation.candidates import answer_counts
@@ -38,6 +39,8 @@ class Ranking:
     unit: Unit
     rows: list[Row]
     me: Row | None  # the viewer's own row (members ranking) when they are in it
+    #: Rows in the whole ranking (counted only when asked, for pages).
+    total: int | None = None
 
 
 def viewable_units(actor) -> list[Unit]:
@@ -117,10 +120,13 @@ def ranking(
     period: str = "month",
     unit: Unit | None = None,
     limit: int = 50,
+    offset: int = 0,
+    count_all: bool = False,
     now: datetime,
 ) -> Ranking:
-    """The top `limit` of `by` in `unit` for the period containing `now`, best first; only
-    rows with minutes > 0; ties share a rank (1, 2, 2, 4)."""
+    """The top `limit` of `by` in `unit` for the period containing `now`, best first, from
+    row `offset` on (a page of the whole ranking; `count_all` counts its rows); only rows
+    with minutes > 0; ties share a rank (1, 2, 2, 4), across pages too."""
     _validate(by, period, limit)
     unit = unit or default_unit(actor, by)
     ensure_viewable(actor, unit, by)
@@ -133,9 +139,12 @@ def ranking(
         _scope_filter(by, unit),
     )
     top = db.session.execute(
-        base.order_by(RankingTotal.minutes.desc(), RankingTotal.subject_id).limit(limit)
+        base.order_by(RankingTotal.minutes.desc(), RankingTotal.subject_id)
+        .offset(max(offset, 0))
+        .limit(limit)
     ).all()
-    rows = _rank(top, _names(by, [r[0] for r in top]))
+    first_rank = _ahead(base, top[0][1]) + 1 if offset > 0 and top else 1
+    rows = _rank(top, _names(by, [r[0] for r in top]), first_rank, max(offset, 0) + 1)
     me = None
     if by == Subject.MEMBER:
         for row in rows:
@@ -145,14 +154,27 @@ def ranking(
         rates = answer_rates([r.id for r in shown])
         for row in shown:
             row.response_rate = rates.get(row.id)
-    return Ranking(by, period, key, unit, rows, me)
+    total = _count(base) if count_all else None
+    return Ranking(by, period, key, unit, rows, me, total)
 
 
-def _rank(top, names) -> list[Row]:
-    rows, previous, rank = [], None, 0
-    for position, (subject_id, minutes, shifts) in enumerate(top, start=1):
-        if minutes != previous:
-            rank, previous = position, minutes
+def _count(base) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
+
+
+def _ahead(base, minutes: int) -> int:
+    """How many rows have more minutes (one indexed COUNT)."""
+    return _count(base.where(RankingTotal.minutes > minutes))
+
+
+def _rank(top, names, first_rank: int = 1, first_position: int = 1) -> list[Row]:
+    """Ranks for rows from `first_position` on; the first row's rank is `first_rank` (a tie
+    that began on the page before keeps its rank)."""
+    rows, previous, rank = [], None, first_rank
+    for position, (subject_id, minutes, shifts) in enumerate(top, start=first_position):
+        if previous is not None and minutes != previous:
+            rank = position
+        previous = minutes
         rows.append(Row(rank, subject_id, names.get(subject_id, ""), minutes, shifts))
     return rows
 
@@ -160,8 +182,12 @@ def _rank(top, names) -> list[Row]:
 def _names(by, ids) -> dict[int, str]:
     if not ids:
         return {}
-    model = Member if by == Subject.MEMBER else Unit
-    return dict(db.session.execute(sa.select(model.id, model.name).where(model.id.in_(ids))).all())
+    if by == Subject.MEMBER:
+        name = Member.name
+        model = Member
+    else:
+        name, model = localized_column(Unit.name, Unit.name_en), Unit
+    return dict(db.session.execute(sa.select(model.id, name).where(model.id.in_(ids))).all())
 
 
 def _my_row(actor, base) -> Row | None:
@@ -190,7 +216,7 @@ def ranking_units(actor) -> list:
             wanted,
             sa.and_(Unit.level.in_([Level.TOWN, Level.COMMUNITY]), sa.or_(*below)),
         )
-    columns = (Unit.id, Unit.name, Unit.level, Unit.path)
+    columns = (Unit.id, localized_column(Unit.name, Unit.name_en), Unit.level, Unit.path)
     return list(db.session.execute(sa.select(*columns).where(wanted).order_by(Unit.path)))
 
 
@@ -232,7 +258,9 @@ def public_top(unit: Unit, *, period: str = "month", limit: int = 20, now: datet
     key = period_keys(now)[period]
     community = sa.orm.aliased(Unit)
     top = db.session.execute(
-        sa.select(RankingTotal.minutes, Member.name, community.name)
+        sa.select(
+            RankingTotal.minutes, Member.name, localized_column(community.name, community.name_en)
+        )
         .join(Member, Member.id == RankingTotal.subject_id)
         .outerjoin(community, community.id == RankingTotal.community_id)
         .where(

@@ -67,6 +67,22 @@ def _shift_delta(entry, originals: dict[int, LedgerEntry]) -> int:
     return 0
 
 
+#: Using hours is not service: redemptions and transfers (and their reversals) move a
+#: balance, never a ranking (SPEC 8).
+NOT_SERVICE = frozenset({"redemption", "transfer"})
+
+
+def ranked_minutes(entry, originals: dict[int, LedgerEntry]) -> int:
+    """The minutes an entry adds to rankings: 0 for using or giving hours."""
+    if entry.kind in NOT_SERVICE:
+        return 0
+    if entry.kind == "reversal":
+        original = originals.get(entry.reverses_id)
+        if original is not None and original.kind in NOT_SERVICE:
+            return 0
+    return entry.minutes
+
+
 def deltas(entries) -> dict[tuple, list]:
     """(subject, subject_id, period, key) → [minutes, shifts, community_id, town_id]."""
     originals = {}
@@ -91,7 +107,7 @@ def deltas(entries) -> dict[tuple, list]:
         for period, key in period_keys(entry.effective_at).items():
             for subject, subject_id in subjects:
                 row = out[(str(subject), subject_id, period, key)]
-                row[0] += entry.minutes
+                row[0] += ranked_minutes(entry, originals)
                 row[1] += shifts
                 row[2], row[3] = community_id, town_id
     return out
@@ -147,7 +163,7 @@ def one_entry_params(entry) -> dict:
         "rt_member_id": entry.member_id,
         "rt_community_id": community_id,
         "rt_town_id": town_id,
-        "rt_minutes": entry.minutes,
+        "rt_minutes": ranked_minutes(entry, originals),
         "rt_shifts": _shift_delta(entry, originals),
         **{f"rt_{period}": keys[period] for period in ("week", "month", "quarter", "year")},
     }
@@ -157,8 +173,6 @@ def one_entry_params(entry) -> dict:
 #: with the five periods, upserted in one statement. Ten parameters instead of the 120 of a
 #: 15-row VALUES list: binding those was most of a check-out's time in this function. The
 #: same SQL on SQLite and PostgreSQL (both name a VALUES list's columns column1, column2).
-#: The parameters are prefixed (rt_) so that the statement can ride along with the
-#: entry's own INSERT (timebank.ledger.chain, on PostgreSQL) without a clash of names.
 ONE_ENTRY = sa.text(
     """
     INSERT INTO ranking_totals

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from icalendar import Calendar, Event
 
 from ..core.clock import utcnow
+from ..core.i18n import DEFAULT_LOCALE, unit_name
 from ..extensions import db
 from ..members.models import Member
 from .models import Shift, Signup, SignupStatus
@@ -38,8 +39,14 @@ def find_member_by_calendar_token(token: str) -> Member | None:
     return db.session.scalar(sa.select(Member).where(Member.calendar_token == token))
 
 
-def build_ics(member: Member, *, host: str, now: datetime | None = None) -> bytes:
-    """The member's confirmed and waitlisted shifts from HISTORY ago on, as iCalendar."""
+def build_ics(
+    member: Member, *, host: str, base_url: str | None = None, now: datetime | None = None
+) -> bytes:
+    """The member's confirmed and waitlisted shifts from HISTORY ago on, as iCalendar.
+
+    Each event links to the shift's page under `base_url` (the address the feed was asked
+    at, scheme included: http stays http), else under https://`host`."""
+    base_url = (base_url or f"https://{host}").rstrip("/")
     now = now or utcnow()
     rows = db.session.execute(
         sa.select(Signup, Shift)
@@ -67,7 +74,9 @@ def build_ics(member: Member, *, host: str, now: datetime | None = None) -> byte
         event.add("dtend", shift.ends_at)
         waiting = signup.status == SignupStatus.WAITLISTED
         event.add("summary", (waitlisted if waiting else "") + shift.title)
-        where = shift.community.name + (f" · {shift.checkpoint.name}" if shift.checkpoint else "")
+        where = unit_name(shift.community, member.locale or DEFAULT_LOCALE) + (
+            f" · {shift.checkpoint.name}" if shift.checkpoint else ""
+        )
         event.add("location", where)
         if shift.checkpoint:
             event.add("geo", (shift.checkpoint.lat, shift.checkpoint.lon))
@@ -76,6 +85,6 @@ def build_ics(member: Member, *, host: str, now: datetime | None = None) -> byte
             "status",
             "CANCELLED" if shift.is_cancelled else ("TENTATIVE" if waiting else "CONFIRMED"),
         )
-        event.add("url", f"https://{host}/shifts/{shift.id}")
+        event.add("url", f"{base_url}/shifts/{shift.id}")
         cal.add_component(event)
     return cal.to_ical()

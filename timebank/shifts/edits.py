@@ -62,9 +62,11 @@ def update_shift(
     checkpoint_id=KEEP,
     counts_as_service=KEEP,
     now: datetime | None = None,
+    quiet: bool = False,
 ) -> Shift:
     """Edit a shift: each field given changes, the others stay. Members who signed up are
-    told when the time changes; a larger capacity promotes waitlisted members; capacity
+    told when the time changes (unless `quiet`: a series edited as a whole tells each member
+    once, see shifts.series); a larger capacity promotes waitlisted members; capacity
     cannot drop below the confirmed count."""
     ensure_role(actor, Role.COORDINATOR, shift.community)
     now = now or utcnow()
@@ -89,7 +91,7 @@ def update_shift(
     for field, value in values.items():
         setattr(shift, field, value)
     db.session.flush()
-    if time_changed:
+    if time_changed and not quiet:
         signals.shift_time_changed.send(shift, now=now)
     if grew:
         promote_waitlisted(shift, now=now)

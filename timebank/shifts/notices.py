@@ -50,3 +50,15 @@ REMINDER_1H = _about_shift(
     _l("Your shift %(title)s runs %(when)s at %(place)s."),
     sms=True,
 )
+SERIES_CHANGED = _about_shift(
+    "series_changed",
+    _l("Shift times changed: %(title)s"),
+    _l("%(n)s shifts of %(title)s have new times, the first now %(when)s."),
+    sms=True,
+)
+SERIES_CANCELLED = _about_shift(
+    "series_cancelled",
+    _l("Shifts cancelled: %(title)s"),
+    _l("%(n)s shifts of %(title)s from %(when)s on are cancelled. Reason: %(reason)s"),
+    sms=True,
+)

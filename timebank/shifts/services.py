@@ -11,12 +11,15 @@ from ..audit.services import record
 from ..auth.models import Role
 from ..auth.permissions import ensure_role
 from ..core.clock import utcnow
+from ..core.csvio import row_errors_at
 from ..core.errors import Conflict, check
 from ..core.validation import lat_lon, required_text
 from ..extensions import db
+from ..members.models import Member
 from . import signals
 from . import validation as v
 from .models import Checkpoint, Shift, ShiftStatus, Signup, SignupStatus
+from .signups import cancel_all
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +113,7 @@ def import_checkpoints(actor, rows) -> int:
         )
         if unit is not None and name and ((unit.id, name) in seen or _name_taken(unit.id, name)):
             row_errors.append(("name", _l("This community has a checkpoint of this name.")))
-        errors += [(f"line {line}", f"{field}: {reason}") for field, reason in row_errors]
+        errors += row_errors_at(line, row_errors, {"name": _l("Checkpoint name")})
         if not row_errors:
             seen.add((unit.id, name))
             prepared.append(
@@ -266,30 +269,11 @@ def create_series(
         counts_as_service=counts_as_service,
     )
     dates = _series_days(errors, first_day, days, weekdays)
-    if not isinstance(start_time, time) or not isinstance(end_time, time):
-        errors.append(("start_time", _l("Give a start and an end time.")))
-    elif end_time == start_time:
-        errors.append(("end_time", _l("The end must be after the start.")))
-    elif dates:
-        first_start, _ = v.local_times(dates[0], start_time, end_time)
-        if first_start <= now:
-            errors.append(("first_day", _l("The first shift must start in the future.")))
+    _series_times(errors, dates, start_time, end_time, now)
     check(errors, refused)
     ensure_role(actor, Role.COORDINATOR, unit)
     key = uuid.uuid4().hex
-    shifts = []
-    for day in dates:
-        starts_at, ends_at = v.local_times(day, start_time, end_time)
-        shifts.append(
-            Shift(
-                **fields,
-                series_key=key,
-                created_by_id=_id(actor),
-                created_at=now,
-                starts_at=starts_at,
-                ends_at=ends_at,
-            )
-        )
+    shifts = [_series_shift(fields, day, start_time, end_time, key, actor, now) for day in dates]
     db.session.add_all(shifts)
     db.session.flush()
     record(
@@ -301,6 +285,30 @@ def create_series(
         details={"series_key": key, "count": len(shifts)},
     )
     return shifts
+
+
+def _series_shift(fields: dict, day: date, start_time, end_time, key, actor, now) -> Shift:
+    starts_at, ends_at = v.local_times(day, start_time, end_time)
+    return Shift(
+        **fields,
+        series_key=key,
+        created_by_id=_id(actor),
+        created_at=now,
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
+
+
+def _series_times(errors, dates: list[date], start_time, end_time, now: datetime) -> None:
+    """The series' daily times: both given, not equal, the first shift in the future."""
+    if not isinstance(start_time, time) or not isinstance(end_time, time):
+        errors.append(("start_time", _l("Give a start and an end time.")))
+    elif end_time == start_time:
+        errors.append(("end_time", _l("The end must be after the start.")))
+    elif dates:
+        first_start, _ = v.local_times(dates[0], start_time, end_time)
+        if first_start <= now:
+            errors.append(("first_day", _l("The first shift must start in the future.")))
 
 
 def _series_days(errors, first_day, days, weekdays) -> list[date]:
@@ -320,8 +328,11 @@ def _series_days(errors, first_day, days, weekdays) -> list[date]:
     return dates
 
 
-def cancel_shift(actor, shift: Shift, *, reason, now: datetime | None = None) -> Shift:
-    """Cancel a shift with a reason; every signed-up member is told."""
+def cancel_shift(
+    actor, shift: Shift, *, reason, now: datetime | None = None, quiet: bool = False
+) -> Shift:
+    """Cancel a shift with a reason; every signed-up member is told (unless `quiet`: a
+    series cancelled as a whole tells each member once, see shifts.series)."""
     ensure_role(actor, Role.COORDINATOR, shift.community)
     reason, err = required_text(reason, 255)
     check([("reason", err)] if err else [])
@@ -330,17 +341,10 @@ def cancel_shift(actor, shift: Shift, *, reason, now: datetime | None = None) ->
     now = now or utcnow()
     affected = _signed_up(shift)
     shift.status, shift.cancel_reason, shift.cancelled_at = ShiftStatus.CANCELLED, reason, now
-    db.session.execute(
-        sa.update(Signup)
-        .where(
-            Signup.shift_id == shift.id,
-            Signup.status.in_([SignupStatus.CONFIRMED, SignupStatus.WAITLISTED]),
-        )
-        .values(status=SignupStatus.CANCELLED, cancelled_at=now)
-    )
-    db.session.execute(sa.update(Shift).where(Shift.id == shift.id).values(taken=0))
+    cancel_all(shift, now=now)
     db.session.refresh(shift)
-    signals.shift_cancelled.send(shift, members=affected, now=now)
+    if not quiet:
+        signals.shift_cancelled.send(shift, members=affected, now=now)
     record(
         actor,
         "shift.cancel",
@@ -353,8 +357,6 @@ def cancel_shift(actor, shift: Shift, *, reason, now: datetime | None = None) ->
 
 
 def _signed_up(shift: Shift) -> list:
-    from ..members.models import Member
-
     return list(
         db.session.scalars(
             sa.select(Member)

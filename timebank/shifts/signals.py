@@ -35,3 +35,17 @@ reminder_due = _signals.signal(
     Sender: the `Signup`. Kwargs: `lead` ("24h" or "1h", how long before the start),
     `now`.""",
 )
+series_changed = _signals.signal(
+    "shifts.series-changed",
+    doc="""Shifts of a series were given new times in one step (each member told once).
+
+    Sender: the first `Shift` changed. Kwargs: `shifts` (those whose time changed),
+    `members` (signed up or waitlisted on any of them), `now`.""",
+)
+series_cancelled = _signals.signal(
+    "shifts.series-cancelled",
+    doc="""Shifts of a series were cancelled in one step (each member told once).
+
+    Sender: the first `Shift` cancelled (with `cancel_reason`). Kwargs: `shifts`,
+    `members` (those who were signed up or waitlisted on any of them), `now`.""",
+)

@@ -14,6 +14,11 @@ clock does not (on PostgreSQL, requests read `now` before waiting for the lock, 
 once were told positions 1, 1, 1, 2, 4 …). A waitlisted member's position is 1 + the
 waitlisted sign-ups of the shift with a lower number, counted under the same lock, so the
 answers are 1, 2, 3 … and stay gap-free as people cancel and are promoted.
+
+This module is the one writer of `Shift.taken` and of sign-ups: check-in admits walk-ins
+(`confirm_walk_in`), mobilisation puts those who accept a call-out on its shift
+(`confirm_from_callout`) and lets the absent off at a stand-down (`let_off_absent`), and a
+cancelled shift cancels every sign-up (`cancel_all`).
 """
 
 import logging
@@ -24,10 +29,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..core.clock import local, utcnow
-from ..core.errors import Conflict, NotAllowed, RuleViolation
+from ..core.errors import Conflict, NotAllowed, NotFound, RuleViolation
 from ..core.settings import setting
 from ..extensions import db
 from ..members.models import Member, MemberStatus
+from ..members.skills import skill_label
 from . import signals
 from .models import Shift, Signup, SignupStatus
 
@@ -59,7 +65,9 @@ def _lock_member(member_id: int) -> None:
     db.session.execute(sa.select(Member.id).where(Member.id == member_id).with_for_update())
 
 
-def _claim_place(shift_id: int) -> bool:
+def claim_place(shift_id: int) -> bool:
+    """Take one free place of the shift (a conditional UPDATE: `taken < capacity`); False
+    when none is left. Backed by CHECK (taken <= capacity)."""
     result = db.session.execute(
         sa.update(Shift)
         .where(Shift.id == shift_id, Shift.taken < Shift.capacity)
@@ -111,9 +119,38 @@ def conflict_with(member_id: int, shift: Shift) -> str | None:
     return None
 
 
-def _refuse(code: str):
+def clashing_shift(member_id: int, shift: Shift) -> Shift | None:
+    """The member's confirmed, published shift that overlaps `shift`, if any (the first)."""
+    return db.session.scalar(
+        sa.select(Shift)
+        .join(Signup, Signup.shift_id == Shift.id)
+        .where(
+            Signup.member_id == member_id,
+            Signup.status == SignupStatus.CONFIRMED,
+            Shift.status == "published",
+            Shift.id != shift.id,
+            Shift.starts_at < shift.ends_at,
+            Shift.ends_at > shift.starts_at,
+        )
+        .order_by(Shift.starts_at)
+        .limit(1)
+    )
+
+
+def _refuse(code: str, member_id: int, shift: Shift):
     if code == "overlapping_shift":
-        raise Conflict(code, _l("You are confirmed on another shift at this time."))
+        clash = clashing_shift(member_id, shift)
+        if clash is None:  # not expected: conflict_with found it under the same lock
+            raise Conflict(code, _l("You are confirmed on another shift at this time."))
+        when = f"{local(clash.starts_at):%m-%d %H:%M}–{local(clash.ends_at):%H:%M}"
+        raise Conflict(
+            code,
+            _l(
+                "You are confirmed on another shift at this time: %(title)s, %(when)s.",
+                title=clash.title,
+                when=when,
+            ),
+        )
     raise RuleViolation(
         code,
         _l(
@@ -139,8 +176,6 @@ def sign_up(member: Member, shift: Shift, *, now: datetime | None = None) -> Sig
         raise RuleViolation("shift_started", _l("This shift has started already."))
     missing = sorted(set(shift.skills) - set(member.skills or []))
     if missing:
-        from ..members.skills import skill_label
-
         raise RuleViolation(
             "missing_skills",
             _l(
@@ -156,8 +191,8 @@ def sign_up(member: Member, shift: Shift, *, now: datetime | None = None) -> Sig
         raise Conflict("already_signed_up", _l("You are signed up for this shift already."))
     problem = conflict_with(member.id, shift)
     if problem:
-        _refuse(problem)
-    confirmed = _claim_place(shift.id)
+        _refuse(problem, member.id, shift)
+    confirmed = claim_place(shift.id)
     queue_no = _take_queue_no(shift.id)
     if signup is None:
         signup = Signup(shift_id=shift.id, member_id=member.id)
@@ -206,8 +241,6 @@ def cancel_signup(member: Member, shift: Shift, *, now: datetime | None = None) 
         .execution_options(populate_existing=True)
     )
     if signup is None or signup.status not in ACTIVE:
-        from ..core.errors import NotFound
-
         raise NotFound("not_signed_up", _l("You are not signed up for this shift."))
     if shift.starts_at <= now:
         raise RuleViolation("shift_started", _l("This shift has started already."))
@@ -241,7 +274,7 @@ def promote_waitlisted(shift: Shift, *, now: datetime | None = None) -> list[Sig
         _lock_member(candidate.member_id)
         if conflict_with(candidate.member_id, shift):
             continue
-        if not _claim_place(shift.id):
+        if not claim_place(shift.id):
             break
         claimed = (
             db.session.execute(
@@ -258,3 +291,71 @@ def promote_waitlisted(shift: Shift, *, now: datetime | None = None) -> list[Sig
         promoted.append(candidate)
         signals.signup_promoted.send(candidate, shift=shift, now=now)
     return promoted
+
+
+def _confirm(shift_id: int, member_id: int, now: datetime, *, walk_in: bool) -> Signup:
+    """The member's sign-up on the shift set to confirmed (made if they had none), after a
+    place was claimed for it."""
+    signup = db.session.scalar(
+        sa.select(Signup).where(Signup.shift_id == shift_id, Signup.member_id == member_id)
+    )
+    if signup is None:
+        signup = Signup(shift_id=shift_id, member_id=member_id, queued_at=now)
+        db.session.add(signup)
+    signup.status, signup.confirmed_at, signup.is_walk_in = SignupStatus.CONFIRMED, now, walk_in
+    db.session.flush()
+    return signup
+
+
+def confirm_walk_in(shift: Shift, member_id: int, *, now: datetime) -> bool:
+    """A member scanned in without a sign-up: confirmed as a walk-in while the shift takes
+    walk-ins and has a free place; False otherwise."""
+    if not shift.walk_ins or not claim_place(shift.id):
+        return False
+    db.session.expire(shift, ["taken"])
+    _confirm(shift.id, member_id, now, walk_in=True)
+    return True
+
+
+def confirm_from_callout(shift_id: int, member_id: int, *, now: datetime) -> Signup:
+    """A member who accepted a call-out, confirmed on its emergency shift. The call-out's
+    own head-count (`accepted < needed`, the shift's capacity) was claimed first; a shift
+    already full all the same (walk-ins) is a 409."""
+    if not claim_place(shift_id):
+        raise Conflict("callout_filled", _l("Thank you — enough people have answered already."))
+    return _confirm(shift_id, member_id, now, walk_in=False)
+
+
+def let_off_absent(shift: Shift, *, now: datetime, arrived) -> int:
+    """Cancel the confirmed sign-ups of members not in `arrived` (a subquery of member
+    ids), never as late, and free their places: a stand-down makes nobody a no-show.
+    Returns how many were let off."""
+    let_off = db.session.execute(
+        sa.update(Signup)
+        .where(
+            Signup.shift_id == shift.id,
+            Signup.status == SignupStatus.CONFIRMED,
+            Signup.member_id.not_in(arrived),
+        )
+        .values(status=SignupStatus.CANCELLED, cancelled_at=now, is_late_cancel=False)
+    ).rowcount
+    if let_off:
+        db.session.execute(
+            sa.update(Shift)
+            .where(Shift.id == shift.id)
+            .values(taken=sa.case((Shift.taken > let_off, Shift.taken - let_off), else_=0))
+        )
+        db.session.expire(shift, ["taken"])
+    return let_off
+
+
+def cancel_all(shift: Shift, *, now: datetime) -> None:
+    """A cancelled shift: every confirmed and waitlisted sign-up is cancelled, no place is
+    taken any more."""
+    db.session.execute(
+        sa.update(Signup)
+        .where(Signup.shift_id == shift.id, Signup.status.in_(ACTIVE))
+        .values(status=SignupStatus.CANCELLED, cancelled_at=now)
+    )
+    db.session.execute(sa.update(Shift).where(Shift.id == shift.id).values(taken=0))
+    db.session.expire(shift, ["taken"])

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import TimestampMixin
+from ..core.i18n import localized_name
 from ..extensions import db
 
 
@@ -77,9 +78,8 @@ class Unit(TimestampMixin, db.Model):
         return other.path.startswith(self.path)
 
     def display_name(self, locale: str | None = None) -> str:
-        if locale and locale.startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
+        """The name in `locale` (default: the reader's language), English when there is one."""
+        return localized_name(self.name, self.name_en, locale)
 
     def __repr__(self) -> str:
         return f"<Unit {self.code} {self.level}>"

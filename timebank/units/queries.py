@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 
 from ..core.errors import NotFound
+from ..core.i18n import localized_column
 from ..extensions import db
 from .models import Level, Unit
 
@@ -44,7 +45,11 @@ def community_choices() -> list[tuple[int, str, str]]:
     """(id, community name, town name) for every community, ordered by town."""
     town = sa.orm.aliased(Unit)
     rows = db.session.execute(
-        sa.select(Unit.id, Unit.name, town.name)
+        sa.select(
+            Unit.id,
+            localized_column(Unit.name, Unit.name_en),
+            localized_column(town.name, town.name_en).label("town_name"),
+        )
         .join(town, town.id == Unit.parent_id)
         .where(Unit.level == Level.COMMUNITY)
         .order_by(town.code, Unit.code)

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from ..audit.services import record
 from ..auth.models import Role
 from ..auth.permissions import ensure_role, has_role
+from ..core.csvio import row_errors_at
 from ..core.errors import Conflict, NotAllowed, check
 from ..core.validation import lat_lon, optional_text, required_text
 from ..extensions import db
@@ -256,8 +257,7 @@ def _parse_unit_row(errors, line, row) -> _Row:
     except ValueError:
         row_errors.append(("level", _l("Unknown level.")))
         level = None
-    for field, reason in row_errors:
-        errors.append((f"line {line}", f"{field}: {reason}"))
+    errors += row_errors_at(line, row_errors, {"name": _l("Unit name")})
     values = dict(name=name, name_en=name_en, lat=lat, lon=lon)
     parent_code = (row.get("parent_code") or "").strip() or None
     return _Row(line, code, values, parent_code, level)

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
-from . import views  # noqa: E402, F401
+from . import audit, views  # noqa: E402, F401

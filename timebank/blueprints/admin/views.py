@@ -1,14 +1,14 @@
 """Roles and the audit log (organisers and admins)."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ...audit.queries import list_entries
 from ...auth import queries, services
 from ...auth.models import ROLE_ORDER, Role
 from ...auth.permissions import ensure_role, has_role
 from ...core.errors import Conflict, ValidationFailed
+from ...core.i18n import unit_name
 from ...core.privacy import normalise_phone
 from ...extensions import db
 from ...members.queries import find_member_by_phone
@@ -16,7 +16,7 @@ from ...units.queries import list_units_in_scope
 from ..forms_util import apply_errors, options, perform
 from ..members.forms import EmptyForm
 from . import bp
-from .forms import AuditFilterForm, GrantRoleForm
+from .forms import GrantRoleForm
 
 
 @bp.route("/roles", methods=["GET", "POST"])
@@ -27,7 +27,7 @@ def roles():
     form = GrantRoleForm()
     form.role.choices = options((r.value, r.label) for r in ROLE_ORDER if has_role(current_user, r))
     form.unit_id.choices = options(
-        (u.id, f"{u.code} {u.name}")
+        (u.id, f"{u.code} {unit_name(u)}")
         for u in list_units_in_scope(current_user, Role.ORGANISER)
         if u.level != "grid"
     )
@@ -70,16 +70,3 @@ def revoke_role(assignment_id: int):
         abort(400)
     perform(lambda: services.revoke_role(current_user, ra), _("Role removed."))
     return redirect(url_for("admin.roles"))
-
-
-@bp.route("/audit")
-@login_required
-def audit():
-    """The audit log of the viewer's scope, newest first."""
-    ensure_role(current_user, Role.ORGANISER)
-    form = AuditFilterForm(request.args)
-    page = request.args.get("page", 1, type=int)
-    entries, total = list_entries(current_user, action=form.action.data, page=page)
-    return render_template(
-        "admin/audit.html", entries=entries, total=total, page=page, per_page=50, form=form
-    )

@@ -11,8 +11,10 @@ def register_api(app) -> None:
     from . import (
         audit,
         auth,
+        certificates,
         checkin,
         dispatch,
+        exchange,
         ledger,
         members,
         mobilisation,
@@ -22,11 +24,13 @@ def register_api(app) -> None:
         rankings,
         roles,
         shifts,
+        sms,
         units,
     )
     from .schemas.common import ErrorSchema
 
     api.spec.components.schema("ErrorSchema", schema=ErrorSchema)
+    api.spec.components.security_scheme(sms.SCHEME, sms.SECURITY_SCHEME)
 
     for module in (
         auth,
@@ -43,6 +47,9 @@ def register_api(app) -> None:
         dispatch,
         party,
         party_checks,
+        certificates,
+        exchange,
+        sms,
     ):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)

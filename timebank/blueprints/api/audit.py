@@ -4,7 +4,7 @@ from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, validate
 
-from ...audit.queries import list_entries
+from ...audit.queries import numbered_page
 from ...auth.models import Role
 from .access import auth_required
 from .schemas import fields
@@ -44,5 +44,5 @@ class AuditListSchema(Schema):
 @bp.response(200, AuditListSchema)
 def list_audit(args):
     """The audit log of the organiser's scope, newest first."""
-    entries, total = list_entries(g.actor, action=args.get("action"), page=args["page"])
+    entries, total = numbered_page(g.actor, action=args.get("action"), page=args["page"])
     return {"items": entries, "total": total}

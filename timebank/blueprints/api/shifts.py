@@ -8,7 +8,7 @@ from ...auth.permissions import ensure_role
 from ...checkin.queries import roster_rows
 from ...core.clock import utcnow
 from ...extensions import db
-from ...shifts import edits, queries, services, signups
+from ...shifts import board, edits, queries, series, services, signups
 from ...units.queries import get_unit
 from .access import auth_required
 from .schemas.shifts import (
@@ -21,7 +21,10 @@ from .schemas.shifts import (
     MySignupArgs,
     MySignupListSchema,
     RosterSchema,
+    SeriesCancelInput,
     SeriesInput,
+    SeriesResultSchema,
+    SeriesUpdateInput,
     ShiftInput,
     ShiftListArgs,
     ShiftListSchema,
@@ -111,20 +114,61 @@ def create_series(data):
     return {"items": [shift_out(s, 0) for s in shifts]}
 
 
+@bp.route("/shifts/series/<string:series_key>", methods=["GET"])
+@auth_required(bp, 404)
+@bp.response(200, ShiftListSchema)
+def get_series(series_key):
+    """Every shift of a series, first first."""
+    return {"items": [shift_out(s) for s in series.series_shifts(series_key)]}
+
+
+@bp.route("/shifts/series/<string:series_key>", methods=["PATCH"])
+@auth_required(bp, 400, 403, 404, 409, 422, role=Role.COORDINATOR)
+@bp.arguments(SeriesUpdateInput)
+@bp.response(200, SeriesResultSchema)
+def update_series(data, series_key):
+    """Change a series' shifts still to come (or from a date): only the fields sent change;
+    members signed up to a shift whose time changed are told once."""
+    from_day = data.pop("from_", None)
+    result = series.update_series(g.actor, series_key, from_day=from_day, **data)
+    db.session.commit()
+    return {"items": [shift_out(s) for s in result.shifts], "told": result.told}
+
+
+@bp.route("/shifts/series/<string:series_key>/cancel", methods=["POST"])
+@auth_required(bp, 400, 403, 404, 409, 422, role=Role.COORDINATOR)
+@bp.arguments(SeriesCancelInput)
+@bp.response(200, SeriesResultSchema)
+def cancel_series(data, series_key):
+    """Cancel a series' shifts still to come (or from a date) with a reason; every member
+    signed up to any of them is told once."""
+    result = series.cancel_series(
+        g.actor, series_key, reason=data["reason"], from_day=data.get("from_")
+    )
+    db.session.commit()
+    return {"items": [shift_out(s, 0) for s in result.shifts], "told": result.told}
+
+
 @bp.route("/shifts", methods=["GET"])
 @auth_required(bp, 422)
 @bp.arguments(ShiftListArgs, location="query")
 @bp.response(200, ShiftListSchema)
 def list_shifts(args):
-    """Shifts by community, kind and start time, with confirmed and waitlist counts."""
-    rows = queries.list_shifts(
-        community_id=args.get("community_id"),
-        kind=args.get("kind"),
+    """Shifts by community, kind, start time and text, soonest first, a page at a time
+    (`after` = the previous page's `next_cursor`), with confirmed and waitlist counts."""
+    wanted = board.BoardFilter(
         starts_from=args.get("from_"),
         starts_before=args.get("to"),
-        limit=args["limit"],
+        community_id=args.get("community_id"),
+        kind=args.get("kind"),
+        text=args.get("q", ""),
     )
-    return {"items": [shift_out(r.shift, r.waitlist_count) for r in rows]}
+    after = board.Cursor.decode(args["after"]) if args.get("after") else None
+    page = board.board_page(wanted, after=after, size=args["limit"])
+    return {
+        "items": [shift_out(r.shift, r.waitlist_count) for r in page.rows],
+        "next_cursor": page.next_cursor.encode() if page.next_cursor else None,
+    }
 
 
 @bp.route("/shifts/<int:shift_id>", methods=["GET"])

@@ -100,7 +100,12 @@ def _corrections_page(bound_id=None, bound_form=None):
         form = form or DecideCorrectionForm(formdata=None, data={"minutes": suggested})
         held = queries.credited_for_shift(c.member_id, c.shift_id)
         rows.append(QueueRow(c, form, suggested=suggested, held=held))
-    return render_template("ledger/corrections.html", rows=rows, total=len(items))
+    return render_template(
+        "ledger/corrections.html",
+        rows=rows,
+        total=len(items),
+        decided=queries.list_decided_corrections(current_user),
+    )
 
 
 # Auto-closed attendances

@@ -13,6 +13,7 @@ from ...core.settings import setting
 from ...extensions import db
 from ...ledger import corrections, queries
 from ..forms_util import apply_errors, submitted
+from ..members.forms import EmptyForm
 from . import bp
 from .forms import CorrectionForm, local_span
 
@@ -29,6 +30,7 @@ def my_hours():
         balance=queries.balance_minutes(current_user.id),
         rows=queries.list_history(current_user.id),
         corrections=queries.list_member_corrections(current_user.id),
+        action_form=EmptyForm(),
         grace_before=setting("GRACE_BEFORE_MIN"),
         grace_after=setting("GRACE_AFTER_MIN"),
     )
@@ -71,6 +73,23 @@ def new_correction():
             )
             return redirect(url_for("ledger.my_hours"))
     return render_template("ledger/correction_new.html", form=form, has_shifts=bool(shifts))
+
+
+@bp.route("/hours/corrections/<int:correction_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_correction(correction_id: int):
+    """Take back one of my open correction requests (it stays in my list as withdrawn)."""
+    correction = queries.get_correction(correction_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            corrections.withdraw_correction(current_user, correction)
+        except REFUSED as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        else:
+            db.session.commit()
+            flash(_("Your request is withdrawn."), "success")
+    return redirect(url_for("ledger.my_hours"))
 
 
 def _shift_label(shift) -> str:

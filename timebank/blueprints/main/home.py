@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from ...auth.models import Role
 from ...auth.permissions import assignments
 from ...checkin.queries import list_shifts_running
+from ...dispatch.command import command_units
+from ...dispatch.worklists import queue_counts, worklist
 from ...ledger.queries import balance_minutes, count_attendances_to_review, count_open_corrections
 from ...members.models import MemberStatus
 from ...members.queries import count_pending
@@ -78,6 +80,12 @@ class Home:
     balance_minutes: int | None = None
     month: MonthToDate | None = None
     month_unit_name: str | None = None
+    #: Dispatch: events waiting for the actor (grid workers, handlers, volunteers), and
+    #: the dispatcher's new and late events (coordinators).
+    events_waiting: int | None = None
+    dispatch_queue: dict | None = None
+    #: The organiser commands the district or a town: a link to the command centre.
+    command_centre: bool = False
 
 
 def _place(shift, locale: str) -> str:
@@ -114,6 +122,7 @@ def home_for(actor, *, now: datetime, locale: str) -> Home:
     if Role.STAFF in held:
         shifts = list_shifts_running(actor, now, now + STAFF_AHEAD, limit=SHOWN)
         home.today = [_line(s, locale) for s in shifts]
+    _dispatch_sections(home, actor, held)
     if Role.COORDINATOR in held:
         home.queues = Queues(
             count_pending(actor), count_open_corrections(actor), count_attendances_to_review(actor)
@@ -127,4 +136,15 @@ def home_for(actor, *, now: datetime, locale: str) -> Home:
         if unit is not None:
             home.month = month_to_date(unit, now=now)
             home.month_unit_name = unit.display_name(locale)
+        home.command_centre = bool(command_units(actor))
     return home
+
+
+def _dispatch_sections(home: Home, actor, held: set) -> None:
+    if actor.status != MemberStatus.ACTIVE:
+        return
+    waiting = len(worklist(actor))
+    if waiting or Role.GRIDWORKER in held:
+        home.events_waiting = waiting
+    if held & {Role.COORDINATOR, Role.ORGANISER, Role.ADMIN}:
+        home.dispatch_queue = queue_counts(actor)

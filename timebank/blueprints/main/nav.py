@@ -11,6 +11,7 @@ from ...auth.permissions import has_role
 from ...ledger.queries import count_attendances_to_review, count_open_corrections
 from ...members.queries import count_pending
 from ...mobilisation.queries import list_invitations
+from ...sms.queries import count_unclear
 from . import bp
 
 
@@ -65,6 +66,7 @@ def nav_items(actor) -> list:
             [
                 NavItem(_l("My shifts"), "shifts.mine", "calendar-check"),
                 NavItem(_l("My hours"), "ledger.my_hours", "hourglass-split"),
+                NavItem(_l("My events"), "dispatch.worklist", "list-check"),
                 NavItem(_l("My profile"), "members.me", "person-vcard"),
             ],
         ),
@@ -91,6 +93,13 @@ def nav_items(actor) -> list:
                     NavItem(_l("Checkpoints"), "shifts.checkpoints", "geo-alt"),
                     NavItem(_l("Publish shifts"), "shifts.new", "plus-square"),
                     NavItem(_l("Call-outs"), "mobilisation.index", "lightning-charge"),
+                    NavItem(_l("Dispatch queue"), "dispatch.queue", "inboxes"),
+                    NavItem(
+                        _l("Unclear texts"),
+                        "sms.unclear",
+                        "chat-dots",
+                        badge=count_unclear(actor),
+                    ),
                     NavItem(
                         _l("Corrections"),
                         "ledger.corrections_queue",
@@ -113,6 +122,7 @@ def nav_items(actor) -> list:
                 "diagram-3",
                 [
                     NavItem(_l("Dashboard"), "rankings.dashboard", "speedometer2"),
+                    NavItem(_l("Command centre"), "command.index", "broadcast"),
                     NavItem(_l("Organisation"), "units.index", "diagram-3"),
                     NavItem(_l("Roles"), "admin.roles", "shield-lock"),
                     NavItem(_l("Audit log"), "admin.audit", "journal-text"),

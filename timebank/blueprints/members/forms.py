@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from ...members.skills import SKILLS
-from ..forms_util import BaseForm, options
+from ..forms_util import SEARCHABLE, BaseForm, options
 
 
 def int_or_none(value):
@@ -78,6 +78,7 @@ class RegisterForm(_ProfileFields):
         _l("Community you report to"),
         coerce=int_or_none,
         validators=[DataRequired()],
+        render_kw=SEARCHABLE,
         validate_choice=False,
     )
     submit = SubmitField(_l("Register"))
@@ -90,7 +91,11 @@ class ProfileForm(_ProfileFields):
 
 class TransferForm(BaseForm):
     to_community_id = SelectField(
-        _l("New community"), coerce=int_or_none, validators=[DataRequired()], validate_choice=False
+        _l("New community"),
+        coerce=int_or_none,
+        validators=[DataRequired()],
+        validate_choice=False,
+        render_kw=SEARCHABLE,
     )
     note = TextAreaField(_l("Note for the coordinator"), validators=[Optional(), Length(max=255)])
     submit = SubmitField(_l("Ask to transfer"))
@@ -121,4 +126,6 @@ class MemberFilterForm(BaseForm):
 
     q = StringField(_l("Name or phone"), validators=[Optional(), Length(max=40)])
     status = SelectField(_l("Status"), validate_choice=False)
-    community_id = SelectField(_l("Community"), coerce=int_or_none, validate_choice=False)
+    community_id = SelectField(
+        _l("Community"), coerce=int_or_none, validate_choice=False, render_kw=SEARCHABLE
+    )

@@ -16,6 +16,7 @@ from ...auth.permissions import (
     has_role,
 )
 from ...core.errors import DomainError
+from ...core.i18n import unit_name
 from ...extensions import db
 from ...members import queries, services
 from ...members.models import STATUS_LABELS, MemberStatus
@@ -129,7 +130,7 @@ def edit(member_id: int):
     form = ProfileForm(obj=member)
     form.grid_id.choices = options(
         [("", _("No grid"))]
-        + [(u.id, u.name) for u in list_units(level="grid", parent_id=member.community_id)]
+        + [(u.id, unit_name(u)) for u in list_units(level="grid", parent_id=member.community_id)]
     )
     refused = submitted(form)
     if refused is not None:
@@ -165,7 +166,9 @@ def list_members():
     form = MemberFilterForm(request.args)
     form.status.choices = options([("", _("All"))] + list(STATUS_LABELS.items()))
     communities = list_units_in_scope(current_user, Role.COORDINATOR, level="community")
-    form.community_id.choices = options([("", _("All"))] + [(u.id, u.name) for u in communities])
+    form.community_id.choices = options(
+        [("", _("All"))] + [(u.id, unit_name(u)) for u in communities]
+    )
     page = request.args.get("page", 1, type=int)
     status = form.status.data if form.status.data in {s.value for s in MemberStatus} else None
     members, total = queries.list_members(

@@ -10,9 +10,11 @@ from ...auth.models import Role
 from ...auth.permissions import ensure_role, has_role
 from ...core.clock import utcnow
 from ...core.errors import DomainError
+from ...core.i18n import unit_name
 from ...extensions import db
 from ...mobilisation import queries, services
 from ...mobilisation.validation import MAX_RESPONSE_S, default_callout_unit
+from ...notifications.queries import failed_texts_about
 from ...shifts.queries import list_checkpoints
 from ...units.models import Level
 from ...units.queries import list_units_in_scope
@@ -74,18 +76,18 @@ def _set_choices(form) -> None:
     units = list_units_in_scope(current_user, Role.COORDINATOR)
     top = min((u.path.count("/") for u in units), default=0)
     form.unit_id.choices = [
-        SelectChoice(u.id, "\u3000" * (u.path.count("/") - top) + u.name)
+        SelectChoice(u.id, "\u3000" * (u.path.count("/") - top) + unit_name(u))
         for u in units
         if u.level in CALLABLE_LEVELS
     ]
     communities = [u for u in units if u.level == Level.COMMUNITY]
     form.community_id.choices = [SelectChoice("", _("Choose…"))] + [
-        SelectChoice(u.id, u.name) for u in communities if u.lat is not None
+        SelectChoice(u.id, unit_name(u)) for u in communities if u.lat is not None
     ]
     checkpoints = [SelectChoice("", _("Choose…"))]
     for unit in communities:
         checkpoints += [
-            SelectChoice(cp.id, cp.name, optgroup=unit.name)
+            SelectChoice(cp.id, cp.name, optgroup=unit_name(unit))
             for cp in list_checkpoints(unit.id, active_only=True)
         ]
     form.checkpoint_id.choices = checkpoints
@@ -139,6 +141,7 @@ def detail(callout_id: int):
         waves=presenters.waves(state["invitations"]),
         texts=presenters.live_texts(),
         can_close=has_role(current_user, Role.ORGANISER, callout.unit),
+        not_reached=failed_texts_about("callout", callout.id),
     )
 
 

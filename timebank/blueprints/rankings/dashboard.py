@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from ...auth.models import Role
 from ...auth.permissions import ensure_role
 from ...core.clock import utcnow
+from ...core.i18n import unit_name
 from ...rankings.dashboard import dashboard_units, default_dashboard_unit, figures
 from ...units.models import Level
 from ...units.queries import get_unit
@@ -28,7 +29,7 @@ def dashboard():
         "rankings/dashboard.html",
         figs=figs,
         unit=unit,
-        unit_choices=[(u.id, "\u3000" * (len(u.ancestor_ids) - top) + u.name) for u in units],
+        unit_choices=[(u.id, "\u3000" * (len(u.ancestor_ids) - top) + unit_name(u)) for u in units],
         links=_links(unit),
         chart=_chart_data(figs),
     )

@@ -3,7 +3,7 @@ from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
 from ...rankings.queries import MAX_LIMIT
-from ..forms_util import BaseForm, options
+from ..forms_util import SEARCHABLE, BaseForm, options
 from ..members.forms import int_or_none
 
 BY_CHOICES = [
@@ -30,7 +30,9 @@ class RankingFilterForm(BaseForm):
 
     by = SelectField(_l("Rank by"), choices=options(BY_CHOICES), default="member")
     period = SelectField(_l("Period"), choices=options(PERIOD_CHOICES), default="month")
-    unit_id = SelectField(_l("Within"), coerce=int_or_none, validate_choice=False)
+    unit_id = SelectField(
+        _l("Within"), coerce=int_or_none, validate_choice=False, render_kw=SEARCHABLE
+    )
     limit = SelectField(_l("Rows"), choices=options(LIMIT_CHOICES), default="50")
     on = DateField(_l("Period containing"), validators=[Optional()])
 

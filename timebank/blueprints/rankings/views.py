@@ -22,7 +22,6 @@ from ...core.i18n import minutes_text
 from ...extensions import limiter
 from ...rankings import exports, periods, xlsx
 from ...rankings.queries import (
-    MAX_LIMIT,
     ensure_viewable,
     public_top,
     ranking,
@@ -41,6 +40,17 @@ PICKER_LEVELS = {
     "town": (Level.DISTRICT, Level.TOWN),
 }
 HONOUR_SIZE = 20
+#: Rows on one page of the ranking "all" (the exports have every row).
+PAGE_SIZE = 100
+#: Pages beyond this are refused as malformed (a ranking has at most ~100,000 rows).
+MAX_PAGE = 10_000
+
+
+def _page() -> int:
+    page = request.args.get("page", 1, type=int)
+    if not 1 <= page <= MAX_PAGE:
+        abort(400)
+    return page
 
 
 def _filters() -> tuple[RankingFilterForm, date]:
@@ -72,7 +82,8 @@ def index():
         result=result,
         notice=notice,
         own_id=_own_id(form.by.data),
-        capped=form.row_limit is None and len(result.rows) == MAX_LIMIT,
+        page=_page() if form.row_limit is None else None,
+        per_page=PAGE_SIZE,
         day=day,
         today=local(utcnow()).date(),
         bounds=periods.bounds(result.period, day),
@@ -85,7 +96,10 @@ def _ranking(form, day):
     """The ranking the filters ask for, and a notice when it had to show another unit."""
     unit = _chosen_unit(form)
     kwargs = dict(by=form.by.data, period=form.period.data, now=periods.moment(day))
-    kwargs["limit"] = form.row_limit or MAX_LIMIT
+    if form.row_limit is None:  # "all": a page at a time
+        kwargs.update(limit=PAGE_SIZE, offset=(_page() - 1) * PAGE_SIZE, count_all=True)
+    else:
+        kwargs["limit"] = form.row_limit
     try:
         return ranking(current_user, unit=unit, **kwargs), None
     except NotAllowed:

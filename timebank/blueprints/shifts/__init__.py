@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("shifts", __name__, template_folder="templates")
 
-from . import manage, views  # noqa: E402, F401
+from . import manage, series, views  # noqa: E402, F401

@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ...shifts.models import KIND_LABELS
-from ..forms_util import BaseForm, options
+from ..forms_util import SEARCHABLE, BaseForm, options
 from ..members.forms import MultiCheckboxField, int_or_none
 
 WEEKDAYS = [
@@ -36,7 +36,9 @@ class ShiftForm(BaseForm):
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
     kind = SelectField(_l("Kind"), choices=kind_options(), default="checkpoint")
-    community_id = SelectField(_l("Community"), coerce=int_or_none, validate_choice=False)
+    community_id = SelectField(
+        _l("Community"), coerce=int_or_none, validate_choice=False, render_kw=SEARCHABLE
+    )
     checkpoint_id = SelectField(_l("Checkpoint"), coerce=int_or_none, validate_choice=False)
     first_day = DateField(_l("Date (first day)"), validators=[DataRequired()])
     start_time = TimeField(_l("Starts"), validators=[DataRequired()])
@@ -81,14 +83,19 @@ class BoardFilterForm(BaseForm):
     class Meta:
         csrf = False
 
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=60)])
     kind = SelectField(_l("Kind"), validate_choice=False)
-    community_id = SelectField(_l("Community"), coerce=int_or_none, validate_choice=False)
+    community_id = SelectField(
+        _l("Community"), coerce=int_or_none, validate_choice=False, render_kw=SEARCHABLE
+    )
     day = DateField(_l("From"), validators=[Optional()])
     mine = BooleanField(_l("Only shifts I have the skills for"))
 
 
 class CheckpointForm(BaseForm):
-    community_id = SelectField(_l("Community"), coerce=int_or_none, validate_choice=False)
+    community_id = SelectField(
+        _l("Community"), coerce=int_or_none, validate_choice=False, render_kw=SEARCHABLE
+    )
     name = StringField(_l("Checkpoint name"), validators=[DataRequired(), Length(max=120)])
     lat = DecimalField(
         _l("Latitude"),
@@ -105,3 +112,24 @@ class CheckpointForm(BaseForm):
     radius_m = IntegerField(_l("Geofence radius (metres)"), default=200, validators=[Optional()])
     is_active = BooleanField(_l("In use"), default=True)
     submit = SubmitField(_l("Save"))
+
+
+class SeriesEditForm(BaseForm):
+    """Change a series' shifts still to come from a date: what is changed here is set on
+    every one of them; what is left as shown stays as each shift has it."""
+
+    from_day = DateField(_l("From (the shifts of this day on)"), validators=[DataRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
+    start_time = TimeField(_l("Starts"), validators=[DataRequired()])
+    end_time = TimeField(_l("Ends"), validators=[DataRequired()])
+    capacity = IntegerField(_l("Places"), validators=[InputRequired()])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Change these shifts"))
+
+
+class SeriesCancelForm(BaseForm):
+    from_day = DateField(_l("From (the shifts of this day on)"), validators=[DataRequired()])
+    reason = StringField(
+        _l("Reason (members are told)"), validators=[DataRequired(), Length(max=255)]
+    )
+    submit = SubmitField(_l("Cancel these shifts"))

@@ -11,6 +11,7 @@ from ...checkin.queries import roster_rows
 from ...core.clock import local, utcnow
 from ...core.csvio import read_csv
 from ...core.errors import DomainError
+from ...core.i18n import unit_name
 from ...extensions import db
 from ...members.skills import SKILLS
 from ...shifts import edits, queries, services
@@ -20,6 +21,7 @@ from ..forms_util import apply_errors, options, perform, submitted
 from ..units.forms import ImportForm
 from . import bp
 from .forms import CancelShiftForm, CheckpointForm, EditShiftForm, ShiftForm
+from .series import told_text
 
 
 def _my_communities():
@@ -30,7 +32,9 @@ def _checkpoint_choices(communities) -> list[SelectChoice]:
     choices = [SelectChoice("", _("No checkpoint"))]
     for unit in communities:
         choices += [
-            SelectChoice(cp.id, cp.name, optgroup=unit.name, render_kw={"data-community": unit.id})
+            SelectChoice(
+                cp.id, cp.name, optgroup=unit_name(unit), render_kw={"data-community": unit.id}
+            )
             for cp in queries.list_checkpoints(unit.id, active_only=True)
         ]
     return choices
@@ -43,7 +47,7 @@ def new():
     ensure_role(current_user, Role.COORDINATOR)
     communities = _my_communities()
     form = ShiftForm()
-    form.community_id.choices = options((u.id, u.name) for u in communities)
+    form.community_id.choices = options((u.id, unit_name(u)) for u in communities)
     form.checkpoint_id.choices = _checkpoint_choices(communities)
     form.skills.choices = options(SKILLS.items())
     refused = submitted(form)
@@ -124,8 +128,17 @@ def edit(shift_id: int):
             flash(_("Saved."), "success")
             return redirect(url_for("shifts.detail", shift_id=shift.id))
     return render_template(
-        "shifts/edit.html", form=form, shift=shift, cancel_form=CancelShiftForm()
+        "shifts/edit.html",
+        form=form,
+        shift=shift,
+        cancel_form=CancelShiftForm(),
+        signed_up=_signed_up_count(shift),
     )
+
+
+def _signed_up_count(shift) -> int:
+    """Members confirmed or waitlisted on the shift: those a cancellation tells."""
+    return shift.taken + queries.waitlist_counts([shift.id]).get(shift.id, 0)
 
 
 def _save(form, shift) -> None:
@@ -161,9 +174,10 @@ def cancel(shift_id: int):
     if not form.validate_on_submit():
         flash(_("Give a reason: the members are told."), "danger")
         return redirect(url_for("shifts.edit", shift_id=shift.id))
+    signed_up = _signed_up_count(shift)
     perform(
         lambda: services.cancel_shift(current_user, shift, reason=form.reason.data),
-        _("The shift is cancelled and its members are told."),
+        _("The shift is cancelled.") + " " + told_text(signed_up),
     )
     return redirect(url_for("shifts.detail", shift_id=shift.id))
 
@@ -211,7 +225,7 @@ def checkpoint_form(checkpoint_id: int | None = None):
     cp = queries.get_checkpoint(checkpoint_id) if checkpoint_id else None
     ensure_role(current_user, Role.COORDINATOR, cp.community if cp else None)
     form = CheckpointForm(obj=cp)
-    form.community_id.choices = options((u.id, u.name) for u in _my_communities())
+    form.community_id.choices = options((u.id, unit_name(u)) for u in _my_communities())
     if request.method == "GET" and cp is None:
         form.community_id.data = request.args.get("community_id", type=int)
     refused = submitted(form)

@@ -12,9 +12,11 @@ from ...auth.permissions import has_role
 from ...checkin.queries import attended_shift_ids
 from ...core.clock import LOCAL_TZ, local, utcnow
 from ...core.errors import Conflict, NotAllowed, RuleViolation
+from ...core.i18n import minutes_text
 from ...core.settings import setting
 from ...extensions import db, limiter
 from ...ledger.queries import credited_by_shift
+from ...shifts import board as board_query
 from ...shifts import calendar, queries, signups
 from ...shifts.models import KIND_LABELS
 from ...units.queries import community_choices
@@ -24,46 +26,74 @@ from . import bp
 from .forms import BoardFilterForm
 
 BOARD_DAYS = 7
-#: Cards on one board page; narrower filters show the rest.
-BOARD_LIMIT = 60
 
 
 @bp.route("/shifts/")
 @login_required
 def board():
-    """Upcoming shifts, the member's own community first, with filters."""
+    """Upcoming shifts, the member's own community first, a page at a time, with filters.
+
+    `after` (the cursor of the "load more" link) gives the next page; with `partial=1`
+    only its cards and the next link are sent, for the script that appends them.
+    """
     form = BoardFilterForm(request.args)
+    after = _cursor(request.args.get("after"))
+    now = utcnow()
+    day = form.day.data or local(now).date()
+    wanted = board_query.BoardFilter(
+        starts_from=max(now, datetime.combine(day, time(), LOCAL_TZ)),
+        starts_before=datetime.combine(day + timedelta(days=BOARD_DAYS), time(), LOCAL_TZ),
+        community_id=form.community_id.data,
+        kind=form.kind.data or None,
+        text=form.q.data or "",
+        skills=current_user.skills if form.mine.data else None,
+        first_community_id=current_user.community_id,
+    )
+    page = board_query.board_page(wanted, after=after)
+    context = {
+        "rows": page.rows,
+        "mine": queries.signups_by_shift(current_user.id, [r.shift.id for r in page.rows]),
+        "more_url": _more_url(page.next_cursor),
+        "back_url": _page_url(after.encode() if after else None),
+        "action_form": EmptyForm(),
+    }
+    if request.args.get("partial") == "1":
+        return render_template("shifts/_board_page.html", **context)
     form.kind.choices = options([("", _("All kinds"))] + list(KIND_LABELS.items()))
     form.community_id.choices = [SelectChoice("", _("All communities"))] + [
         SelectChoice(uid, name, optgroup=town) for uid, name, town in community_choices()
     ]
-    now = utcnow()
-    day = form.day.data or local(now).date()
-    start = max(now, datetime.combine(day, time(), LOCAL_TZ))
-    end = datetime.combine(day + timedelta(days=BOARD_DAYS), time(), LOCAL_TZ)
-    rows = queries.list_shifts(
-        community_id=form.community_id.data,
-        kind=form.kind.data or None,
-        starts_from=start,
-        starts_before=end,
-        skills=current_user.skills if form.mine.data else None,
-        first_community_id=current_user.community_id,
-        limit=BOARD_LIMIT + 1,
-    )
-    more = len(rows) > BOARD_LIMIT
-    rows = rows[:BOARD_LIMIT]
-    mine = queries.signups_by_shift(current_user.id, [r.shift.id for r in rows])
     return render_template(
         "shifts/board.html",
-        rows=rows,
-        more=more,
-        mine=mine,
         form=form,
         day=day,
         end_day=day + timedelta(days=BOARD_DAYS - 1),
+        after=after,
+        first_url=_page_url(None),
         can_publish=has_role(current_user, Role.COORDINATOR),
-        action_form=EmptyForm(),
+        **context,
     )
+
+
+def _cursor(text: str | None):
+    if not text:
+        return None
+    try:
+        return board_query.Cursor.decode(text)
+    except ValueError:
+        abort(400)
+
+
+def _more_url(cursor) -> str | None:
+    return None if cursor is None else _page_url(cursor.encode())
+
+
+def _page_url(after: str | None) -> str:
+    """The board with the same filters, from the first page or after a cursor."""
+    args = {k: v for k, v in request.args.items() if k not in ("partial", "after")}
+    if after:
+        args["after"] = after
+    return url_for("shifts.board", **args)
 
 
 @bp.route("/shifts/<int:shift_id>")
@@ -138,9 +168,9 @@ def cancel_signup(shift_id: int):
     if result.late:
         flash(
             _(
-                "Cancelled. This was less than %(h)s hours before the start, so it is "
-                "recorded as a late cancellation.",
-                h=2,
+                "Cancelled. This was less than %(span)s before the start, so it is recorded "
+                "as a late cancellation.",
+                span=minutes_text(setting("CANCEL_CUTOFF_MIN")),
             ),
             "warning",
         )
@@ -196,7 +226,7 @@ def feed(token: str):
     member = calendar.find_member_by_calendar_token(token)
     if member is None or not member.is_active:
         abort(404)
-    body = calendar.build_ics(member, host=request.host)
+    body = calendar.build_ics(member, host=request.host, base_url=request.host_url)
     return Response(
         body,
         mimetype="text/calendar",

@@ -1,6 +1,9 @@
 """The organisation tree: browse, edit, add and import units."""
 
-from flask import flash, redirect, render_template, url_for
+import csv
+import io
+
+from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -138,4 +141,28 @@ def import_csv():
             return redirect(url_for("units.index"))
     return render_template(
         "units/import.html", form=form, errors=errors, columns=services.IMPORT_COLUMNS
+    )
+
+
+#: The template's example lines: a town under the district, a community under it.
+TEMPLATE_ROWS = (
+    ("NS-XX", "示例镇", "Example Town", "town", "NS", "22.80", "113.52"),
+    ("NS-XX-C01", "示例社区", "Example Community", "community", "NS-XX", "22.81", "113.53"),
+)
+
+
+@bp.route("/import/template.csv")
+@login_required
+def import_template():
+    """A CSV to fill in: the columns of the import and two example lines (UTF-8 with BOM,
+    so Excel opens the Chinese names right)."""
+    ensure_role(current_user, Role.ADMIN)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(services.IMPORT_COLUMNS)
+    writer.writerows(TEMPLATE_ROWS)
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=units_template.csv"},
     )

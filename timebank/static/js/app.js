@@ -19,6 +19,38 @@
     var target = event.target.closest("[data-action=print]");
     if (target) { window.print(); }
   });
+  // Long selects with data-searchable get a search box above them that narrows the options
+  // (kept in their town groups); without script the select works as it is.
+  Array.prototype.forEach.call(document.querySelectorAll("select[data-searchable]"), function (select) {
+    var original = Array.prototype.map.call(select.children, function (node) { return node.cloneNode(true); });
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "form-control form-control-sm mb-1";
+    box.placeholder = select.dataset.searchable;
+    box.setAttribute("aria-label", select.dataset.searchable);
+    box.setAttribute("data-test", "select-search");
+    select.parentNode.insertBefore(box, select);
+    box.addEventListener("input", function () {
+      var text = box.value.trim().toLowerCase();
+      var chosen = select.value;
+      var keep = function (option) {
+        return !text || option.value === "" || option.value === chosen ||
+          option.textContent.toLowerCase().indexOf(text) >= 0;
+      };
+      select.replaceChildren.apply(select, original.map(function (node) {
+        var copy = node.cloneNode(true);
+        if (copy.tagName === "OPTGROUP") {
+          var town = copy.label.toLowerCase().indexOf(text) >= 0;
+          Array.prototype.slice.call(copy.children).forEach(function (option) {
+            if (!town && !keep(option)) { option.remove(); }
+          });
+          return copy.children.length ? copy : null;
+        }
+        return keep(copy) ? copy : null;
+      }).filter(Boolean));
+      select.value = chosen;
+    });
+  });
   // Selects with data-autosubmit submit their form when changed.
   document.addEventListener("change", function (event) {
     if (event.target.matches("select[data-autosubmit]")) { event.target.form.submit(); }

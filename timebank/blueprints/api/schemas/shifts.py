@@ -1,5 +1,6 @@
-from marshmallow import Schema, validate
+from marshmallow import Schema, ValidationError, validate
 
+from ....shifts.board import Cursor
 from ....shifts.models import ShiftKind
 from . import fields
 from .common import InputSchema
@@ -102,16 +103,35 @@ class ShiftSchema(Schema):
     series_key = fields.String(allow_none=True)
 
 
+def _is_cursor(text: str) -> None:
+    try:
+        Cursor.decode(text)
+    except ValueError as exc:
+        raise ValidationError("Not a cursor from next_cursor.") from exc
+
+
 class ShiftListArgs(Schema):
     community_id = fields.Integer()
     kind = fields.String(validate=validate.OneOf(KINDS))
     from_ = fields.AwareDateTime(data_key="from")
     to = fields.AwareDateTime()
+    q = fields.String(
+        validate=validate.Length(max=60),
+        metadata={"description": "Text in the title, checkpoint or community name."},
+    )
+    after = fields.String(
+        validate=_is_cursor,
+        metadata={"description": "The next_cursor of the previous page."},
+    )
     limit = fields.Integer(load_default=200, validate=validate.Range(1, 1000))
 
 
 class ShiftListSchema(Schema):
     items = fields.List(fields.Nested(ShiftSchema))
+    next_cursor = fields.String(
+        allow_none=True,
+        metadata={"description": "Pass as `after` for the next page; null on the last."},
+    )
 
 
 class CancelInput(Schema):
@@ -168,3 +188,30 @@ class MySignupListSchema(Schema):
 
 class MySignupArgs(Schema):
     past = fields.Boolean(load_default=False)
+
+
+class SeriesUpdateInput(Schema):
+    """PATCH of a series: only the fields sent change, on every shift still to come (from
+    `from`, a local date, when sent). `start_time`/`end_time` are local daily times."""
+
+    from_ = fields.Date(data_key="from", metadata={"description": "local date; default: all"})
+    title = fields.String(validate=validate.Length(max=120))
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    counts_as_service = fields.Boolean()
+    start_time = fields.Time(metadata={"description": "local time, Asia/Shanghai"})
+    end_time = fields.Time(metadata={"description": "local; earlier than start: next day"})
+    capacity = fields.Integer(strict=True)
+    checkpoint_id = fields.Integer(allow_none=True, strict=True)
+    skills = fields.List(fields.String())
+    description = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    walk_ins = fields.Boolean()
+
+
+class SeriesCancelInput(Schema):
+    reason = fields.String(required=True, validate=validate.Length(max=255))
+    from_ = fields.Date(data_key="from", metadata={"description": "local date; default: all"})
+
+
+class SeriesResultSchema(Schema):
+    items = fields.List(fields.Nested(ShiftSchema), metadata={"description": "shifts touched"})
+    told = fields.Integer(metadata={"description": "members told (each once)"})

@@ -1,0 +1,331 @@
+"""The `board` benchmark: the shift board's first page at district scale.
+
+    python -m bench.run board --shifts 50000 --members 20000 --database-url URL [--explain]
+
+Seeds as `shifts` does (bench/shifts.py: the Nansha tree, members, 526 checkpoints, shifts
+over 60 days with sign-ups), then times (a) the board query, old and new side by side in an
+app context: `queries.list_shifts(limit=61)` (the page before keyset paging) and
+`board.board_page` (25 shifts, own community first); (b) the board pages over HTTP against
+`gunicorn -w 1 wsgi:app`: the first page, the "load more" page and a search, with the size of
+each answer; (c) a load run of several clients on that worker, after which its resident
+memory is read. With --explain, the EXPLAIN ANALYZE plans of the new query's statements.
+See bench/README.md.
+"""
+
+import random
+import re
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from .common import (
+    HttpPages,
+    Timing,
+    code_version,
+    configure_environment,
+    database_version,
+    fresh_database,
+    gunicorn,
+    memory_kib,
+    print_facts,
+    print_timings,
+    sign_in,
+    summarise,
+    write_results,
+)
+from .shifts import DAYS_AHEAD, MEMBER_PHONE, World, _short_plan_line, _short_sql, build
+
+TARGET_MS, TARGET_KB, TARGET_RSS_MIB = 20.0, 40.0, 110.0
+MORE_RE = re.compile(r'href="([^"]+)" data-load-more')
+
+
+def _window(rng, today):
+    """A board window [day, day + 7) inside the seeded future, as the page computes it."""
+    from timebank.core.clock import LOCAL_TZ, utcnow
+
+    day = today + timedelta(days=rng.randrange(DAYS_AHEAD - 6))
+    start = datetime.combine(day, datetime.min.time(), LOCAL_TZ)
+    return max(utcnow(), start), start + timedelta(days=7), day
+
+
+def time_queries(app, world, args) -> list[Timing]:
+    """The old and the new board query for random communities and weeks, each in its own
+    app context and session, as a request would."""
+    from timebank.core.clock import local, utcnow
+    from timebank.core.db import write_intent
+    from timebank.extensions import db
+    from timebank.shifts import board, queries
+
+    def old(community_id, start, end):
+        return queries.list_shifts(
+            starts_from=start, starts_before=end, first_community_id=community_id, limit=61
+        )
+
+    def new(community_id, start, end):
+        wanted = board.BoardFilter(
+            starts_from=start, starts_before=end, first_community_id=community_id
+        )
+        return board.board_page(wanted).rows
+
+    def new_search(community_id, start, end):
+        wanted = board.BoardFilter(
+            starts_from=start, starts_before=end, first_community_id=community_id, text="卡口"
+        )
+        return board.board_page(wanted).rows
+
+    out = []
+    token = write_intent.set(False)
+    try:
+        for name, call in (
+            ("old: list_shifts, 61 rows", old),
+            ("new: board_page, 25 rows", new),
+            ("new: board_page, q=卡口", new_search),
+        ):
+            rng = random.Random(args.seed)
+            today = local(utcnow()).date()
+            samples = []
+            for i in range(args.warmup + args.requests):
+                community_id = rng.choice(world.communities)
+                start, end, _day = _window(rng, today)
+                started = time.perf_counter()
+                with app.app_context():
+                    call(community_id, start, end)
+                    db.session.rollback()
+                if i >= args.warmup:
+                    samples.append((time.perf_counter() - started) * 1000)
+            out.append(summarise(name, samples))
+    finally:
+        write_intent.reset(token)
+    return out
+
+
+def explain(app, world, args) -> list[str]:
+    """EXPLAIN (ANALYZE, BUFFERS) of every SELECT the new first page sends."""
+    from timebank.core.clock import local, utcnow
+    from timebank.extensions import db
+    from timebank.shifts import board
+
+    rng = random.Random(args.seed)
+    community_id = rng.choice(world.communities)
+    start, end, _day = _window(rng, local(utcnow()).date())
+    captured, out = [], []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        captured.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", capture)
+        try:
+            wanted = board.BoardFilter(
+                starts_from=start, starts_before=end, first_community_id=community_id
+            )
+            board.board_page(wanted)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", capture)
+        db.session.rollback()
+        prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+        prefix += "" if engine.dialect.name == "sqlite" else "(ANALYZE, BUFFERS) "
+        for statement, parameters in captured:
+            out.append(f"-- community {community_id}, week from {start.date()}:")
+            out.append(_short_sql(statement))
+            with engine.connect() as conn:
+                rows = conn.exec_driver_sql(prefix + statement, parameters)
+                out += ["   " + _short_plan_line(" | ".join(str(c) for c in r)) for r in rows]
+        db.session.remove()
+    return out
+
+
+def _timed(pages, name, paths, warmup) -> tuple[Timing, float]:
+    """GET every path (the first `warmup` untimed); returns the timing and mean KB."""
+    samples, sizes, errors = [], [], 0
+    for i, path in enumerate(paths):
+        started = time.perf_counter()
+        status, body = pages.get(path)
+        if i >= warmup:
+            samples.append((time.perf_counter() - started) * 1000)
+            sizes.append(len(body.encode()) / 1024)
+            errors += status != 200
+    return summarise(name, samples, errors), sum(sizes) / max(len(sizes), 1)
+
+
+def time_pages(base, args) -> tuple[list[Timing], dict[str, float]]:
+    """The first page, its "load more" page and a search, signed in as a demo member."""
+    from timebank.core.clock import local, utcnow
+    from timebank.demo.seed import DEMO_PASSWORD
+
+    pages = HttpPages(base)
+    sign_in(pages, MEMBER_PHONE, DEMO_PASSWORD, check_path="/shifts/")
+    rng = random.Random(args.seed + 1)
+    today = local(utcnow()).date()
+    n = args.warmup + args.requests
+    firsts = [f"/shifts/?day={_window(rng, today)[2].isoformat()}" for _ in range(n)]
+    mores = []
+    for path in firsts[: min(n, 40)]:
+        found = MORE_RE.search(pages.get(path)[1])
+        if found:
+            mores.append(found.group(1).replace("&amp;", "&"))
+    mores = (mores * (n // max(len(mores), 1) + 1))[:n] if mores else []
+    timings, sizes = [], {}
+    for name, paths in (
+        ("first page, all, own first", firsts),
+        ("first page, today", ["/shifts/"] * n),
+        ("load more (page 2)", mores),
+        ("search q=卡口", ["/shifts/?q=%E5%8D%A1%E5%8F%A3"] * n),
+    ):
+        timing, kb = _timed(pages, name, paths, args.warmup)
+        timings.append(timing)
+        sizes[name] = kb
+    return timings, sizes
+
+
+def load_run(base, args) -> dict:
+    """`--clients` signed-in clients in a closed loop on first pages for `--load-seconds`."""
+    from timebank.core.clock import local, utcnow
+    from timebank.demo.seed import DEMO_PASSWORD
+
+    today = local(utcnow()).date()
+    clients = []
+    for _ in range(args.clients):  # signed in before the clock starts (hashing is slow)
+        pages = HttpPages(base)
+        sign_in(pages, MEMBER_PHONE, DEMO_PASSWORD, check_path="/shifts/")
+        clients.append(pages)
+    deadline = time.monotonic() + args.load_seconds
+    done, errors = [], []
+
+    def client(k):
+        pages, rng = clients[k], random.Random(k)
+        count = bad = 0
+        while time.monotonic() < deadline:
+            status, _ = pages.get(f"/shifts/?day={_window(rng, today)[2].isoformat()}")
+            count, bad = count + 1, bad + (status != 200)
+        done.append(count)
+        errors.append(bad)
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(args.clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"requests": sum(done), "errors": sum(errors), "seconds": args.load_seconds}
+
+
+def _reused(url: str):
+    """The app and a World of communities and counts on a database seeded before (--keep)."""
+    from timebank import create_app
+    from timebank.extensions import db
+    from timebank.units.models import Level, Unit
+
+    configure_environment(url)
+    app = create_app()
+    with app.app_context():
+        count = db.session.scalar
+        world = World(
+            communities=list(
+                count(sa.select(sa.func.array_agg(Unit.id)).where(Unit.level == Level.COMMUNITY))
+            ),
+            members={},
+            shifts=[],
+            busy=set(),
+        )
+        for table in ("shifts", "signups", "members"):
+            world.counts[table] = count(sa.text(f"SELECT count(*) FROM {table}"))
+        db.session.remove()
+    return app, world, {"reused": 0.0}
+
+
+@contextmanager
+def _database(args):
+    if args.reuse:
+        yield args.database_url
+        return
+    with fresh_database(args.database_url, args.keep) as url:
+        yield url
+
+
+def run_board(args) -> None:
+    with _database(args) as url:
+        configure_environment(url)
+        app, world, seconds = _reused(url) if args.reuse else build(args)
+        c = world.counts
+        facts = {
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "code": code_version(),
+            "database": database_version(app),
+            "shifts": f"{c['shifts']:,} over {len(world.communities)} communities, 60 days",
+            "sign-ups": f"{c['signups']:,}",
+            "members": f"{c['members']:,}",
+            "seeded in": ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()),
+            "runs": f"{args.requests} timed after {args.warmup} warm-up, per row",
+        }
+        queries_t = time_queries(app, world, args)
+        plans = explain(app, world, args) if args.explain else []
+        from timebank.extensions import db
+
+        with app.app_context():
+            db.engine.dispose()
+        with (
+            tempfile.TemporaryDirectory(prefix="tb-bench-log-") as tmp,
+            gunicorn(Path(tmp) / "gunicorn.log") as (base, workers),
+        ):
+            started_rss = memory_kib(workers[0])["VmRSS"]
+            pages_t, sizes = time_pages(base, args)
+            load = load_run(base, args)
+            memory = memory_kib(workers[0]) | {"VmRSS_at_start": started_rss}
+        print_facts(f"Shift board, {facts['database']}", facts)
+        print_timings("(a) board query in an app context", queries_t, width=30)
+        print_timings("(b) board pages, gunicorn -w 1, over HTTP", pages_t, width=30)
+        print("answer sizes: " + ", ".join(f"{k} {v:.1f} KB" for k, v in sizes.items()))
+        rss = memory["VmRSS"] / 1024
+        print(
+            f"(c) load run: {load['requests']} first pages from {args.clients} clients in "
+            f"{load['seconds']} s, {load['errors']} errors; worker RSS after it {rss:.1f} MiB "
+            f"(peak {memory['VmHWM'] / 1024:.1f} MiB, {started_rss / 1024:.1f} MiB when started)"
+        )
+        first, kb = pages_t[0], sizes[pages_t[0].name]
+        for label, ok in (
+            (
+                f"first page median < {TARGET_MS:.0f} ms ({first.median_ms:.1f})",
+                first.median_ms < TARGET_MS,
+            ),
+            (f"first page < {TARGET_KB:.0f} KB ({kb:.1f})", kb < TARGET_KB),
+            (f"worker RSS < {TARGET_RSS_MIB:.0f} MiB ({rss:.1f})", rss < TARGET_RSS_MIB),
+        ):
+            print(f"target {label}: {'met' if ok else 'NOT met'}")
+        if plans:
+            print("\n" + "\n".join(plans))
+        if args.output:
+            payload = {
+                "facts": facts,
+                "queries": [asdict(t) for t in queries_t],
+                "pages": [asdict(t) for t in pages_t],
+                "sizes_kb": sizes,
+                "load": load,
+                "memory_kib": memory,
+                "plans": plans,
+            }
+            print(f"written to {write_results(args.output, payload)}")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("board", help="the board's first page: query, HTTP, size, memory")
+    p.add_argument("--members", type=int, default=20000, help="members to seed")
+    p.add_argument("--shifts", type=int, default=50000, help="shifts to seed")
+    p.add_argument("--database-url", help="postgresql+psycopg://… (created and dropped)")
+    p.add_argument("--requests", type=int, default=200, help="timed runs per row")
+    p.add_argument("--warmup", type=int, default=20, help="untimed runs per row")
+    p.add_argument("--clients", type=int, default=4, help="clients in the load run")
+    p.add_argument("--load-seconds", type=int, default=30, help="length of the load run")
+    p.add_argument("--seed", type=int, default=1, help="random seed for the picks")
+    p.add_argument("--data-seed", type=int, default=2022, help="random seed for the data")
+    p.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE plans")
+    p.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    p.add_argument("--reuse", action="store_true", help="time a database seeded before with --keep")
+    p.add_argument("--output", help="also write JSON to bench/results/<name>")
+    p.set_defaults(func=run_board)

@@ -1,0 +1,1 @@
+"""Certificates of service (SPEC 8): issued, signed, verified by anyone, revoked."""

@@ -1,0 +1,1 @@
+"""Two-way SMS (SPEC 9): answers to call-outs and event feedback by text reply."""
