@@ -24,6 +24,7 @@ from .services import CODE_MAX, KINDS, NAME_MAX, can_manage_tree
 ORG_COLUMNS = ("code", "name", "kind", "field", "parent_code")
 BRANCH_COLUMNS = ("phone", "branch_code")
 LABELS = {
+    "name": _l("Organisation name"),
     "kind": _l("Kind"),
     "field": _l("Field"),
     "branch_code": _l("Branch code"),
