@@ -176,6 +176,7 @@ def main(argv: list[str] | None = None) -> None:
         ledger,
         mixed,
         mobilisation,
+        party,
         rankings,
         scans,
         shifts,
@@ -210,6 +211,7 @@ def main(argv: list[str] | None = None) -> None:
     mobilisation.add_parser(sub)
     rankings.add_parser(sub)
     mixed.add_parser(sub)
+    party.add_parser(sub)
     sms.add_parser(sub)
     certificates.add_parser(sub)
     dispatch.add_parser(sub)

@@ -35,3 +35,59 @@ def test_member_fills_in_and_acknowledges_on_the_page(party, people, login):
 def test_others_cannot_open_a_members_sheet_page(party, people, login):
     found, _ = checks.open_check(party.secretary, party.branch, "2026H1", now=utcnow())
     assert login(people.coordinator).get(f"/party/checks/{found.id}/me").status_code == 404
+
+
+def test_secretary_sees_the_check_and_exports_results_others_do_not(party, people, login):
+    import csv
+    import io
+
+    import openpyxl
+
+    item("M-STUDY", 3, text="=理论学习不主动")
+    found, _ = checks.open_check(party.secretary, party.branch, "2026H1", now=utcnow())
+    sheet = sheets.find_sheet(found.id, people.member.id)
+    sheets.review(
+        party.secretary,
+        sheet,
+        decisions=[{"code": "M-STUDY", "confirm": True, "reason": "属实"}],
+        now=utcnow(),
+    )
+    sheets.finalise(party.secretary, sheet, now=utcnow())
+    people.member.name = "=HYPERLINK(1)"
+    db.session.flush()
+    client = login(party.secretary)
+    html = client.get(f"/party/checks/{found.id}").get_data(as_text=True)
+    assert "金洲社区" in html and 'data-test="grades"' in html
+    body = client.get(f"/party/checks/{found.id}/results.csv", buffered=True).get_data(as_text=True)
+    lines = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert lines[0][-7:] == [
+        "民主评议党员",
+        "组织生活会",
+        "民主生活会",
+        "年度评先评优",
+        "绩效考核",
+        "选拔任用",
+        "谈心谈话",
+    ]
+    mine = [line for line in lines if line[5] == "M-STUDY"][0]
+    assert mine[0] == "'=HYPERLINK(1)" and mine[3] == "97"
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"/party/checks/{found.id}/results.xlsx").get_data())
+    )
+    assert book.worksheets[0].max_row == 3
+    for outsider in (
+        people.coordinator,
+        people.organiser,
+        people.admin,
+        people.member,
+        party.other_secretary,
+    ):
+        c = login(outsider)
+        for path in ("", "/results.csv", "/results.xlsx"):
+            r = c.get(f"/party/checks/{found.id}{path}", buffered=True)
+            assert r.status_code == 404, outsider.name
+
+
+def test_the_coordinator_sees_the_members_branch_not_the_sheet(party, people, login):
+    html = login(people.coordinator).get(f"/members/{people.member.id}").get_data(as_text=True)
+    assert 'data-test="party-branch">金洲社区党支部<' in html

@@ -72,6 +72,16 @@ def decode_text(data: bytes) -> str:
     )
 
 
+def template_text(columns, rows) -> str:
+    """An import template: the header and example lines, UTF-8 with BOM (so Excel opens
+    the Chinese names right)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return "\ufeff" + buffer.getvalue()
+
+
 def read_csv(data: bytes | str, required: tuple[str, ...]) -> list[tuple[int, dict]]:
     """(line number, row) pairs; the header is line 1. Raises ValidationFailed on a bad file."""
     if isinstance(data, bytes):

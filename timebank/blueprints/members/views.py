@@ -22,6 +22,7 @@ from ...members import queries, services
 from ...members.models import STATUS_LABELS, MemberStatus
 from ...members.skills import skill_label as label_of_skill
 from ...mobilisation.queries import response_record
+from ...party import queries as party_queries
 from ...units.queries import community_choices, list_units, list_units_in_scope
 from ..auth.session import sign_in
 from ..forms_util import apply_errors, options, perform, submitted
@@ -112,6 +113,7 @@ def detail(member_id: int):
         transfers=queries.list_transfers_of(member),
         roles=member.roles,
         response_record=response_record(member.id),
+        party_branch=party_queries.branches_of([member.id]).get(member.id),
         action_form=EmptyForm(),
         reason_form=ReasonForm(),
         reject_form=ReasonForm(prefix="reject"),

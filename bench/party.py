@@ -1,0 +1,158 @@
+"""The `party` benchmark: opening a check (党性体检) for a whole committee, set-based.
+
+    python -m bench.run party --members 17300 --history-days 365 [--database-url URL]
+
+Seeds the demo data with N generated members (about 81 % of them active party members,
+each in their community's branch: 17,300 give about 14,000 sheets) and `--history-days`
+days of past morning duty at every community's first checkpoint (attendances, ledger
+entries, no-shows), ANALYZE, then opens the annual check of the district committee
+(中共南沙区委, the whole party tree) `--runs` times — each time in a transaction that is
+rolled back, so every run computes every sheet afresh — and reports the median and the
+peak RSS growth of the process (the indicators are GROUP BY results, one small tuple per
+member: no ledger row is ever loaded into Python). Target: under 10 s on PostgreSQL.
+"""
+
+import cProfile
+import pstats
+import resource
+import statistics
+import time
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from .common import (
+    analyze,
+    code_version,
+    configure_environment,
+    database_version,
+    fresh_database,
+    print_facts,
+    write_results,
+)
+
+SECRETARY_OF_TOP = "13800000002"  # the district organiser acts on the whole tree
+
+
+def _build(args):
+    from timebank import create_app
+    from timebank.demo.seed import seed_demo
+    from timebank.demo.seed_history import seed_history
+    from timebank.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        db.create_all()
+        started = time.perf_counter()
+        seed_demo(members=args.members, seed=args.data_seed)
+        import random
+
+        seed_history(random.Random(args.data_seed), days=args.history_days)  # nosec B311
+        db.session.commit()
+        analyze(db, vacuum=True)
+        return app, time.perf_counter() - started
+
+
+def _rss_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _time_open(app, args) -> tuple[list[float], int, dict]:
+    from timebank.core.clock import utcnow
+    from timebank.extensions import db
+    from timebank.ledger.models import LedgerEntry
+    from timebank.members.models import Member
+    from timebank.party import checks
+    from timebank.party.models import PartyOrg
+
+    timings, sheets = [], 0
+    with app.app_context():
+        actor = db.session.scalar(sa.select(Member).where(Member.phone == SECRETARY_OF_TOP))
+        top = db.session.scalar(sa.select(PartyOrg).where(PartyOrg.code == "P-NS"))
+        entries = db.session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry))
+        before = _rss_kib()
+        for n in range(args.runs):
+            profile = cProfile.Profile() if args.profile and n == 0 else None
+            started = time.perf_counter()
+            if profile:
+                profile.enable()
+            _found, sheets = checks.open_check(actor, top, args.period, now=utcnow())
+            db.session.flush()
+            timings.append(time.perf_counter() - started)
+            if profile:
+                profile.disable()
+                pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+            db.session.rollback()
+        quiet = _time_quiet(actor, top, args)
+        growth = _rss_kib() - before
+    return (
+        timings,
+        sheets,
+        {
+            "ledger entries": f"{entries:,}",
+            "peak RSS growth": f"{growth:,} KiB",
+            "sheets only, members not told (median)": f"{statistics.median(quiet):.2f} s "
+            f"({', '.join(f'{t:.2f}' for t in quiet)})",
+        },
+    )
+
+
+def _time_quiet(actor, top, args) -> list[float]:
+    """The same openings with the notifications' receiver disconnected: the sheets'
+    computation alone (the inbox rows and e-mails for every member are the rest)."""
+    from timebank.core.clock import utcnow
+    from timebank.extensions import db
+    from timebank.notifications.party_receivers import on_check_opened
+    from timebank.party import checks
+    from timebank.party.signals import check_opened
+
+    check_opened.disconnect(on_check_opened)
+    timings = []
+    try:
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            checks.open_check(actor, top, args.period, now=utcnow())
+            db.session.flush()
+            timings.append(time.perf_counter() - started)
+            db.session.rollback()
+    finally:
+        check_opened.connect(on_check_opened, weak=False)
+    return timings
+
+
+def run_party(args) -> None:
+    with fresh_database(args.database_url, args.keep) as url:
+        configure_environment(url)
+        app, seed_s = _build(args)
+        timings, sheets, more = _time_open(app, args)
+        median = statistics.median(timings)
+        runs = ", ".join(f"{t:.2f}" for t in timings)
+        facts = {
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "code": code_version(),
+            "database": database_version(app),
+            "members": f"{args.members:,} generated + demo accounts",
+            "sheets per check": f"{sheets:,}",
+            "history": f"{args.history_days} days",
+            "seed + ANALYZE": f"{seed_s:.1f} s",
+            **more,
+            "open check (median of runs)": f"{median:.2f} s ({runs})",
+        }
+        print_facts("party: open a check of the whole committee", facts)
+        print(f"open < 10 s: {'PASS' if median < 10 else 'FAIL'}")
+        if args.output:
+            write_results(args.output, {"facts": facts, "timings_s": timings})
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("party", help="open a 党性体检 check of ~14,000 members")
+    p.add_argument("--members", type=int, default=17300, help="members to seed")
+    p.add_argument("--history-days", type=int, default=365, help="days of past duty")
+    p.add_argument("--period", default="2026", help="the check's period")
+    p.add_argument("--runs", type=int, default=3, help="timed openings (each rolled back)")
+    p.add_argument("--database-url", help="postgresql+psycopg://… (created and dropped)")
+    p.add_argument("--data-seed", type=int, default=2022, help="random seed for the data")
+    p.add_argument("--profile", action="store_true", help="profile the first opening")
+    p.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    p.add_argument("--output", help="also write JSON to bench/results/<name>")
+    p.set_defaults(func=run_party)
