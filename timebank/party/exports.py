@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 
+from ..core.spreadsheet import safe_text
 from ..extensions import db
 from ..members.models import Member
-from ..rankings.exports import safe_text
 from .models import Check, Decision, PartyOrg, Sheet, SheetItem
 
 #: The seven uses of the results (SPEC 7), as columns for the organisation to fill.
