@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from timebank.core.clock import utcnow
-from timebank.party import checks
+from timebank.party import checks, sheets
 
 from .. import factories
 from ..party.conftest import join, make_org, make_secretary
@@ -72,3 +72,21 @@ def test_the_211_loop_on_a_phone(live, branch, phone, shot, committed):
     secretary.goto(f"{live}/party/checks/{found.id}")
     expect(secretary.locator(f'[data-test="sheet-{branch["member"].id}"]')).to_contain_text("96")
     shot(secretary, "secretary-check-page")
+
+
+@pytest.mark.e2e
+def test_the_annual_report_on_a_phone(live, branch, phone, shot, committed):
+    for period in ("2026H1", "2026"):
+        found, _ = checks.open_check(branch["secretary"], branch["org"], period, now=utcnow())
+        sheet = sheets.find_sheet(found.id, branch["member"].id)
+        decision = {"code": "C-M01", "confirm": True, "reason": "本人认可"}
+        sheets.review(branch["secretary"], sheet, now=utcnow(), decisions=[decision])
+        sheets.finalise(branch["secretary"], sheet, now=utcnow())
+    committed.session.commit()
+    page = phone().new_page()
+    page.goto(live + "/login")
+    sign_in(page, live, branch["member"].phone, factories.PASSWORD)
+    page.goto(f"{live}/party/checks/{found.id}/me")
+    page.locator('[data-test="report"]').click()
+    expect(page.locator('[data-test="score"]')).to_contain_text("得分：98")
+    shot(page, "annual-report")
