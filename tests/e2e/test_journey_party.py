@@ -46,18 +46,21 @@ def test_the_211_loop_on_a_phone(live, branch, phone, shot, committed):
     page.locator('[data-test="save-self"]').click()
     expect(page.locator(".alert-success")).to_be_visible()
 
-    sheet = sheets.find_sheet(found.id, branch["member"].id)
-    sheets.review(
-        branch["secretary"],
-        sheet,
-        now=utcnow(),
-        decisions=[
-            {"code": "C-M01", "confirm": True, "reason": "本人认可"},
-            {"code": "C-M02", "confirm": True, "reason": "半年服务不足"},
-        ],
-    )
-    sheets.finalise(branch["secretary"], sheet, now=utcnow())
-    committed.session.commit()
+    secretary = phone().new_page()
+    secretary.goto(live + "/login")
+    sign_in(secretary, live, branch["secretary"].phone, factories.PASSWORD)
+    secretary.goto(f"{live}/party/checks")
+    secretary.locator(f'[data-test="check-{found.id}"] a').click()
+    secretary.locator(f'[data-test="review-{branch["member"].id}"]').click()
+    for code, reason in (("C-M01", "本人认可"), ("C-M02", "半年服务不足")):
+        secretary.locator(f'[data-test="decide-{code}"]').select_option("confirm")
+        secretary.locator(f'[data-test="reason-{code}"]').fill(reason)
+    shot(secretary, "secretary-review")
+    secretary.locator('[data-test="save-review"]').click()
+    expect(secretary.locator(".alert-success")).to_be_visible()
+    secretary.locator('[data-test="finalise"]').click()
+    expect(secretary.locator('[data-test="score"]')).to_contain_text("96")
+    shot(secretary, "secretary-finalised")
 
     page.goto(f"{live}/party/checks/{found.id}/me")
     expect(page.locator('[data-test="score"]')).to_have_text("96")
@@ -66,9 +69,24 @@ def test_the_211_loop_on_a_phone(live, branch, phone, shot, committed):
     expect(page.locator('[data-test="acknowledged"]')).to_be_visible()
     shot(page, "member-notice-acknowledged")
 
-    secretary = phone().new_page()
-    secretary.goto(live + "/login")
-    sign_in(secretary, live, branch["secretary"].phone, factories.PASSWORD)
     secretary.goto(f"{live}/party/checks/{found.id}")
     expect(secretary.locator(f'[data-test="sheet-{branch["member"].id}"]')).to_contain_text("96")
     shot(secretary, "secretary-check-page")
+
+
+@pytest.mark.e2e
+def test_the_annual_report_on_a_phone(live, branch, phone, shot, committed):
+    for period in ("2026H1", "2026"):
+        found, _ = checks.open_check(branch["secretary"], branch["org"], period, now=utcnow())
+        sheet = sheets.find_sheet(found.id, branch["member"].id)
+        decision = {"code": "C-M01", "confirm": True, "reason": "本人认可"}
+        sheets.review(branch["secretary"], sheet, now=utcnow(), decisions=[decision])
+        sheets.finalise(branch["secretary"], sheet, now=utcnow())
+    committed.session.commit()
+    page = phone().new_page()
+    page.goto(live + "/login")
+    sign_in(page, live, branch["member"].phone, factories.PASSWORD)
+    page.goto(f"{live}/party/checks/{found.id}/me")
+    page.locator('[data-test="report"]').click()
+    expect(page.locator('[data-test="score"]')).to_contain_text("得分：98")
+    shot(page, "annual-report")

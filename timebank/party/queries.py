@@ -5,10 +5,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from ..auth.permissions import secretary_in_scope
 from ..extensions import db
 from ..members.models import Member
 from ..units.models import Unit
-from .models import Check, PartyMembership, PartyOrg, Sheet
+from .models import Check, PartyMembership, PartyOrg, Sheet, SheetReview, SheetStatus
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,64 @@ def branches_of(member_ids: list[int]) -> dict[int, str]:
         .where(PartyMembership.member_id.in_(member_ids), PartyMembership.status == "confirmed")
     )
     return dict(db.session.execute(stmt).all())
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    id: int
+    period: str
+    status: str
+    org: str
+    sheets: int
+    final: int
+
+
+def checks_in_scope(actor, *, limit: int = 100) -> list[CheckRow]:
+    """The checks of the organisations in the actor's secretary scope, newest first, with
+    how many sheets each has and how many are final (one query)."""
+    final = sa.func.coalesce(sa.func.sum(sa.case((Sheet.status == SheetStatus.FINAL, 1))), 0)
+    stmt = (
+        sa.select(
+            Check.id,
+            Check.period,
+            Check.status,
+            PartyOrg.name,
+            sa.func.count(Sheet.id),
+            final,
+        )
+        .join(PartyOrg, PartyOrg.id == Check.party_org_id)
+        .outerjoin(Sheet, Sheet.check_id == Check.id)
+        .where(secretary_in_scope(PartyOrg.path, actor))
+        .group_by(Check.id, Check.period, Check.status, PartyOrg.name, Check.opened_at)
+        .order_by(Check.opened_at.desc(), Check.id.desc())
+        .limit(limit)
+    )
+    return [CheckRow(*row) for row in db.session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    code: str
+    decision: str
+    reason: str | None
+    correction: bool
+    at: object
+    by: str
+
+
+def review_history(sheet: Sheet) -> list[ReviewRow]:
+    """Every decision taken on the sheet, oldest first, with who took it."""
+    stmt = (
+        sa.select(
+            SheetReview.code,
+            SheetReview.decision,
+            SheetReview.reason,
+            SheetReview.correction,
+            SheetReview.at,
+            Member.name,
+        )
+        .join(Member, Member.id == SheetReview.by_id)
+        .where(SheetReview.sheet_id == sheet.id)
+        .order_by(SheetReview.at, SheetReview.id)
+    )
+    return [ReviewRow(*row) for row in db.session.execute(stmt)]

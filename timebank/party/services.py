@@ -123,11 +123,17 @@ def _ensure_party_member(member: Member) -> None:
         raise RuleViolation("not_party_member", _l("Only party members belong to a party branch."))
 
 
+def ensure_can_add_member(actor, org: PartyOrg | None = None) -> None:
+    """Secretaries in scope and admins put members in a branch (NotAllowed otherwise;
+    with `org=None`, secretaries of any organisation)."""
+    if not (is_secretary(actor, org) or has_role(actor, Role.ADMIN)):
+        raise NotAllowed()
+
+
 def add_member(actor, org: PartyOrg, member: Member, *, now: datetime) -> PartyMembership:
     """A secretary in scope (or an admin) puts a party member in a branch, confirmed at
     once; a member's earlier branch is replaced. 422 `not_party_member`."""
-    if not (is_secretary(actor, org) or has_role(actor, Role.ADMIN)):
-        raise NotAllowed()
+    ensure_can_add_member(actor, org)
     if org.kind != OrgKind.BRANCH:
         check([("party_org_id", _l("Members belong to a branch."))])
     _ensure_party_member(member)

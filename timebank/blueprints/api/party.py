@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from ...auth.models import Role
 from ...auth.permissions import may_do_party_work
 from ...core.clock import local, utcnow
+from ...core.errors import check
 from ...extensions import db
 from ...members.queries import get_member
 from ...party import checklist, learning, services
@@ -50,7 +51,11 @@ def create_org(data):
 def add_member(data, org_id):
     """Put a party member in a branch (secretaries in scope, admins). 422
     `not_party_member`."""
+    refused = data.pop("refused")
+    services.ensure_can_add_member(g.actor)  # rights before the organisation and fields
     org = services.get_org(org_id)
+    services.ensure_can_add_member(g.actor, org)
+    check(refused)
     member = get_member(data["member_id"])
     ship = services.add_member(g.actor, org, member, now=utcnow())
     db.session.commit()

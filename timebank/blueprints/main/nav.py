@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ...auth.models import Role
-from ...auth.permissions import has_role
+from ...auth.permissions import has_role, is_secretary
 from ...ledger.queries import count_attendances_to_review, count_open_corrections
 from ...members.queries import count_pending
 from ...mobilisation.queries import list_invitations
@@ -79,6 +79,8 @@ def nav_items(actor) -> list:
     waiting = len(list_invitations(actor.id, status="pending", limit=9))
     if waiting:
         items.insert(0, NavItem(_l("Call-outs"), "mobilisation.mine", "lightning-charge", waiting))
+    if is_secretary(actor):
+        items.append(NavItem(_l("Party checks"), "party.checks_list", "clipboard-data"))
     if has_role(actor, Role.STAFF):
         items.append(NavItem(_l("Scanner"), "checkin.scanner", "upc-scan"))
     if has_role(actor, Role.COORDINATOR):

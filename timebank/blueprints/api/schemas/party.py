@@ -34,7 +34,7 @@ class PartyOrgListSchema(Schema):
     items = fields.List(fields.Nested(PartyOrgSchema))
 
 
-class PartyMemberInput(Schema):
+class PartyMemberInput(InputSchema):
     member_id = identifier(required=True)
 
 
