@@ -169,7 +169,7 @@ def run_members(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from . import board, ledger, mixed, mobilisation, rankings, scans, shifts, sms
+    from . import board, ledger, mixed, mobilisation, notify, rankings, scans, shifts, sms
 
     parser = argparse.ArgumentParser(
         prog="python -m bench.run",
@@ -200,6 +200,7 @@ def main(argv: list[str] | None = None) -> None:
     rankings.add_parser(sub)
     mixed.add_parser(sub)
     sms.add_parser(sub)
+    notify.add_parser(sub)
     args = parser.parse_args(argv)
     args.func(args)
 
