@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 EMAIL_TEMPLATE = "notifications/emails/notification.txt"
 SMS_MAX = 200
+#: Stands for the member's name in an e-mail rendered once for many members.
+NAME_MARK = "\x00name\x00"
 #: A claimed message is not due again for this long, so no one else picks it up while it
 #: is being sent; if the sender dies, it is retried after this (at least once delivery).
 CLAIM_HOLD = timedelta(minutes=15)
@@ -169,24 +171,33 @@ def _locale(member: Member) -> str:
 def _render_all(
     members, notice, params, url, letters=None
 ) -> dict[int, tuple[Rendered, str | None]]:
-    """{member id: (texts, e-mail body or None)}, switching language once per language."""
+    """{member id: (texts, e-mail body or None)}, switching language once per language.
+
+    What differs between members of one language is only the name in the e-mail (put in
+    a once-rendered e-mail) and the letter of the SMS question (rendered once per letter).
+    """
     email_on = bool(current_app.config.get("SMTP_HOST"))
-    template = current_app.jinja_env.get_template(EMAIL_TEMPLATE) if email_on else None
     out = {}
     for locale, group in _by_language(members).items():
         with force_locale(locale):
             words = texts(notice, params, locale)
-            rendered = _render(*words, url)
+            by_letter = {None: _render(*words, url)}
+            email = _email(by_letter[None], url) if email_on else None
             for member in group:
                 letter = (letters or {}).get(member.id)
-                mine = _render(*words, url, _hint(notice, letter)) if letter else rendered
-                email_body = None
-                if template is not None and member.email:
-                    email_body = template.render(
-                        name=member.name, title=rendered.title, body=rendered.body, url=url
-                    )
-                out[member.id] = (mine, email_body)
+                if letter not in by_letter:
+                    by_letter[letter] = _render(*words, url, _hint(notice, letter))
+                email_body = (
+                    email.replace(NAME_MARK, member.name) if email and member.email else None
+                )
+                out[member.id] = (by_letter[letter], email_body)
     return out
+
+
+def _email(rendered: Rendered, url: str | None) -> str:
+    """The e-mail body in the current language, with NAME_MARK where the name goes."""
+    template = current_app.jinja_env.get_template(EMAIL_TEMPLATE)
+    return template.render(name=NAME_MARK, title=rendered.title, body=rendered.body, url=url)
 
 
 def _hint(notice: Notice, letter: str | None) -> str | None:
