@@ -176,6 +176,7 @@ def main(argv: list[str] | None = None) -> None:
         ledger,
         mixed,
         mobilisation,
+        notify,
         party,
         rankings,
         scans,
@@ -215,6 +216,7 @@ def main(argv: list[str] | None = None) -> None:
     sms.add_parser(sub)
     certificates.add_parser(sub)
     dispatch.add_parser(sub)
+    notify.add_parser(sub)
     args = parser.parse_args(argv)
     args.func(args)
 

@@ -19,6 +19,7 @@ from timebank.core.errors import NotFound
 from timebank.core.notices import Notice
 from timebank.notifications import queries, services
 from timebank.notifications.models import Notification, OutboxMessage
+from timebank.sms.models import SmsOptOut
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
@@ -143,13 +144,8 @@ def test_a_missing_param_is_a_bug_said_at_once(tree, db):
         services.notify(member, NOTE, params={"title": "t"})
 
 
-def test_notify_many_renders_once_per_language_and_inserts_in_batches(tree, db, mail_on):
-    members = [
-        make_member(tree.community, locale="en" if i % 3 == 0 else "zh_CN") for i in range(300)
-    ]
-    for i, m in enumerate(members):
-        m.email = f"m{i}@example.cn" if i % 2 == 0 else None
-    db.session.flush()
+def _statements_of_notify_many(db, members, notice, **kwargs):
+    """Notify `members`; returns (the ids, the SQL statements sent meanwhile)."""
     statements = []
 
     def count(conn, cursor, statement, *args):
@@ -158,25 +154,65 @@ def test_notify_many_renders_once_per_language_and_inserts_in_batches(tree, db, 
     connection = db.session.connection()
     sa.event.listen(connection, "before_cursor_execute", count)
     try:
-        result = services.notify_many(
-            members + members[:5],
-            APPROVED_SMS,
-            params=_approved(),
-            now=NOW,
-        )
+        result = services.notify_many(members, notice, now=NOW, **kwargs)
     finally:
         sa.event.remove(connection, "before_cursor_execute", count)
-    assert [n.member_id for n in result] == [m.id for m in members]  # duplicates dropped
-    reads = [s for s in statements if not s.lstrip().upper().startswith("INSERT")]
-    # No N+1 reads: one look at who texted TD (SPEC 9), and nothing else.
-    assert len(reads) == 1 and "FROM sms_opt_outs" in reads[0], reads
-    assert len([s for s in statements if "INTO outbox" in s]) == 1  # one executemany
-    if db.engine.dialect.name == "postgresql":  # SQLite cannot batch INSERT … RETURNING
-        assert len(statements) <= 6, statements
-    assert {n.title for n in result} == {"已审核通过王小明。", "王小明 is approved."}
+    return result, statements
+
+
+def test_notify_many_renders_once_per_language_and_inserts_set_based(tree, db, mail_on):
+    members = [
+        make_member(tree.community, locale="en" if i % 3 == 0 else "zh_CN") for i in range(300)
+    ]
+    for i, m in enumerate(members):
+        m.email = f"m{i}@example.cn" if i % 2 == 0 else None
+    db.session.flush()
+    result, statements = _statements_of_notify_many(
+        db, members + members[:5], APPROVED_SMS, params=_approved()
+    )
+    rows = [db.session.get(Notification, i) for i in result]
+    assert [n.member_id for n in rows] == [m.id for m in members]  # duplicates dropped
+    # One INSERT of inbox rows per language, one of outbox messages (who texted TD is
+    # looked at inside it, SPEC 9), and nothing else.
+    assert len(statements) == 3, statements
+    assert all(s.lstrip().upper().startswith("INSERT") for s in statements), statements
+    assert "sms_opt_outs" in statements[-1]
+    assert {n.title for n in rows} == {"已审核通过王小明。", "王小明 is approved."}
+    assert {(n.kind, n.params["name"], n.is_urgent) for n in rows} == {
+        ("test_approved_sms", "王小明", False)
+    }
     outbox = _outbox(db)
     assert len([m for m in outbox if m.channel == "email"]) == 150
     assert len([m for m in outbox if m.channel == "sms"]) == 300
+    assert {m.recipient for m in outbox if m.channel == "sms"} == {m.phone for m in members}
+
+
+@pytest.mark.parametrize("urgent", [False, True])
+def test_notify_many_sends_the_same_statements_for_any_number_of_members(tree, db, urgent):
+    notice, params = (URGENT_SMS, {"subject_id": 3}) if urgent else (NOTE_SMS, {})
+    counts = []
+    for n in (3, 400):
+        members = [make_member(tree.community, locale=("en", "zh_CN")[i % 2]) for i in range(n)]
+        db.session.flush()
+        _, statements = _statements_of_notify_many(
+            db, members, notice, params={"title": "t", "body": "b"}, **params
+        )
+        counts.append(len(statements))
+    assert counts[0] == counts[1] == 3
+
+
+def test_notify_many_texts_no_one_who_stopped_texts_unless_urgent(tree, db):
+    stopped, other = make_member(tree.community), make_member(tree.community)
+    db.session.add(SmsOptOut(phone=stopped.phone, opted_out_at=NOW))
+    db.session.flush()
+    words = {"title": "t", "body": "b"}
+    services.notify_many([stopped, other], NOTE_SMS, params=words, now=NOW)
+    assert [m.recipient for m in _outbox(db, channel="sms")] == [other.phone]
+    assert len(db.session.scalars(sa.select(Notification)).all()) == 2  # the inbox: both
+    services.notify_many([stopped, other], URGENT_SMS, subject_id=3, params=words, now=NOW)
+    assert sorted(m.recipient for m in _outbox(db, channel="sms")) == sorted(
+        [other.phone, stopped.phone, other.phone]
+    )
 
 
 def test_notify_many_with_nobody_does_nothing(db):

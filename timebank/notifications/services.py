@@ -27,7 +27,7 @@ from ..core.errors import NotFound
 from ..core.notices import Notice
 from ..extensions import db
 from ..members.models import Member
-from ..sms.queries import opted_out
+from . import bulk
 from .models import Notification, OutboxMessage, OutboxStatus
 from .rendering import TITLE_MAX, clip, external_url, find_notice, texts
 
@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 EMAIL_TEMPLATE = "notifications/emails/notification.txt"
 SMS_MAX = 200
+#: Stands for the member's name in an e-mail rendered once for many members.
+NAME_MARK = "\x00name\x00"
 #: A claimed message is not due again for this long, so no one else picks it up while it
 #: is being sent; if the sender dies, it is retried after this (at least once delivery).
 CLAIM_HOLD = timedelta(minutes=15)
@@ -66,7 +68,8 @@ def notify(
     of the notice's subject (`notice.subject`), from which its link is built. Works in an
     app context without a request. Flushes; the caller commits.
     """
-    return notify_many([member], notice, subject_id=subject_id, params=params, now=now)[0]
+    [notification_id] = notify_many([member], notice, subject_id=subject_id, params=params, now=now)
+    return db.session.get(Notification, notification_id)
 
 
 def notify_many(
@@ -77,15 +80,15 @@ def notify_many(
     params: dict | None = None,
     now: datetime | None = None,
     letters: dict[int, str] | None = None,
-) -> list[Notification]:
-    """`notify` for many members at once (e.g. everyone on a cancelled shift).
+) -> list[int]:
+    """`notify` for many members at once (e.g. everyone with a party-spirit check sheet).
 
-    Texts are rendered once per language, and the rows are inserted in batches (one
-    multi-row INSERT on PostgreSQL; SQLite inserts the inbox rows one by one, in process).
-    A member listed twice is notified once. Returns the notifications in the order of
-    `members`. `letters` ({member id: letter}) are the letters of the question the SMS
-    asks (the notice's `sms_answer`); members who stopped texts get no SMS unless the
-    notice is urgent (SPEC 9).
+    Texts are rendered once per language, and the rows are written set-based
+    (notifications.bulk): one INSERT of inbox rows per language and one INSERT of outbox
+    messages, however many members. A member listed twice is notified once. Returns the
+    ids of the notifications in the order of `members`. `letters` ({member id: letter})
+    are the letters of the question the SMS asks (the notice's `sms_answer`); members who
+    stopped texts get no SMS unless the notice is urgent (SPEC 9).
     """
     _check(notice, subject_id)
     now = now or utcnow()
@@ -93,43 +96,31 @@ def notify_many(
     members = list({m.id: m for m in members}.values())
     if not members:
         return []
+    db.session.flush()  # the members' own pending changes first
     rendered = _render_all(members, notice, params, external_url(notice, subject_id), letters)
-    notifications = [_row(m, notice, subject_id, params, rendered[m.id][0], now) for m in members]
-    db.session.add_all(notifications)
-    db.session.flush()
-    stopped = _stopped(notice, members) if notice.sms else set()
-    sms_to = {m.id for m in members if notice.sms and m.phone not in stopped}
-    messages = _messages(members, notifications, rendered, sms_to, now)
-    if messages:  # one executemany: nothing needs to be read back
-        db.session.execute(sa.insert(OutboxMessage), messages)
+    ids: dict[int, int] = {}
+    for group in _by_language(members).values():
+        words = rendered[group[0].id][0]
+        ids |= bulk.insert_inbox(
+            [m.id for m in group], notice, subject_id, params, words.title, words.body, now
+        )
+    messages = _messages(members, ids, rendered, notice.sms)
+    queued = bulk.insert_outbox(messages, now, skip_stopped=notice.sms and not notice.urgent)
     log.info(
-        "notifications %s..%s (%s) for %s member(s); %s message(s) queued",
-        notifications[0].id,
-        notifications[-1].id,
+        "%s notification(s) (%s) for %s member(s); %s message(s) queued",
+        len(ids),
         notice.kind,
         len(members),
-        len(messages),
+        queued,
     )
-    return notifications
+    return [ids[m.id] for m in members]
 
 
-def _stopped(notice: Notice, members) -> set[str]:
-    """The phones that texted TD, when the notice is not urgent (urgent texts still go)."""
-    return set() if notice.urgent else opted_out(m.phone for m in members)
-
-
-def _row(member, notice, subject_id, params, rendered: Rendered, now) -> Notification:
-    return Notification(
-        member=member,
-        kind=notice.kind,
-        subject_type=notice.subject,
-        subject_id=subject_id,
-        params=params,
-        title=rendered.title,
-        body=rendered.body,
-        is_urgent=notice.urgent,
-        created_at=now,
-    )
+def _by_language(members) -> dict[str, list[Member]]:
+    by_locale: dict[str, list[Member]] = {}
+    for member in members:
+        by_locale.setdefault(_locale(member), []).append(member)
+    return by_locale
 
 
 def send_sms(member: Member, notice: Notice, *, params: dict, now: datetime) -> OutboxMessage:
@@ -180,27 +171,33 @@ def _locale(member: Member) -> str:
 def _render_all(
     members, notice, params, url, letters=None
 ) -> dict[int, tuple[Rendered, str | None]]:
-    """{member id: (texts, e-mail body or None)}, switching language once per language."""
+    """{member id: (texts, e-mail body or None)}, switching language once per language.
+
+    What differs between members of one language is only the name in the e-mail (put in
+    a once-rendered e-mail) and the letter of the SMS question (rendered once per letter).
+    """
     email_on = bool(current_app.config.get("SMTP_HOST"))
-    template = current_app.jinja_env.get_template(EMAIL_TEMPLATE) if email_on else None
-    by_locale: dict[str, list[Member]] = {}
-    for member in members:
-        by_locale.setdefault(_locale(member), []).append(member)
     out = {}
-    for locale, group in by_locale.items():
+    for locale, group in _by_language(members).items():
         with force_locale(locale):
             words = texts(notice, params, locale)
-            rendered = _render(*words, url)
+            by_letter = {None: _render(*words, url)}
+            email = _email(by_letter[None], url) if email_on else None
             for member in group:
                 letter = (letters or {}).get(member.id)
-                mine = _render(*words, url, _hint(notice, letter)) if letter else rendered
-                email_body = None
-                if template is not None and member.email:
-                    email_body = template.render(
-                        name=member.name, title=rendered.title, body=rendered.body, url=url
-                    )
-                out[member.id] = (mine, email_body)
+                if letter not in by_letter:
+                    by_letter[letter] = _render(*words, url, _hint(notice, letter))
+                email_body = (
+                    email.replace(NAME_MARK, member.name) if email and member.email else None
+                )
+                out[member.id] = (by_letter[letter], email_body)
     return out
+
+
+def _email(rendered: Rendered, url: str | None) -> str:
+    """The e-mail body in the current language, with NAME_MARK where the name goes."""
+    template = current_app.jinja_env.get_template(EMAIL_TEMPLATE)
+    return template.render(name=NAME_MARK, title=rendered.title, body=rendered.body, url=url)
 
 
 def _hint(notice: Notice, letter: str | None) -> str | None:
@@ -225,32 +222,30 @@ def _render(title_text: str, body_text: str, url: str | None, hint=None) -> Rend
     return Rendered(title=title_text, body=body_text, subject=subject, sms=sms)
 
 
-def _messages(members, notifications, rendered, sms_to: set[int], now) -> list[dict]:
-    """The outbox rows: an e-mail for those with a rendered e-mail, an SMS for `sms_to`."""
+def _messages(members, ids: dict[int, int], rendered, sms: bool) -> list[dict]:
+    """The outbox messages: an e-mail for those with a rendered e-mail, an SMS for each
+    member when the notice is texted (bulk.insert_outbox leaves out phones that stopped)."""
     rows = []
-    for member, notification in zip(members, notifications, strict=True):
+    for member in members:
         texts_, email_body = rendered[member.id]
+        notification_id = ids[member.id]
         if email_body is not None:
             rows.append(
-                _message(notification, "email", member.email, texts_.subject, email_body, now)
+                _message(notification_id, "email", member.email, texts_.subject, email_body)
             )
-        if member.id in sms_to:
-            rows.append(_message(notification, "sms", member.phone, texts_.title, texts_.sms, now))
+        if sms:
+            rows.append(_message(notification_id, "sms", member.phone, texts_.title, texts_.sms))
     return rows
 
 
-def _message(notification, channel, recipient, subject, body, now) -> dict:
-    """The row of one outbox message."""
+def _message(notification_id, channel, recipient, subject, body) -> dict:
+    """The values of one outbox message that differ between members."""
     return {
-        "notification_id": notification.id,
+        "notification_id": notification_id,
         "channel": channel,
         "recipient": recipient,
         "subject": subject,
         "body": body,
-        "status": OutboxStatus.PENDING,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
     }
 
 

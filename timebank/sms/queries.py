@@ -27,6 +27,11 @@ def opted_out(phones) -> set[str]:
     return found
 
 
+def opted_out_phones() -> sa.Select:
+    """The phones that stopped texts, as a subquery to filter a set of recipients by."""
+    return sa.select(SmsOptOut.phone)
+
+
 def get_inbound(inbound_id: int) -> InboundSms | None:
     return db.session.get(InboundSms, inbound_id)
 

@@ -1,0 +1,94 @@
+"""Set-based writes of notify_many: the inbox rows and the outbox messages of N members in a
+fixed number of statements, whatever N is.
+
+The per-member values travel as one JSON parameter, unpacked by the database
+(`json_to_recordset` on PostgreSQL, `json_each` on SQLite), and the constant values (kind,
+params, the texts of one language, `now`) as single parameters: one `INSERT … SELECT … RETURNING`
+per language for the inbox, one `INSERT … SELECT` for the outbox. No ORM objects are made;
+the caller reads back the rows it needs.
+"""
+
+import sqlalchemy as sa
+
+from ..core.db import dialect
+from ..extensions import db
+from ..sms.queries import opted_out_phones
+from .models import Notification, OutboxMessage, OutboxStatus
+
+INBOX = Notification.__table__
+OUTBOX = OutboxMessage.__table__
+
+
+def rows_of(rows: list[dict], columns: dict[str, sa.types.TypeEngine]) -> sa.Subquery:
+    """The list of dicts `rows` as a table with `columns` ({key: SQL type}), from one
+    JSON parameter."""
+    param = sa.bindparam(None, rows, type_=sa.JSON)
+    if dialect() == "postgresql":
+        return (
+            sa.func.json_to_recordset(param)
+            .table_valued(*(sa.column(name, type_) for name, type_ in columns.items()))
+            .render_derived(with_types=True)
+        )
+    each = sa.func.json_each(param).table_valued("value")
+    return sa.select(
+        *(
+            sa.type_coerce(sa.func.json_extract(each.c.value, f"$.{name}"), type_).label(name)
+            for name, type_ in columns.items()
+        )
+    ).subquery()
+
+
+def _constant(table: sa.Table, name: str, value):
+    return sa.literal(value, table.c[name].type).label(name)
+
+
+def insert_inbox(member_ids: list[int], notice, subject_id, params, title, body, now) -> dict:
+    """Insert one inbox row per member with the same texts (one language); returns
+    {member id: notification id}."""
+    ids = rows_of([{"m": i} for i in member_ids], {"m": sa.Integer()})
+    values = {
+        "kind": notice.kind,
+        "subject_type": notice.subject,
+        "subject_id": subject_id,
+        "params": params,
+        "title": title,
+        "body": body,
+        "is_urgent": notice.urgent,
+        "created_at": now,
+    }
+    select = sa.select(
+        ids.c.m.label("member_id"), *(_constant(INBOX, k, v) for k, v in values.items())
+    )
+    statement = (
+        sa.insert(INBOX)
+        .from_select(["member_id", *values], select)
+        .returning(INBOX.c.member_id, INBOX.c.id)
+    )
+    return dict(db.session.execute(statement).all())
+
+
+def insert_outbox(messages: list[dict], now, *, skip_stopped: bool) -> int:
+    """Queue `messages` ({notification_id, channel, recipient, subject, body}) as pending
+    and due `now`; with `skip_stopped`, no SMS to a phone that texted TD (SPEC 9).
+    Returns how many were queued."""
+    if not messages:
+        return 0
+    rows = rows_of(
+        messages,
+        {
+            "notification_id": sa.Integer(),
+            "channel": sa.String(),
+            "recipient": sa.String(),
+            "subject": sa.String(),
+            "body": sa.Text(),
+        },
+    )
+    values = {"status": OutboxStatus.PENDING.value, "attempts": 0}
+    values |= {"next_attempt_at": now, "created_at": now}
+    select = sa.select(*rows.c, *(_constant(OUTBOX, k, v) for k, v in values.items()))
+    if skip_stopped:
+        select = select.where(
+            sa.or_(rows.c.channel != "sms", rows.c.recipient.not_in(opted_out_phones()))
+        )
+    statement = sa.insert(OUTBOX).from_select([c.name for c in rows.c] + list(values), select)
+    return db.session.execute(statement).rowcount
