@@ -6,6 +6,7 @@ is the simplest refusal, so each such endpoint must name it in its 422.
 
 from marshmallow import Schema
 
+from tests.party.conftest import make_org
 from timebank.blueprints.api.schemas.common import InputSchema
 from timebank.mobilisation.services import raise_callout
 
@@ -49,6 +50,7 @@ def test_every_input_schema_endpoint_reports_the_schema_refusals(tree, people, a
         "{member_id}": people.member.id,
         "{unit_id}": tree.community.id,
         "{callout_id}": callout.id,
+        "{org_id}": make_org("P-T", "branch").id,
     }
     checked = []
     for method, path in _operations(spec, names):
