@@ -50,7 +50,10 @@ def test_two_openers_of_one_check_one_wins(app, committed, round_):
         [2, "check_exists", "check_exists", "check_exists"], key=str
     )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Check)) == 1
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Sheet)) == len(member_ids)
+    members = sa.select(sa.func.count()).select_from(Sheet).where(Sheet.target == "member")
+    assert db.session.scalar(members) == len(member_ids)
+    orgs = sa.select(sa.func.count()).select_from(Sheet).where(Sheet.target == "organisation")
+    assert db.session.scalar(orgs) == 1  # the branch's own sheet, once
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SheetItem)) == 2
 
 

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from ..checkin.models import Attendance
+from ..dispatch.models import Event
 from ..extensions import db
 from ..ledger.models import EntryKind, LedgerEntry
 from ..members.models import Member, MemberStatus
@@ -213,5 +214,112 @@ def compute(org: PartyOrg, period: Period) -> dict[int, dict]:
     for m in people:
         out[m.member_id]["lectures_held"] = by_community.get(m.community_id, 0) + by_org.get(
             m.party_org_id, 0
+        )
+    return out
+
+
+#: What an organisation's sheet sums from its members' sheets.
+SUMMED = [
+    "service_minutes",
+    "shifts_served",
+    "no_shows",
+    "late_cancellations",
+    "callouts_asked",
+    "callouts_answered",
+    "lectures_attended",
+]
+
+
+def months_gone_by(period: Period, now: datetime) -> list[tuple[int, int]]:
+    """(year, month) of the period's months that ended by `now` (Beijing time): the months
+    an organisation can have missed. The month in progress is never missed yet."""
+    first = period.starts.astimezone(LOCAL)
+    out, year, month = [], first.year, first.month
+    while True:
+        nxt = (year + (month == 12), month % 12 + 1)
+        ends = _utc(date(nxt[0], nxt[1], 1))
+        if ends > period.ends or ends > now:
+            return out
+        out.append((year, month))
+        year, month = nxt
+
+
+def _org_lectures(orgs: list, period: Period) -> tuple[dict, dict]:
+    """Per organisation of `orgs`: its lecture points' lectures held in the period, and the
+    local months they fell in. One query (one row per lecture, a few per point and month)."""
+    ids = [o.id for o in orgs]
+    rows = db.session.execute(
+        sa.select(LecturePoint.party_org_id, Shift.starts_at)
+        .join(Shift, Shift.checkpoint_id == LecturePoint.checkpoint_id)
+        .where(
+            LecturePoint.party_org_id.in_(ids),
+            Shift.kind == "lecture",
+            Shift.status == ShiftStatus.PUBLISHED,
+            _in_period(period),
+        )
+    ).all()
+    held: dict[int, int] = {}
+    months: dict[int, set] = {}
+    for org_id, starts_at in rows:
+        local = starts_at.astimezone(LOCAL)
+        held[org_id] = held.get(org_id, 0) + 1
+        months.setdefault(org_id, set()).add((local.year, local.month))
+    return held, months
+
+
+def _events_by_branch(org: PartyOrg, period: Period) -> dict[int, int]:
+    """Events handled in the period by the subtree's members, per member's branch."""
+    members = subtree_members(org).subquery()
+    return dict(
+        db.session.execute(
+            sa.select(members.c.party_org_id, sa.func.count())
+            .select_from(Event)
+            .join(members, members.c.member_id == Event.assignee_member_id)
+            .where(Event.handled_at >= period.starts, Event.handled_at < period.ends)
+            .group_by(members.c.party_org_id)
+        ).all()
+    )
+
+
+def _ancestors(org: PartyOrg) -> list[int]:
+    return [int(part) for part in org.path.strip("/").split("/") if part]
+
+
+def compute_orgs(org: PartyOrg, period: Period, members: dict, *, now: datetime) -> dict:
+    """Every organisation of the subtree's own indicators: {org_id: {column: value}}.
+
+    The members' indicators (`members`, from compute()) are summed up the tree; lectures
+    held at the organisation's own lecture points and the months without one (None for
+    an organisation with no lecture point: nothing to judge), and events its members
+    handled, come from two more queries."""
+    orgs = db.session.scalars(
+        sa.select(PartyOrg).where(PartyOrg.path.startswith(org.path, autoescape=True))
+    ).all()
+    by_id = {o.id: o for o in orgs}
+    out = {o.id: {**dict.fromkeys(SUMMED, 0), "events_handled": 0} for o in orgs}
+    lifted = {o.id: [a for a in _ancestors(o) if a in out] for o in orgs}
+
+    def lift(branch_id: int, column: str, value: int) -> None:
+        for ancestor in lifted.get(branch_id, ()):
+            out[ancestor][column] += value
+
+    for values in members.values():
+        for column in SUMMED:
+            lift(values["party_org_id"], column, values[column])
+    for branch_id, count in _events_by_branch(org, period).items():
+        lift(branch_id, "events_handled", count)
+    held, months = _org_lectures(orgs, period)
+    gone = months_gone_by(period, now)
+    points = set(
+        db.session.scalars(
+            sa.select(LecturePoint.party_org_id).where(LecturePoint.party_org_id.in_(list(by_id)))
+        )
+    )
+    for org_id, values in out.items():
+        values["lectures_held"] = held.get(org_id, 0)
+        values["lecture_months_missed"] = (
+            len([m for m in gone if m not in months.get(org_id, set())])
+            if org_id in points
+            else None
         )
     return out

@@ -93,7 +93,7 @@ def checks_in_scope(actor, *, limit: int = 100) -> list[CheckRow]:
             final,
         )
         .join(PartyOrg, PartyOrg.id == Check.party_org_id)
-        .outerjoin(Sheet, Sheet.check_id == Check.id)
+        .outerjoin(Sheet, sa.and_(Sheet.check_id == Check.id, Sheet.target == "member"))
         .where(secretary_in_scope(PartyOrg.path, actor))
         .group_by(Check.id, Check.period, Check.status, PartyOrg.name, Check.opened_at)
         .order_by(Check.opened_at.desc(), Check.id.desc())
