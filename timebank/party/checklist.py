@@ -12,7 +12,7 @@ from ..auth.permissions import has_role
 from ..core.errors import Conflict, NotAllowed, check
 from ..dispatch.validation import choice, text, whole_number
 from ..extensions import db
-from .models import FIELDS, INDICATORS, ORG_INDICATORS, TARGET_INDICATORS, TARGETS, ChecklistItem
+from .models import ALL_INDICATORS, FIELDS, TARGET_INDICATORS, TARGETS, ChecklistItem
 
 #: Indicators measured as a rate (0–1); the others count minutes or occasions.
 RATE_INDICATORS = {"callout_response_rate_below"}
@@ -54,8 +54,7 @@ def _threshold(errors: list, indicator, threshold):
 def _indicator(errors: list, target, value):
     """An indicator of the item's target: a member's on a member item, an organisation's
     on an organisation item (the one measure both have, the response rate, on either)."""
-    known = TARGET_INDICATORS.get(target, [*INDICATORS, *ORG_INDICATORS])
-    return _take(errors, "indicator", choice(value, sorted(set(known))))
+    return _take(errors, "indicator", choice(value, TARGET_INDICATORS.get(target, ALL_INDICATORS)))
 
 
 def create_item(actor, *, now: datetime, refused=(), **fields) -> ChecklistItem:

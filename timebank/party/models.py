@@ -47,6 +47,7 @@ ORG_INDICATORS = [
     "events_handled_below",
     "callout_response_rate_below",
 ]
+ALL_INDICATORS = list(dict.fromkeys([*INDICATORS, *ORG_INDICATORS]))
 #: The indicators an item of each target may carry.
 TARGET_INDICATORS = {"member": INDICATORS, "organisation": ORG_INDICATORS}
 
