@@ -244,15 +244,37 @@ def months_gone_by(period: Period, now: datetime) -> list[tuple[int, int]]:
         year, month = nxt
 
 
-def _org_lectures(orgs: list, period: Period) -> tuple[dict, dict]:
-    """Per organisation of `orgs`: its lecture points' lectures held in the period, and the
-    local months they fell in. One query (one row per lecture, a few per point and month)."""
+def _org_points(orgs: list) -> dict[int, list[int]]:
+    """{lecture point's checkpoint: [organisation ids]}: an organisation's lecture points
+    are those it owns and those of its unit (a community branch's 讲学所 is its
+    community's). One query."""
+    by_unit: dict[int, list[int]] = {}
+    for o in orgs:
+        if o.unit_id is not None:
+            by_unit.setdefault(o.unit_id, []).append(o.id)
     ids = [o.id for o in orgs]
     rows = db.session.execute(
-        sa.select(LecturePoint.party_org_id, Shift.starts_at)
-        .join(Shift, Shift.checkpoint_id == LecturePoint.checkpoint_id)
-        .where(
-            LecturePoint.party_org_id.in_(ids),
+        sa.select(
+            LecturePoint.checkpoint_id, LecturePoint.party_org_id, LecturePoint.community_id
+        ).where(
+            sa.or_(LecturePoint.party_org_id.in_(ids), LecturePoint.community_id.in_(list(by_unit)))
+        )
+    ).all()
+    out: dict[int, list[int]] = {}
+    for checkpoint_id, org_id, community_id in rows:
+        owners = out.setdefault(checkpoint_id, [])
+        if org_id in ids:
+            owners.append(org_id)
+        owners.extend(by_unit.get(community_id, []))
+    return out
+
+
+def _org_lectures(points: dict[int, list[int]], period: Period) -> tuple[dict, dict]:
+    """Per organisation: the lectures held at its points in the period, and the local
+    months they fell in. One query (one row per lecture: a few per point and month)."""
+    rows = db.session.execute(
+        sa.select(Shift.checkpoint_id, Shift.starts_at).where(
+            Shift.checkpoint_id.in_(list(points)),
             Shift.kind == "lecture",
             Shift.status == ShiftStatus.PUBLISHED,
             _in_period(period),
@@ -260,10 +282,11 @@ def _org_lectures(orgs: list, period: Period) -> tuple[dict, dict]:
     ).all()
     held: dict[int, int] = {}
     months: dict[int, set] = {}
-    for org_id, starts_at in rows:
+    for checkpoint_id, starts_at in rows:
         local = starts_at.astimezone(LOCAL)
-        held[org_id] = held.get(org_id, 0) + 1
-        months.setdefault(org_id, set()).add((local.year, local.month))
+        for org_id in set(points[checkpoint_id]):
+            held[org_id] = held.get(org_id, 0) + 1
+            months.setdefault(org_id, set()).add((local.year, local.month))
     return held, months
 
 
@@ -291,11 +314,10 @@ def compute_orgs(org: PartyOrg, period: Period, members: dict, *, now: datetime)
     The members' indicators (`members`, from compute()) are summed up the tree; lectures
     held at the organisation's own lecture points and the months without one (None for
     an organisation with no lecture point: nothing to judge), and events its members
-    handled, come from two more queries."""
+    handled, come from three more queries."""
     orgs = db.session.scalars(
         sa.select(PartyOrg).where(PartyOrg.path.startswith(org.path, autoescape=True))
     ).all()
-    by_id = {o.id: o for o in orgs}
     out = {o.id: {**dict.fromkeys(SUMMED, 0), "events_handled": 0} for o in orgs}
     lifted = {o.id: [a for a in _ancestors(o) if a in out] for o in orgs}
 
@@ -308,18 +330,15 @@ def compute_orgs(org: PartyOrg, period: Period, members: dict, *, now: datetime)
             lift(values["party_org_id"], column, values[column])
     for branch_id, count in _events_by_branch(org, period).items():
         lift(branch_id, "events_handled", count)
-    held, months = _org_lectures(orgs, period)
+    points = _org_points(orgs)
+    held, months = _org_lectures(points, period)
     gone = months_gone_by(period, now)
-    points = set(
-        db.session.scalars(
-            sa.select(LecturePoint.party_org_id).where(LecturePoint.party_org_id.in_(list(by_id)))
-        )
-    )
+    with_points = {org_id for owners in points.values() for org_id in owners}
     for org_id, values in out.items():
         values["lectures_held"] = held.get(org_id, 0)
         values["lecture_months_missed"] = (
             len([m for m in gone if m not in months.get(org_id, set())])
-            if org_id in points
+            if org_id in with_points
             else None
         )
     return out
