@@ -26,7 +26,7 @@ def test_periods_are_bounded_in_beijing_time():
     assert h1.starts.isoformat() == "2025-12-31T16:00:00+00:00"
     assert h1.ends.isoformat() == "2026-06-30T16:00:00+00:00"
     assert indicators.parse_period("2026").ends.isoformat() == "2026-12-31T16:00:00+00:00"
-    for bad in ("2026H3", "26", "2026-H1", "2026h1", "", None, 2026, "99999"):
+    for bad in ("2026H3", "26", "2026-H1", "2026h1", "", None, 2026, "99999", "2026\n", "２０２６"):
         assert indicators.parse_period(bad) is None
 
 

@@ -25,7 +25,7 @@ from ..units.models import Unit
 from .learning import LOCAL, month_bounds
 from .models import LecturePoint, MembershipStatus, PartyMembership, PartyOrg
 
-MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 MONTH_MESSAGE = _l("Give a month as YYYY-MM, e.g. 2026-03.")
 #: Rows per page of each list, and the last page anyone may ask for.
 PER_PAGE = 50
@@ -63,7 +63,7 @@ def parse_month(value, *, now: datetime) -> Month:
     if value is None or value == "":
         local = now.astimezone(LOCAL)
         return Month(local.year, local.month)
-    match = MONTH.match(value) if isinstance(value, str) else None
+    match = MONTH.fullmatch(value) if isinstance(value, str) else None
     ok = bool(match) and 2000 <= int(match.group(1)) <= 2100 and 1 <= int(match.group(2)) <= 12
     check([] if ok else [("month", MONTH_MESSAGE)])
     return Month(int(match.group(1)), int(match.group(2)))

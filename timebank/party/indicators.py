@@ -24,7 +24,7 @@ from ..shifts.models import Checkpoint, Shift, ShiftStatus, Signup, SignupStatus
 from .models import LecturePoint, MembershipStatus, PartyMembership, PartyOrg
 
 LOCAL = ZoneInfo("Asia/Shanghai")
-PERIOD = re.compile(r"^(\d{4})(H[12])?$")
+PERIOD = re.compile(r"([0-9]{4})(H[12])?")
 PERIOD_MESSAGE = _l("Give a period as YYYY (annual) or YYYYH1 / YYYYH2 (half-year).")
 
 #: The indicators on every sheet, in the order shown.
@@ -61,7 +61,7 @@ def _utc(day: date) -> datetime:
 
 def parse_period(value) -> Period | None:
     """`2026` (the year), `2026H1` or `2026H2`, bounded in Asia/Shanghai; None if malformed."""
-    match = PERIOD.match(value) if isinstance(value, str) else None
+    match = PERIOD.fullmatch(value) if isinstance(value, str) else None
     if not match or not 2000 <= int(match.group(1)) <= 2100:
         return None
     year, half = int(match.group(1)), match.group(2)
