@@ -315,14 +315,12 @@ def test_the_api_answers_the_organisations_secretary_and_those_above(api, party,
     assert set(r.json["indicators"]) >= {"lecture_months_missed", "events_handled"}
     assert [i["code"] for i in r.json["items"]] == ["O-1"]
     assert api(party.committee_secretary).get(url).status_code == 200
-    for outsider in (
-        party.other_secretary,
-        people.member,
-        people.coordinator,
-        people.staff,
-        people.far_coordinator,
-    ):
-        assert api(outsider).get(url).status_code == 404, outsider.name
+    # secretaries and organisers out of scope: 404 (the sheet's existence is private)
+    assert api(party.other_secretary).get(url).status_code == 404
+    assert api(people.organiser).get(url).status_code == 404  # the committee has no unit here
+    # whoever does no party work at all: 403 before anything is read
+    for outsider in (people.member, people.coordinator, people.staff, people.far_coordinator):
+        assert api(outsider).get(url).status_code == 403, outsider.name
     assert api().get(url).status_code == 401
     assert api(party.secretary).get(f"/checks/{found.id}/organisations/999999").status_code == 404
 

@@ -113,16 +113,17 @@ def finalise(check_id, member_id):
 
 
 @bp.route("/<int:check_id>/organisations/<int:org_id>", methods=["GET"])
-@auth_required(bp, 404)
+@auth_required(bp, 403, 404, may=may_do_party_work)
 @bp.response(200, OrgSheetSchema)
 def get_org_sheet(check_id, org_id):
     """A party organisation's own sheet (target `organisation`): its secretary, the
-    secretaries above it and organisers over it only (404 otherwise)."""
+    secretaries above it and organisers over it only (403 for whoever does no party work,
+    404 for a secretary or organiser out of scope)."""
     return org_sheet_view(sheets.get_org_sheet(g.actor, check_id, org_id))
 
 
 @bp.route("/<int:check_id>/organisations/<int:org_id>/self-assessment", methods=["POST"])
-@auth_required(bp, 400, 403, 404, 409, 422)
+@auth_required(bp, 400, 403, 404, 409, 422, may=may_do_party_work)
 @bp.arguments(SelfAssessmentInput)
 @bp.response(200, OrgSheetSchema)
 def org_self_assess(data, check_id, org_id):
@@ -134,7 +135,7 @@ def org_self_assess(data, check_id, org_id):
 
 
 @bp.route("/<int:check_id>/organisations/<int:org_id>/review", methods=["POST"])
-@auth_required(bp, 400, 404, 409, 422)
+@auth_required(bp, 400, 403, 404, 409, 422, may=may_do_party_work)
 @bp.arguments(SheetReviewInput)
 @bp.response(200, OrgSheetSchema)
 def org_review(data, check_id, org_id):
@@ -146,7 +147,7 @@ def org_review(data, check_id, org_id):
 
 
 @bp.route("/<int:check_id>/organisations/<int:org_id>/finalise", methods=["POST"])
-@auth_required(bp, 404, 409)
+@auth_required(bp, 403, 404, 409, may=may_do_party_work)
 @bp.response(200, FinalisedSchema)
 def org_finalise(check_id, org_id):
     """Finalise the organisation's sheet: score, grade, the notice to its secretaries."""
