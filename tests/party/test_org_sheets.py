@@ -395,6 +395,17 @@ def test_the_sheet_page_self_assessment_review_and_finalise(party, people, login
     assert (sheet.status, sheet.score) == ("final", 97)
     done = login(party.secretary).get(url).get_data(as_text=True)
     assert 'data-test="notice"' in done and 'data-test="acknowledge"' in done
+    inbox = login(party.secretary).get("/inbox").get_data(as_text=True)
+    assert "问题提醒通知单" in inbox
+    notice = db.session.scalar(
+        sa.select(Notification).where(Notification.kind == "party_org_sheet_finalised")
+    )
+    opened = login(party.secretary).post(f"/inbox/{notice.id}/open")
+    assert opened.headers["Location"].endswith(f"/party/org-sheets/{sheet.id}")
+    r = login(party.secretary).post(f"{url}/acknowledge", data={"rectification": "恢复开讲"})
+    assert r.status_code == 302
+    db.session.refresh(sheet)
+    assert sheet.rectification == "恢复开讲" and sheet.acknowledged_at is not None
     for outsider in (party.other_secretary, people.member, people.coordinator, people.organiser):
         assert login(outsider).get(url).status_code == 404, outsider.name
     member_sheet = sheets.find_sheet(found.id, people.member.id)
