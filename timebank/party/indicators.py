@@ -325,9 +325,14 @@ def compute_orgs(org: PartyOrg, period: Period, members: dict, *, now: datetime)
         for ancestor in lifted.get(branch_id, ()):
             out[ancestor][column] += value
 
+    by_branch: dict[int, dict] = {}
     for values in members.values():
+        sums = by_branch.setdefault(values["party_org_id"], dict.fromkeys(SUMMED, 0))
         for column in SUMMED:
-            lift(values["party_org_id"], column, values[column])
+            sums[column] += values[column]
+    for branch_id, sums in by_branch.items():
+        for column, value in sums.items():
+            lift(branch_id, column, value)
     for branch_id, count in _events_by_branch(org, period).items():
         lift(branch_id, "events_handled", count)
     points = _org_points(orgs)
