@@ -63,14 +63,15 @@ def _time_open(app, args) -> tuple[list[float], int, dict]:
     from timebank.ledger.models import LedgerEntry
     from timebank.members.models import Member
     from timebank.party import checks
-    from timebank.party.models import PartyOrg
+    from timebank.party.models import PartyOrg, Sheet
 
-    timings, sheets = [], 0
+    timings, sheets, orgs = [], 0, 0
     with app.app_context():
         actor = db.session.scalar(sa.select(Member).where(Member.phone == SECRETARY_OF_TOP))
         top = db.session.scalar(sa.select(PartyOrg).where(PartyOrg.code == "P-NS"))
         entries = db.session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry))
         before = _rss_kib()
+        without_orgs = []
         for n in range(args.runs):
             profile = cProfile.Profile() if args.profile and n == 0 else None
             started = time.perf_counter()
@@ -82,7 +83,11 @@ def _time_open(app, args) -> tuple[list[float], int, dict]:
             if profile:
                 profile.disable()
                 pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+            orgs = db.session.scalar(
+                sa.select(sa.func.count()).select_from(Sheet).where(Sheet.target == "organisation")
+            )
             db.session.rollback()
+            without_orgs.append(_time_without_org_sheets(actor, top, args))
         quiet = _time_quiet(actor, top, args)
         growth = _rss_kib() - before
     return (
@@ -91,10 +96,34 @@ def _time_open(app, args) -> tuple[list[float], int, dict]:
         {
             "ledger entries": f"{entries:,}",
             "peak RSS growth": f"{growth:,} KiB",
+            "organisations' sheets per check": f"{orgs:,}",
+            "as before, no organisations' sheets (median, interleaved)": (
+                f"{statistics.median(without_orgs):.2f} s "
+                f"({', '.join(f'{t:.2f}' for t in without_orgs)})"
+            ),
             "sheets only, members not told (median)": f"{statistics.median(quiet):.2f} s "
             f"({', '.join(f'{t:.2f}' for t in quiet)})",
         },
     )
+
+
+def _time_without_org_sheets(actor, top, args) -> float:
+    """One opening as before this change: members' sheets only (the organisations' sheets
+    switched off), interleaved with the real openings so both see the same load."""
+    from timebank.core.clock import utcnow
+    from timebank.extensions import db
+    from timebank.party import checks
+
+    real = checks._insert_org_sheets
+    checks._insert_org_sheets = lambda *a, **k: 0
+    try:
+        started = time.perf_counter()
+        checks.open_check(actor, top, args.period, now=utcnow())
+        db.session.flush()
+        return time.perf_counter() - started
+    finally:
+        checks._insert_org_sheets = real
+        db.session.rollback()
 
 
 def _time_quiet(actor, top, args) -> list[float]:

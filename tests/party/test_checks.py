@@ -26,7 +26,7 @@ def test_periods_are_bounded_in_beijing_time():
     assert h1.starts.isoformat() == "2025-12-31T16:00:00+00:00"
     assert h1.ends.isoformat() == "2026-06-30T16:00:00+00:00"
     assert indicators.parse_period("2026").ends.isoformat() == "2026-12-31T16:00:00+00:00"
-    for bad in ("2026H3", "26", "2026-H1", "2026h1", "", None, 2026, "99999"):
+    for bad in ("2026H3", "26", "2026-H1", "2026h1", "", None, 2026, "99999", "2026\n", "２０２６"):
         assert indicators.parse_period(bad) is None
 
 
@@ -81,12 +81,15 @@ def test_the_response_rate_and_lectures_flag_only_with_a_record(party, people, t
     assert flags[(people.member.id, "M-LEC")] is True  # 0 of the 1 held
 
 
-def test_only_items_of_the_field_and_member_target(party, people):
+def test_only_items_of_the_field_and_the_sheets_target(party, people):
     item("M-1", 2)
     item("O-1", 2, target="organisation")
     item("S-1", 2, field="soe")
     checks.open_check(party.secretary, party.branch, "2026H1", now=utcnow())
-    assert set(db.session.scalars(sa.select(SheetItem.code))) == {"M-1"}
+    rows = db.session.execute(
+        sa.select(Sheet.target, SheetItem.code).join(Sheet, Sheet.id == SheetItem.sheet_id)
+    ).all()
+    assert set(rows) == {("member", "M-1"), ("organisation", "O-1")}
 
 
 def test_scores_and_grades():

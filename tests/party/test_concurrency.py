@@ -50,7 +50,10 @@ def test_two_openers_of_one_check_one_wins(app, committed, round_):
         [2, "check_exists", "check_exists", "check_exists"], key=str
     )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Check)) == 1
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Sheet)) == len(member_ids)
+    members = sa.select(sa.func.count()).select_from(Sheet).where(Sheet.target == "member")
+    assert db.session.scalar(members) == len(member_ids)
+    orgs = sa.select(sa.func.count()).select_from(Sheet).where(Sheet.target == "organisation")
+    assert db.session.scalar(orgs) == 1  # the branch's own sheet, once
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SheetItem)) == 2
 
 
@@ -75,3 +78,33 @@ def test_two_finalisers_of_one_sheet_one_wins(app, committed, round_):
     assert sorted(outcomes) == ["already_final"] * 3 + ["final"]
     sheet = sheets.find_sheet(check_id, member_ids[0])
     assert sheet.status == "final" and sheet.score == 100
+
+
+@pytest.mark.parametrize("round_", range(2))
+def test_two_finalisers_of_one_organisation_sheet_one_notice(app, committed, round_):
+    """The organisation's sheet goes through the same conditional UPDATE: one final, one
+    notice to its secretary, however many secretaries above press the button at once."""
+    from timebank.notifications.models import Notification
+
+    secretary_id, branch_id, _member_ids = _branch()
+    branch = db.session.get(PartyOrg, branch_id)
+    community = db.session.get(Member, secretary_id).community
+    above = factories.make_member(community, name="区委书记")
+    make_secretary(above, db.session.get(PartyOrg, branch.parent_id))
+    db.session.commit()
+    above_id = above.id
+    found, _ = checks.open_check(above, branch, "2026H1", now=utcnow())
+    check_id = found.id
+    db.session.commit()
+
+    def work(i):
+        sheet = sheets.find_org_sheet(check_id, branch_id)
+        return sheets.finalise(db.session.get(Member, above_id), sheet, now=utcnow()).status
+
+    outcomes, errors = _run_in_threads(app, 4, work)
+    assert errors == []
+    assert sorted(outcomes) == ["already_final"] * 3 + ["final"]
+    told = db.session.scalars(
+        sa.select(Notification.member_id).where(Notification.kind == "party_org_sheet_finalised")
+    ).all()
+    assert told == [secretary_id]

@@ -4,7 +4,8 @@ Signal → who is told → which notice (wording in party/notices.py):
 
 - party.check_opened → every member with a sheet → CHECK_OPENED
 - party.sheet_finalised → the sheet's member → SHEET_FINALISED (the problem-reminder
-  notice; its printable page is the sheet's notice page)
+  notice; its printable page is the sheet's notice page); an organisation's sheet →
+  the organisation's secretaries → ORG_SHEET_FINALISED
 
 `CONNECTIONS` is subscribed by the app factory (`_connect_receivers`) with the others.
 """
@@ -15,7 +16,7 @@ from ..extensions import db
 from ..members.models import Member
 from ..party import notices
 from ..party import signals as party_signals
-from ..party.models import PartyOrg
+from ..party.models import PartyOrg, PartySecretary
 from .services import notify, notify_many
 
 #: Members told in one batch (their rows are read and inserted per batch).
@@ -33,6 +34,17 @@ def on_check_opened(check, *, member_ids, now, **_):
 
 def on_sheet_finalised(sheet, *, confirmed, now, **_):
     params = {"period": sheet.check_.period, "score": sheet.score, "count": len(confirmed)}
+    if sheet.is_org:
+        secretaries = db.session.scalars(
+            sa.select(Member)
+            .join(PartySecretary, PartySecretary.member_id == Member.id)
+            .where(PartySecretary.party_org_id == sheet.party_org_id)
+        ).all()
+        params["org"] = sheet.party_org.name
+        notify_many(
+            secretaries, notices.ORG_SHEET_FINALISED, subject_id=sheet.id, params=params, now=now
+        )
+        return
     notify(sheet.member, notices.SHEET_FINALISED, subject_id=sheet.check_id, params=params, now=now)
 
 

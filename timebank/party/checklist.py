@@ -12,7 +12,7 @@ from ..auth.permissions import has_role
 from ..core.errors import Conflict, NotAllowed, check
 from ..dispatch.validation import choice, text, whole_number
 from ..extensions import db
-from .models import FIELDS, INDICATORS, TARGETS, ChecklistItem
+from .models import ALL_INDICATORS, FIELDS, TARGET_INDICATORS, TARGETS, ChecklistItem
 
 #: Indicators measured as a rate (0–1); the others count minutes or occasions.
 RATE_INDICATORS = {"callout_response_rate_below"}
@@ -51,6 +51,12 @@ def _threshold(errors: list, indicator, threshold):
     return float(threshold)
 
 
+def _indicator(errors: list, target, value):
+    """An indicator of the item's target: a member's on a member item, an organisation's
+    on an organisation item (the one measure both have, the response rate, on either)."""
+    return _take(errors, "indicator", choice(value, TARGET_INDICATORS.get(target, ALL_INDICATORS)))
+
+
 def create_item(actor, *, now: datetime, refused=(), **fields) -> ChecklistItem:
     """Admins and organisers add an item. 409 `code_taken` (per field and target)."""
     if not has_role(actor, Role.ORGANISER):
@@ -61,7 +67,7 @@ def create_item(actor, *, now: datetime, refused=(), **fields) -> ChecklistItem:
     code = _take(errors, "code", text(fields.get("code"), 40))
     words = _take(errors, "text", text(fields.get("text"), 500))
     points = _take(errors, "points", whole_number(fields.get("points"), 1, 20))
-    indicator = _take(errors, "indicator", choice(fields.get("indicator"), INDICATORS))
+    indicator = _indicator(errors, target, fields.get("indicator"))
     threshold = _threshold(errors, indicator, fields.get("threshold"))
     check(errors, refused)
     if find_item(field, target, code) is not None:

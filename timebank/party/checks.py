@@ -32,7 +32,8 @@ def _tripped():
     `below` and `above` are strict: a member exactly at the threshold is not flagged. A
     member never asked to a call-out has no response rate and is not flagged on it; one
     whose community and branch held fewer lectures than the threshold is flagged only
-    for missing lectures that were held.
+    for missing lectures that were held. An organisation without a lecture point has no
+    missed months (NULL) and is not flagged on them.
     """
     t = ChecklistItem.threshold
     rate = sa.cast(Sheet.callouts_answered, sa.Float) / sa.func.nullif(Sheet.callouts_asked, 0)
@@ -48,11 +49,18 @@ def _tripped():
             ChecklistItem.indicator == "lectures_attended_below",
             sa.and_(Sheet.lectures_attended < t, Sheet.lectures_attended < Sheet.lectures_held),
         ),
+        (
+            ChecklistItem.indicator == "lecture_months_missed_above",
+            sa.and_(Sheet.lecture_months_missed.is_not(None), Sheet.lecture_months_missed > t),
+        ),
+        (ChecklistItem.indicator == "events_handled_below", Sheet.events_handled < t),
         else_=sa.false(),
     )
 
 
 def _insert_items(found: Check, org: PartyOrg) -> None:
+    """Every sheet's items in one INSERT … SELECT: the list of the organisation's field for
+    the sheet's target (member sheets the member list, organisation sheets theirs)."""
     rows = (
         sa.select(
             Sheet.id,
@@ -66,11 +74,29 @@ def _insert_items(found: Check, org: PartyOrg) -> None:
         .where(
             Sheet.check_id == found.id,
             ChecklistItem.field == org.field,
-            ChecklistItem.target == "member",
+            ChecklistItem.target == Sheet.target,
         )
     )
     columns = ["sheet_id", "code", "text", "points", "auto", "self"]
     db.session.execute(sa.insert(SheetItem).from_select(columns, rows))
+
+
+def _insert_org_sheets(found: Check, org: PartyOrg, period, members: dict, now) -> int:
+    """One sheet per organisation of the subtree (target `organisation`), one INSERT."""
+    values = indicators.compute_orgs(org, period, members, now=now)
+    rows = [
+        {
+            "check_id": found.id,
+            "member_id": None,
+            "party_org_id": org_id,
+            "target": "organisation",
+            "status": SheetStatus.DRAFT,
+            **v,
+        }
+        for org_id, v in values.items()
+    ]
+    db.session.execute(sa.insert(Sheet), rows)
+    return len(rows)
 
 
 def _claim(actor, org: PartyOrg, period: str, now: datetime) -> Check:
@@ -96,7 +122,8 @@ def _claim(actor, org: PartyOrg, period: str, now: datetime) -> Check:
 def open_check(actor, org: PartyOrg, period, *, now: datetime) -> tuple[Check, int]:
     """A secretary in scope (or an organiser over the organisation) opens a check: one
     sheet per party member of the subtree, indicators computed and automatic items
-    flagged. Returns the check and the number of sheets. 409 `check_exists`."""
+    flagged; and one sheet per organisation of the subtree against the organisation list.
+    Returns the check and the number of members' sheets. 409 `check_exists`."""
     if not can_act_on_org(actor, org):
         raise NotAllowed()
     parsed = indicators.parse_period(period)
@@ -109,10 +136,10 @@ def open_check(actor, org: PartyOrg, period, *, now: datetime) -> tuple[Check, i
             for member_id, v in values.items()
         ]
         db.session.execute(sa.insert(Sheet), rows)
-        _insert_items(found, org)
+    orgs = _insert_org_sheets(found, org, parsed, values, now)
+    _insert_items(found, org)
     db.session.flush()
-    record(
-        actor, "check.open", found, now=now, details={"period": parsed.key, "sheets": len(values)}
-    )
+    details = {"period": parsed.key, "sheets": len(values), "organisations": orgs}
+    record(actor, "check.open", found, now=now, details=details)
     signals.check_opened.send(found, member_ids=list(values), now=now)
     return found, len(values)

@@ -106,7 +106,7 @@ def grades_by_branch(check: Check) -> list[dict]:
     stmt = (
         sa.select(PartyOrg.id, PartyOrg.name, Sheet.grade, sa.func.count())
         .join(PartyOrg, PartyOrg.id == Sheet.party_org_id)
-        .where(Sheet.check_id == check.id)
+        .where(Sheet.check_id == check.id, Sheet.target == "member")
         .group_by(PartyOrg.id, PartyOrg.name, Sheet.grade)
         .order_by(PartyOrg.name)
     )
@@ -125,7 +125,7 @@ def trend(org: PartyOrg) -> list[dict]:
     """The organisation's checks in order, with each one's average score of final sheets."""
     stmt = (
         sa.select(Check.id, Check.period, sa.func.avg(Sheet.score), sa.func.count(Sheet.score))
-        .outerjoin(Sheet, Sheet.check_id == Check.id)
+        .outerjoin(Sheet, sa.and_(Sheet.check_id == Check.id, Sheet.target == "member"))
         .where(Check.party_org_id == org.id)
         .group_by(Check.id, Check.period)
         .order_by(Check.id)

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from ..checkin.models import Attendance
+from ..dispatch.models import Event
 from ..extensions import db
 from ..ledger.models import EntryKind, LedgerEntry
 from ..members.models import Member, MemberStatus
@@ -23,7 +24,7 @@ from ..shifts.models import Checkpoint, Shift, ShiftStatus, Signup, SignupStatus
 from .models import LecturePoint, MembershipStatus, PartyMembership, PartyOrg
 
 LOCAL = ZoneInfo("Asia/Shanghai")
-PERIOD = re.compile(r"^(\d{4})(H[12])?$")
+PERIOD = re.compile(r"([0-9]{4})(H[12])?")
 PERIOD_MESSAGE = _l("Give a period as YYYY (annual) or YYYYH1 / YYYYH2 (half-year).")
 
 #: The indicators on every sheet, in the order shown.
@@ -60,7 +61,7 @@ def _utc(day: date) -> datetime:
 
 def parse_period(value) -> Period | None:
     """`2026` (the year), `2026H1` or `2026H2`, bounded in Asia/Shanghai; None if malformed."""
-    match = PERIOD.match(value) if isinstance(value, str) else None
+    match = PERIOD.fullmatch(value) if isinstance(value, str) else None
     if not match or not 2000 <= int(match.group(1)) <= 2100:
         return None
     year, half = int(match.group(1)), match.group(2)
@@ -213,5 +214,136 @@ def compute(org: PartyOrg, period: Period) -> dict[int, dict]:
     for m in people:
         out[m.member_id]["lectures_held"] = by_community.get(m.community_id, 0) + by_org.get(
             m.party_org_id, 0
+        )
+    return out
+
+
+#: What an organisation's sheet sums from its members' sheets.
+SUMMED = [
+    "service_minutes",
+    "shifts_served",
+    "no_shows",
+    "late_cancellations",
+    "callouts_asked",
+    "callouts_answered",
+    "lectures_attended",
+]
+
+
+def months_gone_by(period: Period, now: datetime) -> list[tuple[int, int]]:
+    """(year, month) of the period's months that ended by `now` (Beijing time): the months
+    an organisation can have missed. The month in progress is never missed yet."""
+    first = period.starts.astimezone(LOCAL)
+    out, year, month = [], first.year, first.month
+    while True:
+        nxt = (year + (month == 12), month % 12 + 1)
+        ends = _utc(date(nxt[0], nxt[1], 1))
+        if ends > period.ends or ends > now:
+            return out
+        out.append((year, month))
+        year, month = nxt
+
+
+def _org_points(orgs: list) -> dict[int, list[int]]:
+    """{lecture point's checkpoint: [organisation ids]}: an organisation's lecture points
+    are those it owns and those of its unit (a community branch's 讲学所 is its
+    community's). One query."""
+    by_unit: dict[int, list[int]] = {}
+    for o in orgs:
+        if o.unit_id is not None:
+            by_unit.setdefault(o.unit_id, []).append(o.id)
+    ids = [o.id for o in orgs]
+    rows = db.session.execute(
+        sa.select(
+            LecturePoint.checkpoint_id, LecturePoint.party_org_id, LecturePoint.community_id
+        ).where(
+            sa.or_(LecturePoint.party_org_id.in_(ids), LecturePoint.community_id.in_(list(by_unit)))
+        )
+    ).all()
+    out: dict[int, list[int]] = {}
+    for checkpoint_id, org_id, community_id in rows:
+        owners = out.setdefault(checkpoint_id, [])
+        if org_id in ids:
+            owners.append(org_id)
+        owners.extend(by_unit.get(community_id, []))
+    return out
+
+
+def _org_lectures(points: dict[int, list[int]], period: Period) -> tuple[dict, dict]:
+    """Per organisation: the lectures held at its points in the period, and the local
+    months they fell in. One query (one row per lecture: a few per point and month)."""
+    rows = db.session.execute(
+        sa.select(Shift.checkpoint_id, Shift.starts_at).where(
+            Shift.checkpoint_id.in_(list(points)),
+            Shift.kind == "lecture",
+            Shift.status == ShiftStatus.PUBLISHED,
+            _in_period(period),
+        )
+    ).all()
+    held: dict[int, int] = {}
+    months: dict[int, set] = {}
+    for checkpoint_id, starts_at in rows:
+        local = starts_at.astimezone(LOCAL)
+        for org_id in set(points[checkpoint_id]):
+            held[org_id] = held.get(org_id, 0) + 1
+            months.setdefault(org_id, set()).add((local.year, local.month))
+    return held, months
+
+
+def _events_by_branch(org: PartyOrg, period: Period) -> dict[int, int]:
+    """Events handled in the period by the subtree's members, per member's branch."""
+    members = subtree_members(org).subquery()
+    return dict(
+        db.session.execute(
+            sa.select(members.c.party_org_id, sa.func.count())
+            .select_from(Event)
+            .join(members, members.c.member_id == Event.assignee_member_id)
+            .where(Event.handled_at >= period.starts, Event.handled_at < period.ends)
+            .group_by(members.c.party_org_id)
+        ).all()
+    )
+
+
+def _ancestors(org: PartyOrg) -> list[int]:
+    return [int(part) for part in org.path.strip("/").split("/") if part]
+
+
+def compute_orgs(org: PartyOrg, period: Period, members: dict, *, now: datetime) -> dict:
+    """Every organisation of the subtree's own indicators: {org_id: {column: value}}.
+
+    The members' indicators (`members`, from compute()) are summed up the tree; lectures
+    held at the organisation's own lecture points and the months without one (None for
+    an organisation with no lecture point: nothing to judge), and events its members
+    handled, come from three more queries."""
+    orgs = db.session.scalars(
+        sa.select(PartyOrg).where(PartyOrg.path.startswith(org.path, autoescape=True))
+    ).all()
+    out = {o.id: {**dict.fromkeys(SUMMED, 0), "events_handled": 0} for o in orgs}
+    lifted = {o.id: [a for a in _ancestors(o) if a in out] for o in orgs}
+
+    def lift(branch_id: int, column: str, value: int) -> None:
+        for ancestor in lifted.get(branch_id, ()):
+            out[ancestor][column] += value
+
+    by_branch: dict[int, dict] = {}
+    for values in members.values():
+        sums = by_branch.setdefault(values["party_org_id"], dict.fromkeys(SUMMED, 0))
+        for column in SUMMED:
+            sums[column] += values[column]
+    for branch_id, sums in by_branch.items():
+        for column, value in sums.items():
+            lift(branch_id, column, value)
+    for branch_id, count in _events_by_branch(org, period).items():
+        lift(branch_id, "events_handled", count)
+    points = _org_points(orgs)
+    held, months = _org_lectures(points, period)
+    gone = months_gone_by(period, now)
+    with_points = {org_id for owners in points.values() for org_id in owners}
+    for org_id, values in out.items():
+        values["lectures_held"] = held.get(org_id, 0)
+        values["lecture_months_missed"] = (
+            len([m for m in gone if m not in months.get(org_id, set())])
+            if org_id in with_points
+            else None
         )
     return out

@@ -39,6 +39,17 @@ INDICATORS = [
     "callout_response_rate_below",
     "lectures_attended_below",
 ]
+#: Indicators of an organisation's own sheet (target `organisation`): months of the period
+#: (gone by at opening) without a lecture at the organisation's lecture points, events
+#: its members handled, and its members' call-out response rate.
+ORG_INDICATORS = [
+    "lecture_months_missed_above",
+    "events_handled_below",
+    "callout_response_rate_below",
+]
+ALL_INDICATORS = list(dict.fromkeys([*INDICATORS, *ORG_INDICATORS]))
+#: The indicators an item of each target may carry.
+TARGET_INDICATORS = {"member": INDICATORS, "organisation": ORG_INDICATORS}
 
 
 class MembershipStatus(StrEnum):
@@ -175,11 +186,25 @@ class SheetStatus(StrEnum):
 
 
 class Sheet(db.Model):
-    """One member's sheet of a check: indicators from the records, items, score, grade."""
+    """One sheet of a check: a member's (target `member`) or a party organisation's own
+    (target `organisation`, no member: the organisation is `party_org_id`). Indicators
+    from the records, items, score, grade; one state machine for both (party.sheets)."""
 
     __tablename__ = "party_sheets"
     __table_args__ = (
         sa.UniqueConstraint("check_id", "member_id"),
+        sa.CheckConstraint("target IN ('member', 'organisation')", name="target_known"),
+        sa.CheckConstraint(
+            "(target = 'member') = (member_id IS NOT NULL)", name="member_iff_member_target"
+        ),
+        sa.Index(
+            "uq_party_sheets_check_org",
+            "check_id",
+            "party_org_id",
+            unique=True,
+            sqlite_where=sa.text("target = 'organisation'"),
+            postgresql_where=sa.text("target = 'organisation'"),
+        ),
         sa.CheckConstraint(
             "status IN ('draft', 'self_assessed', 'reviewed', 'final')", name="status_known"
         ),
@@ -187,8 +212,11 @@ class Sheet(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     check_id: Mapped[int] = mapped_column(sa.ForeignKey("party_checks.id"), index=True)
-    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    #: The member (None on an organisation's sheet).
+    member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    #: The member's branch, or the organisation a `organisation` sheet is about.
     party_org_id: Mapped[int] = mapped_column(sa.ForeignKey("party_orgs.id"))
+    target: Mapped[str] = mapped_column(sa.String(16), default="member", server_default="member")
     status: Mapped[str] = mapped_column(sa.String(16), default=SheetStatus.DRAFT)
     service_minutes: Mapped[int] = mapped_column(default=0)
     shifts_served: Mapped[int] = mapped_column(default=0)
@@ -199,6 +227,10 @@ class Sheet(db.Model):
     callouts_answered: Mapped[int] = mapped_column(default=0)
     lectures_attended: Mapped[int] = mapped_column(default=0)
     lectures_held: Mapped[int] = mapped_column(default=0)
+    #: An organisation's sheet: months gone by in the period without a lecture at its
+    #: lecture points (None: it has none), and events its subtree's members handled.
+    lecture_months_missed: Mapped[int | None]
+    events_handled: Mapped[int] = mapped_column(default=0, server_default="0")
     note: Mapped[str | None] = mapped_column(sa.String(1000))
     score: Mapped[int | None]
     grade: Mapped[str | None] = mapped_column(sa.String(12))
@@ -207,10 +239,15 @@ class Sheet(db.Model):
     rectification: Mapped[str | None] = mapped_column(sa.String(1000))
 
     check_: Mapped[Check] = relationship()
-    member: Mapped[Member] = relationship()
+    member: Mapped[Member | None] = relationship()
+    party_org: Mapped[PartyOrg] = relationship()
     items: Mapped[list["SheetItem"]] = relationship(
         order_by="SheetItem.code", back_populates="sheet"
     )
+
+    @property
+    def is_org(self) -> bool:
+        return self.target == "organisation"
 
     @property
     def callout_response_rate(self) -> float | None:

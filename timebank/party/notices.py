@@ -31,3 +31,14 @@ SHEET_FINALISED = Notice(
     endpoint="party.my_sheet",
     subject_arg="check_id",
 )
+ORG_SHEET_FINALISED = Notice(
+    "party_org_sheet_finalised",
+    _l("Problem-reminder notice for %(org)s: check %(period)s"),
+    _l(
+        "The organisation's score is %(score)s. %(count)s item(s) to rectify: open the "
+        "organisation's sheet, acknowledge it and record what was rectified."
+    ),
+    subject="party_org_sheet",
+    endpoint="party.org_sheet",
+    subject_arg="sheet_id",
+)

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ..auth.permissions import secretary_in_scope
+from ..auth.models import Role
+from ..auth.permissions import assignments, has_role, in_scope, is_secretary, secretary_in_scope
 from ..extensions import db
 from ..members.models import Member
 from ..units.models import Unit
@@ -93,7 +94,7 @@ def checks_in_scope(actor, *, limit: int = 100) -> list[CheckRow]:
             final,
         )
         .join(PartyOrg, PartyOrg.id == Check.party_org_id)
-        .outerjoin(Sheet, Sheet.check_id == Check.id)
+        .outerjoin(Sheet, sa.and_(Sheet.check_id == Check.id, Sheet.target == "member"))
         .where(secretary_in_scope(PartyOrg.path, actor))
         .group_by(Check.id, Check.period, Check.status, PartyOrg.name, Check.opened_at)
         .order_by(Check.opened_at.desc(), Check.id.desc())
@@ -128,3 +129,63 @@ def review_history(sheet: Sheet) -> list[ReviewRow]:
         .order_by(SheetReview.at, SheetReview.id)
     )
     return [ReviewRow(*row) for row in db.session.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class OrgSheetRow:
+    id: int
+    check_id: int
+    period: str
+    org: str
+    kind: str
+    status: str
+    score: int | None
+    grade: str | None
+    lecture_months_missed: int | None
+    events_handled: int
+
+
+def _organised_orgs(actor):
+    """A SQL condition on PartyOrg: organisations an organiser (or admin) acts on, as
+    auth.permissions.organises_party_org says one at a time."""
+    units = sa.select(Unit.id).where(in_scope(Unit.path, actor, Role.ORGANISER))
+    at_root = any(
+        ra.unit.parent_id is None and ra.role_enum.covers(Role.ORGANISER)
+        for ra in assignments(actor)
+    )
+    return sa.or_(
+        PartyOrg.unit_id.in_(units), sa.and_(PartyOrg.unit_id.is_(None), sa.literal(at_root))
+    )
+
+
+def may_list_org_sheets(actor) -> bool:
+    return is_secretary(actor) or has_role(actor, Role.ORGANISER)
+
+
+def org_sheet_rows(actor, *, limit: int = 50, offset: int = 0) -> tuple[list[OrgSheetRow], int]:
+    """Organisations' own sheets the actor sees (their own organisation's and those they
+    review), newest check first, then by code: one query for the page, one count."""
+    stmt = (
+        sa.select(
+            Sheet.id,
+            Sheet.check_id,
+            Check.period,
+            PartyOrg.name,
+            PartyOrg.kind,
+            Sheet.status,
+            Sheet.score,
+            Sheet.grade,
+            Sheet.lecture_months_missed,
+            Sheet.events_handled,
+        )
+        .join(Check, Check.id == Sheet.check_id)
+        .join(PartyOrg, PartyOrg.id == Sheet.party_org_id)
+        .where(
+            Sheet.target == "organisation",
+            sa.or_(secretary_in_scope(PartyOrg.path, actor), _organised_orgs(actor)),
+        )
+    )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    page = stmt.order_by(Check.opened_at.desc(), Check.id.desc(), PartyOrg.path, PartyOrg.id)
+    rows = db.session.execute(page.limit(limit).offset(offset)).all()
+    return [OrgSheetRow(*row) for row in rows], total or 0

@@ -1,5 +1,11 @@
-"""A member's sheet: who sees it, the self-assessment, the review, finalising and the
-member's acknowledgement (SPEC 7, rules 1–3).
+"""A sheet: who sees it, the self-assessment, the review, finalising and the
+acknowledgement (SPEC 7, rules 1–3). One state machine for both targets:
+
+- a member's sheet: the member self-assesses and acknowledges; secretaries of their
+  branch or above review and finalise;
+- an organisation's own sheet: its secretary (of that organisation itself) self-assesses
+  and acknowledges; secretaries of the organisations above it (or organisers over it,
+  for the top of the tree) review and finalise.
 
 A final sheet never changes: a correction after finalising is a review kept in the
 sheet's history (SheetReview with `correction`), the sheet itself stays as issued.
@@ -10,7 +16,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..auth.permissions import is_secretary
+from ..auth.permissions import is_secretary, organises_party_org
 from ..core.errors import Conflict, NotAllowed, NotFound, check
 from ..dispatch.validation import text
 from ..extensions import db
@@ -20,6 +26,7 @@ from .models import (
     CheckStatus,
     Decision,
     PartyOrg,
+    PartySecretary,
     Sheet,
     SheetItem,
     SheetReview,
@@ -43,13 +50,41 @@ def score_of(items) -> int:
     return max(0, 100 - lost)
 
 
+def _actor_id(actor):
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    return getattr(actor, "id", None)
+
+
 def is_own(actor, sheet: Sheet) -> bool:
-    return actor is not None and getattr(actor, "id", None) == sheet.member_id
+    """The sheet's member; on an organisation's sheet, a secretary of that organisation."""
+    actor_id = _actor_id(actor)
+    if actor_id is None:
+        return False
+    if not sheet.is_org:
+        return actor_id == sheet.member_id
+    return (
+        db.session.scalar(
+            sa.select(PartySecretary.id).where(
+                PartySecretary.member_id == actor_id,
+                PartySecretary.party_org_id == sheet.party_org_id,
+            )
+        )
+        is not None
+    )
 
 
 def can_review(actor, sheet: Sheet) -> bool:
-    """Secretaries of the member's branch or of an organisation above it."""
-    return is_secretary(actor, db.session.get(PartyOrg, sheet.party_org_id))
+    """Secretaries of the member's branch or of an organisation above it; on an
+    organisation's sheet, secretaries strictly above it or organisers over it (nobody
+    reviews their own organisation)."""
+    org = db.session.get(PartyOrg, sheet.party_org_id)
+    if not sheet.is_org:
+        return is_secretary(actor, org)
+    parent = db.session.get(PartyOrg, org.parent_id) if org.parent_id else None
+    if parent is not None and is_secretary(actor, parent):
+        return True
+    return organises_party_org(actor, org) and not is_own(actor, sheet)
 
 
 def can_see(actor, sheet: Sheet) -> bool:
@@ -61,6 +96,32 @@ def find_sheet(check_id: int, member_id: int) -> Sheet | None:
     return db.session.scalar(
         sa.select(Sheet).where(Sheet.check_id == check_id, Sheet.member_id == member_id)
     )
+
+
+def find_org_sheet(check_id: int, org_id: int) -> Sheet | None:
+    return db.session.scalar(
+        sa.select(Sheet).where(
+            Sheet.check_id == check_id,
+            Sheet.party_org_id == org_id,
+            Sheet.target == "organisation",
+        )
+    )
+
+
+def get_org_sheet(actor, check_id: int, org_id: int) -> Sheet:
+    """An organisation's sheet if the actor may see it; 404 otherwise."""
+    sheet = find_org_sheet(check_id, org_id)
+    if sheet is None or not can_see(actor, sheet):
+        raise NotFound("sheet_not_found", _l("No such sheet."))
+    return sheet
+
+
+def sheet_by_id(actor, sheet_id: int) -> Sheet:
+    """A sheet by its id if the actor may see it; 404 otherwise."""
+    sheet = db.session.get(Sheet, sheet_id)
+    if sheet is None or not can_see(actor, sheet):
+        raise NotFound("sheet_not_found", _l("No such sheet."))
+    return sheet
 
 
 def get_sheet(actor, check_id: int, member_id: int) -> Sheet:
@@ -214,11 +275,17 @@ def acknowledge(actor, sheet: Sheet, *, rectification=None, now: datetime) -> Sh
 
 
 def recurring_codes(sheet: Sheet) -> set[str]:
-    """Codes confirmed on this member's previous final sheet (of an earlier check)."""
+    """Codes confirmed on the previous final sheet of the same member (or organisation)
+    (of an earlier check)."""
+    same = (
+        sa.and_(Sheet.target == "organisation", Sheet.party_org_id == sheet.party_org_id)
+        if sheet.is_org
+        else Sheet.member_id == sheet.member_id
+    )
     earlier = (
         sa.select(Sheet.id)
         .where(
-            Sheet.member_id == sheet.member_id,
+            same,
             Sheet.status == SheetStatus.FINAL,
             Sheet.id != sheet.id,
             Sheet.check_id < sheet.check_id,

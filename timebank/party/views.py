@@ -2,14 +2,19 @@
 
 from ..extensions import db
 from .indicators import NAMES
-from .models import Check, Sheet
+from .models import Check, PartyOrg, Sheet
 from .sheets import recurring_codes
+
+#: The indicators an organisation's own sheet adds to its members' summed ones.
+ORG_NAMES = ["lecture_months_missed", "events_handled"]
 
 
 def indicators_of(sheet: Sheet) -> dict:
     values = {name: getattr(sheet, name) for name in NAMES}
     values["callouts_asked"] = sheet.callouts_asked
     values["callouts_answered"] = sheet.callouts_answered
+    if sheet.is_org:
+        values.update({name: getattr(sheet, name) for name in ORG_NAMES})
     return values
 
 
@@ -42,4 +47,16 @@ def sheet_view(sheet: Sheet) -> dict:
         "status": sheet.status,
         "acknowledged_at": sheet.acknowledged_at,
         "rectification": sheet.rectification,
+    }
+
+
+def org_sheet_view(sheet: Sheet) -> dict:
+    """An organisation's sheet: the member sheet's fields, with the organisation."""
+    org = db.session.get(PartyOrg, sheet.party_org_id)
+    return {
+        **sheet_view(sheet),
+        "sheet_id": sheet.id,
+        "target": sheet.target,
+        "party_org_id": org.id,
+        "org": org.name,
     }

@@ -9,13 +9,14 @@ from ...core.clock import utcnow
 from ...extensions import db
 from ...party import checks, sheets
 from ...party.services import get_org
-from ...party.views import sheet_view
+from ...party.views import org_sheet_view, sheet_view
 from .access import auth_required
 from .schemas.party import (
     AcknowledgeInput,
     CheckCreatedSchema,
     CheckInput,
     FinalisedSchema,
+    OrgSheetSchema,
     SelfAssessmentInput,
     SheetReviewInput,
     SheetSchema,
@@ -101,6 +102,56 @@ def finalise(check_id, member_id):
     """Finalise: score, grade and the problem-reminder notice (`notice_id`). 409
     `already_final`."""
     sheet = sheets.get_sheet(g.actor, check_id, member_id)
+    sheets.finalise(g.actor, sheet, now=utcnow())
+    db.session.commit()
+    return {
+        "status": sheet.status,
+        "score": sheet.score,
+        "grade": sheet.grade,
+        "notice_id": sheet.id,
+    }
+
+
+@bp.route("/<int:check_id>/organisations/<int:org_id>", methods=["GET"])
+@auth_required(bp, 403, 404, may=may_do_party_work)
+@bp.response(200, OrgSheetSchema)
+def get_org_sheet(check_id, org_id):
+    """A party organisation's own sheet (target `organisation`): its secretary, the
+    secretaries above it and organisers over it only (403 for whoever does no party work,
+    404 for a secretary or organiser out of scope)."""
+    return org_sheet_view(sheets.get_org_sheet(g.actor, check_id, org_id))
+
+
+@bp.route("/<int:check_id>/organisations/<int:org_id>/self-assessment", methods=["POST"])
+@auth_required(bp, 400, 403, 404, 409, 422, may=may_do_party_work)
+@bp.arguments(SelfAssessmentInput)
+@bp.response(200, OrgSheetSchema)
+def org_self_assess(data, check_id, org_id):
+    """The organisation's secretary ticks items and writes the organisation's note."""
+    sheet = sheets.get_org_sheet(g.actor, check_id, org_id)
+    sheets.self_assess(g.actor, sheet, now=utcnow(), **data)
+    db.session.commit()
+    return org_sheet_view(sheet)
+
+
+@bp.route("/<int:check_id>/organisations/<int:org_id>/review", methods=["POST"])
+@auth_required(bp, 400, 403, 404, 409, 422, may=may_do_party_work)
+@bp.arguments(SheetReviewInput)
+@bp.response(200, OrgSheetSchema)
+def org_review(data, check_id, org_id):
+    """A secretary above the organisation reviews its sheet, a reason per decision."""
+    sheet = sheets.get_org_sheet(g.actor, check_id, org_id)
+    sheets.review(g.actor, sheet, now=utcnow(), **data)
+    db.session.commit()
+    return org_sheet_view(sheet)
+
+
+@bp.route("/<int:check_id>/organisations/<int:org_id>/finalise", methods=["POST"])
+@auth_required(bp, 403, 404, 409, may=may_do_party_work)
+@bp.response(200, FinalisedSchema)
+def org_finalise(check_id, org_id):
+    """Finalise the organisation's sheet: score, grade, the notice to its secretaries."""
+    sheet = sheets.get_org_sheet(g.actor, check_id, org_id)
     sheets.finalise(g.actor, sheet, now=utcnow())
     db.session.commit()
     return {

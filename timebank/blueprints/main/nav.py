@@ -81,6 +81,9 @@ def nav_items(actor) -> list:
         items.insert(0, NavItem(_l("Call-outs"), "mobilisation.mine", "lightning-charge", waiting))
     if is_secretary(actor):
         items.append(NavItem(_l("Party checks"), "party.checks_list", "clipboard-data"))
+    if is_secretary(actor) or has_role(actor, Role.ORGANISER):
+        items.append(NavItem(_l("Organisations' sheets"), "party.org_sheets", "diagram-3"))
+        items.append(NavItem(_l("Learning coverage"), "party.coverage_page", "journal-bookmark"))
     if has_role(actor, Role.STAFF):
         items.append(NavItem(_l("Scanner"), "checkin.scanner", "upc-scan"))
     if has_role(actor, Role.COORDINATOR):

@@ -3,7 +3,7 @@ types and bounds (the project field types refuse what cannot be stored)."""
 
 from marshmallow import Schema, validate
 
-from ....party.models import FIELDS, INDICATORS, TARGETS
+from ....party.models import ALL_INDICATORS, FIELDS, TARGETS
 from ....party.services import KINDS
 from . import fields
 from .common import InputSchema
@@ -51,7 +51,7 @@ class ChecklistItemInput(InputSchema):
     code = fields.String(required=True, validate=validate.Length(max=40))
     text = fields.String(required=True, validate=validate.Length(max=500))
     points = fields.Integer(required=True, strict=True, validate=validate.Range(1, 20))
-    indicator = fields.String(allow_none=True, validate=validate.OneOf(INDICATORS))
+    indicator = fields.String(allow_none=True, validate=validate.OneOf(ALL_INDICATORS))
     threshold = fields.Float(allow_none=True, validate=validate.Range(0, 1_000_000))
 
 
@@ -111,6 +111,16 @@ class SheetSchema(Schema):
     status = fields.String()
     acknowledged_at = fields.AwareDateTime(allow_none=True)
     rectification = fields.String(allow_none=True)
+
+
+class OrgSheetSchema(SheetSchema):
+    """An organisation's own sheet: the organisation instead of a member."""
+
+    member_id = fields.Integer(allow_none=True)
+    sheet_id = fields.Integer()
+    target = fields.String()
+    party_org_id = fields.Integer()
+    org = fields.String()
 
 
 class SelfAssessmentInput(Schema):
