@@ -256,6 +256,10 @@ LATER = [
     ("GET", "/checks/{check}/sheets/{member}", None),
     ("POST", "/checks/{check}/sheets/{member}/review", {"decisions": [], "added": []}),
     ("POST", "/checks/{check}/sheets/{member}/finalise", None),
+    ("GET", "/checks/{check}/organisations/{org}", None),
+    ("POST", "/checks/{check}/organisations/{org}/self-assessment", {"items": []}),
+    ("POST", "/checks/{check}/organisations/{org}/review", {"decisions": [], "added": []}),
+    ("POST", "/checks/{check}/organisations/{org}/finalise", None),
     ("GET", "/certificates/{serial}/pdf", None),
     ("POST", "/certificates/{serial}/revoke", {"reason": "x"}),
     ("POST", "/redemptions/{redemption}/hand-over", None),
@@ -297,6 +301,8 @@ def test_in_the_later_domains_those_in_scope_get_through(people, far_more, api):
     """A positive control: the same calls succeed for the other town's own people."""
     sec = api(far_more["far_secretary"])
     assert sec.get("/checks/{check}/sheets/{member}".format(**far_more)).status_code == 200
+    own = sec.get("/checks/{check}/organisations/{org}".format(**far_more))
+    assert own.status_code == 200, own.json
     coordinator = api(people.far_coordinator)
     calls = [
         ("GET", "/events/{event}", None),
