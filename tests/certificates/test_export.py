@@ -7,7 +7,7 @@ import pytest
 
 from tests.factories import make_shift
 from timebank.certificates import export
-from timebank.core.errors import NotAllowed, ValidationFailed
+from timebank.core.errors import NotFound, ValidationFailed
 from timebank.ledger.services import adjust
 
 from .conftest import NOW
@@ -68,10 +68,15 @@ def test_formula_injection_is_escaped_in_xlsx(people, hostile, tree):
 def test_unit_export_and_rights(people, served, tree):
     table = _csv(export.unit_rows(people.organiser, tree.town, *JUNE))
     assert len(table) == 3
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound):
         export.unit_rows(people.far_coordinator, tree.community, *JUNE)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound):
+        export.unit_rows(people.member, tree.community, *JUNE)
+    with pytest.raises(NotFound):
         export.member_rows(people.neighbour, people.member, *JUNE)
+    with pytest.raises(NotFound):
+        export.member_rows(people.far_coordinator, people.member, *JUNE)
+    assert len(list(export.member_rows(people.coordinator, people.member, *JUNE))) == 2
     with pytest.raises(ValidationFailed):
         export.member_rows(people.member, people.member, JUNE[1], JUNE[0])
 
@@ -82,18 +87,24 @@ def test_download_pages(login, people, served, tree, client):
         f"/records/members/{people.member.id}.csv?from=2026-06-01&to=2026-06-30", buffered=True
     )
     assert r.status_code == 200 and "卡口值守" in r.get_data(as_text=True)
-    assert client.get(f"/records/members/{people.member.id}.csv?from=x&to=y").status_code == 400
-    assert (
-        client.get(
-            f"/records/units/{tree.community.id}.csv?from=2026-06-01&to=2026-06-30"
-        ).status_code
-        == 403
-    )
+    bad = client.get(f"/records/members/{people.member.id}.csv?from=x&to=y")
+    assert bad.status_code == 302 and bad.location.endswith("/certificates")
+    unit = f"/records/units/{tree.community.id}.csv?from=2026-06-01&to=2026-06-30"
+    assert client.get(unit).status_code == 404
+    assert client.get(f"/records/members/{people.neighbour.id}.csv?from=x").status_code == 404
     login(people.coordinator)
     r = client.get(
         f"/records/units/{tree.community.id}.xlsx?from=2026-06-01&to=2026-06-30", buffered=True
     )
     assert r.status_code == 200 and r.data[:2] == b"PK"
+
+
+def test_page_links(login, people, tree, client):
+    page = login(people.member).get("/certificates").get_data(as_text=True)
+    assert f"/records/members/{people.member.id}.csv" in page
+    assert f"/records/members/{people.member.id}.xlsx" in page
+    page = login(people.coordinator).get("/certificates/register").get_data(as_text=True)
+    assert f"/records/units/{tree.community.id}.xlsx" in page and "/certificates/issue" in page
 
 
 JUNE = (datetime(2026, 6, 1).date(), datetime(2026, 6, 30).date())
