@@ -26,8 +26,9 @@ def _ensure_may_redeem(actor, offer: Offer) -> None:
 
 
 def _current_terms(offer: Offer, now: datetime) -> tuple[int, str]:
-    """The offer's price and title as they are now, its row locked (PostgreSQL) until the transaction
-    ends: an edit or a withdrawal committed a moment ago counts, one coming waits."""
+    """The offer's price and title as they are now, its row locked (PostgreSQL) until the
+    transaction ends: an edit or a withdrawal committed a moment ago counts, one coming
+    waits."""
     price, title, until_at, withdrawn_at = db.session.execute(
         sa.select(Offer.price_minutes, Offer.title, Offer.until_at, Offer.withdrawn_at)
         .where(Offer.id == offer.id)

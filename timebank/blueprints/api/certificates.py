@@ -125,7 +125,7 @@ def _in_reach(load, ensure, name):
     return decorator
 
 
-RECORDS = "text/csv or XLSX, streamed; columns: 志愿者姓名, 服务组织, 项目名称, 服务日期, 开始时间, 结束时间, 服务时长（小时）"
+RECORDS = "text/csv or XLSX, streamed; columns: " + ", ".join(export.COLUMNS)
 
 
 @bp.route("/members/<int:member_id>/records", methods=["GET"])
