@@ -27,7 +27,7 @@ def test_unknown_and_out_of_scope_get_the_same_answer(login, people, served, db,
     unknown = client.post("/certificates/issue", data={"phone": "13900000001", **JUNE})
     far = client.post("/certificates/issue", data={"phone": people.far_member.phone, **JUNE})
     assert unknown.status_code == far.status_code == 200
-    message = "No member of your communities has this mobile number."
+    message = "您所辖社区中没有使用该手机号的成员。"
     assert message in unknown.get_data(as_text=True) and message in far.get_data(as_text=True)
     assert _count(db) == 0
 
@@ -39,14 +39,14 @@ def test_fields_and_rules(login, people, served, db, client):
         data={"phone": "12", "from_on": "2026-06-30", "to_on": "2026-06-01"},
     )
     page = r.get_data(as_text=True)
-    assert "11-digit" in page and "before its start" in page
+    assert "请输入 11 位手机号" in page and "结束日期早于开始日期。" in page
     r = client.post("/certificates/issue", data={"phone": "\x00", "from_on": "x", "to_on": ""})
     assert r.status_code == 200
     r = client.post(
         "/certificates/issue",
         data={"phone": people.neighbour.phone, **JUNE},
     )
-    assert "There is no service recorded in this period." in r.get_data(as_text=True)
+    assert "该期间没有志愿服务记录。" in r.get_data(as_text=True)
     assert _count(db) == 0
 
 
