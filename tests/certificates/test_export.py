@@ -7,7 +7,7 @@ import pytest
 
 from tests.factories import make_shift
 from timebank.certificates import export
-from timebank.core.errors import NotFound, ValidationFailed
+from timebank.core.errors import NotAllowed, NotFound, ValidationFailed
 from timebank.ledger.services import adjust
 
 from .conftest import NOW
@@ -68,9 +68,9 @@ def test_formula_injection_is_escaped_in_xlsx(people, hostile, tree):
 def test_unit_export_and_rights(people, served, tree):
     table = _csv(export.unit_rows(people.organiser, tree.town, *JUNE))
     assert len(table) == 3
-    with pytest.raises(NotFound):
+    with pytest.raises(NotAllowed):
         export.unit_rows(people.far_coordinator, tree.community, *JUNE)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotAllowed):
         export.unit_rows(people.member, tree.community, *JUNE)
     with pytest.raises(NotFound):
         export.member_rows(people.neighbour, people.member, *JUNE)
@@ -90,7 +90,7 @@ def test_download_pages(login, people, served, tree, client):
     bad = client.get(f"/records/members/{people.member.id}.csv?from=x&to=y")
     assert bad.status_code == 302 and bad.location.endswith("/certificates")
     unit = f"/records/units/{tree.community.id}.csv?from=2026-06-01&to=2026-06-30"
-    assert client.get(unit).status_code == 404
+    assert client.get(unit).status_code == 403
     assert client.get(f"/records/members/{people.neighbour.id}.csv?from=x").status_code == 404
     login(people.coordinator)
     r = client.get(

@@ -57,8 +57,8 @@ def test_rights_before_fields(api, people, served, tree):
         r = api(who).get(f"{member}?from=bad")
         assert r.status_code == 404 and r.json["error"]["code"] == "member_not_found"
     for who in (people.member, people.staff, people.far_coordinator):
-        r = api(who).get(f"{unit}?from=bad")
-        assert r.status_code == 404 and r.json["error"]["code"] == "unit_not_found"
+        assert api(who).get(f"{unit}?from=bad").status_code == 403
+    assert api(people.coordinator).get(f"/units/999999/records?{JUNE}").status_code == 404
     assert api(people.member).get(f"/members/999999/records?{JUNE}").status_code == 404
     assert api(people.pending).get(f"/members/{people.pending.id}/records").status_code == 403
 

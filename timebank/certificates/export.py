@@ -21,7 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from ..auth.models import Role
-from ..auth.permissions import has_role
+from ..auth.permissions import ensure_role, has_role
 from ..core.clock import local
 from ..core.errors import NotFound, check
 from ..core.spreadsheet import (
@@ -57,9 +57,9 @@ def ensure_can_export_member(actor, member: Member) -> None:
 
 
 def ensure_can_export_unit(actor, unit: Unit) -> None:
-    """Coordinators of the unit or above; to anyone else 404 `unit_not_found`."""
-    if not has_role(actor, Role.COORDINATOR, unit):
-        raise NotFound("unit_not_found")
+    """Coordinators of the unit or above; anyone else 403 (units are no secret: every
+    member may read them)."""
+    ensure_role(actor, Role.COORDINATOR, unit)
 
 
 def export_units(actor) -> list[Unit]:

@@ -146,12 +146,12 @@ def member_records(args, member):
 
 @bp.route("/units/<int:unit_id>/records", methods=["GET"])
 @limiter.limit("20 per minute", scope="records-export")
-@auth_required(bp, 404, 422, 429)
+@auth_required(bp, 404, 422, 429, role=Role.COORDINATOR)
 @_in_reach(get_unit, export.ensure_can_export_unit, "unit")
 @bp.arguments(RecordsArgs, location="query")
 @bp.response(200, description=RECORDS)
 def unit_records(args, unit):
     """The service records of every member of a unit and the units below it (coordinators
-    in scope; 404 for anyone else), as the member export."""
+    in scope; 403 for anyone else), as the member export."""
     rows = export.unit_rows(g.actor, unit, args["from_on"], args["to_on"], refused=args["refused"])
     return download(rows, args["format"], f"records-{unit.code}")

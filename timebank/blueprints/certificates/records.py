@@ -63,7 +63,7 @@ def member_records(member_id, fmt):
 @limiter.limit("20 per minute", scope="records-export-page")
 def unit_records(unit_id, fmt):
     """A unit's service records (`from`, `to`), every member below it (coordinators in
-    scope; 404 for anyone else)."""
+    scope; 403 for anyone else)."""
     unit = get_unit(unit_id)
     export.ensure_can_export_unit(current_user, unit)
     try:
