@@ -82,10 +82,14 @@ def test_waiting_redemption_stays_after_withdrawal(people, offer, saved, db):
 
 def test_redemption_charges_the_current_price(people, offer, saved, db):
     first = redemptions.redeem(people.member, offer, now=NOW)
-    # Another request changes the price behind this session's back.
+    assert offer.price_minutes == 30  # loaded
+    # Another request changes the price after this one loaded the offer (the loaded
+    # object still says 30).
     db.session.execute(
-        sa.update(type(offer)).where(type(offer).id == offer.id).values(price_minutes=70)
+        sa.update(type(offer)).where(type(offer).id == offer.id).values(price_minutes=70),
+        execution_options={"synchronize_session": False},
     )
+    assert offer.price_minutes == 30
     second = redemptions.redeem(people.member, offer, now=NOW)
     assert (first.minutes, second.minutes, second.entry.minutes) == (30, 70, -70)
     assert balance_minutes(people.member.id) == 150 - 30 - 70
