@@ -108,3 +108,10 @@ def test_page_links(login, people, tree, client):
 
 
 JUNE = (datetime(2026, 6, 1).date(), datetime(2026, 6, 30).date())
+
+
+def test_download_pages_are_rate_limited(login, people, served, client, rate_limits):
+    login(people.member)
+    path = f"/records/members/{people.member.id}.csv?from=2026-06-01&to=2026-06-30"
+    codes = [client.get(path, buffered=True).status_code for _ in range(21)]
+    assert codes[:20] == [200] * 20 and codes[20] == 429
