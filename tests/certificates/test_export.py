@@ -99,6 +99,16 @@ def test_download_pages(login, people, served, tree, client):
     assert r.status_code == 200 and r.data[:2] == b"PK"
 
 
+def test_certificate_page_links_the_periods_records(login, people, served, client, db):
+    from timebank.certificates import services
+
+    cert = services.issue(people.member, people.member, first=JUNE[0], last=JUNE[1])
+    db.session.flush()
+    link = f"/records/members/{people.member.id}.xlsx?from=2026-06-01&amp;to=2026-06-30"
+    for who in (people.member, people.coordinator):
+        assert link in login(who).get(f"/certificates/{cert.serial}").get_data(as_text=True)
+
+
 def test_page_links(login, people, tree, client):
     page = login(people.member).get("/certificates").get_data(as_text=True)
     assert f"/records/members/{people.member.id}.csv" in page

@@ -48,11 +48,16 @@ COLUMNS = (
 )
 
 
+def can_export_member(actor, member: Member) -> bool:
+    """The member themself, or coordinators of the member's community."""
+    return actor.id == member.id or has_role(actor, Role.COORDINATOR, member.community)
+
+
 def ensure_can_export_member(actor, member: Member) -> None:
     """The member themself, or coordinators of the member's community; to anyone else
     the member does not exist (404 `member_not_found`: an export never tells who is
     registered)."""
-    if actor.id != member.id and not has_role(actor, Role.COORDINATOR, member.community):
+    if not can_export_member(actor, member):
         raise NotFound("member_not_found")
 
 

@@ -71,6 +71,7 @@ def show(serial):
         cert=cert,
         verify_url=verify_url(cert),
         revoke_form=RevokeForm() if can_revoke else None,
+        may_export=export.can_export_member(current_user, cert.member),
     )
 
 
