@@ -179,6 +179,7 @@ def main(argv: list[str] | None = None) -> None:
         notify,
         party,
         rankings,
+        records,
         scans,
         shifts,
         sms,
@@ -217,6 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     certificates.add_parser(sub)
     dispatch.add_parser(sub)
     notify.add_parser(sub)
+    records.add_parser(sub)
     args = parser.parse_args(argv)
     args.func(args)
 

@@ -73,6 +73,8 @@ MEMBER_READS = {
     "/events",
     "/events/<int:event_id>",
     "/certificates/mine",
+    # one's own records; anyone else's is a 404: who is registered is private
+    "/members/<int:member_id>/records",
     "/certificates/<serial>/pdf",  # one's own; 404 for a serial nobody has
     "/offers",
     "/redemptions/mine",

@@ -220,6 +220,7 @@ def far_more(tree, people, db):
         org=party["branch"].id,
         serial=cert.serial,
         redemption=redemption.id,
+        offer=offer.id,
         series=series[0].series_key,
         shift=series[0].id,
         department=world.department.code,
@@ -264,6 +265,10 @@ LATER = [
     ("POST", "/certificates/{serial}/revoke", {"reason": "x"}),
     ("POST", "/redemptions/{redemption}/hand-over", None),
     ("POST", "/redemptions/{redemption}/reverse", {"reason": "x"}),
+    ("PATCH", "/offers/{offer}", {"stock": 1}),
+    ("POST", "/offers/{offer}/withdraw", None),
+    ("GET", "/members/{member}/records", None),
+    ("GET", "/units/{unit}/records", None),
     ("PATCH", "/shifts/series/{series}", {"title": "x"}),
     ("POST", "/shifts/series/{series}/cancel", {"reason": "x"}),
     ("POST", "/departments/{department}/handlers", {"member_id": 1}),
@@ -309,6 +314,8 @@ def test_in_the_later_domains_those_in_scope_get_through(people, far_more, api):
         ("POST", "/redemptions/{redemption}/hand-over", None),
         ("PATCH", "/shifts/series/{series}", {"title": "远方晚班"}),
         ("POST", "/certificates/{serial}/revoke", {"reason": "重开"}),
+        ("PATCH", "/offers/{offer}", {"stock": 2}),
+        ("POST", "/offers/{offer}/withdraw", None),
     ]
     for method, template, body in calls:
         response = coordinator._call(method, template.format(**far_more), json=body)

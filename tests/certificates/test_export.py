@@ -7,7 +7,7 @@ import pytest
 
 from tests.factories import make_shift
 from timebank.certificates import export
-from timebank.core.errors import NotAllowed, ValidationFailed
+from timebank.core.errors import NotAllowed, NotFound, ValidationFailed
 from timebank.ledger.services import adjust
 
 from .conftest import NOW
@@ -71,7 +71,12 @@ def test_unit_export_and_rights(people, served, tree):
     with pytest.raises(NotAllowed):
         export.unit_rows(people.far_coordinator, tree.community, *JUNE)
     with pytest.raises(NotAllowed):
+        export.unit_rows(people.member, tree.community, *JUNE)
+    with pytest.raises(NotFound):
         export.member_rows(people.neighbour, people.member, *JUNE)
+    with pytest.raises(NotFound):
+        export.member_rows(people.far_coordinator, people.member, *JUNE)
+    assert len(list(export.member_rows(people.coordinator, people.member, *JUNE))) == 2
     with pytest.raises(ValidationFailed):
         export.member_rows(people.member, people.member, JUNE[1], JUNE[0])
 
@@ -82,13 +87,11 @@ def test_download_pages(login, people, served, tree, client):
         f"/records/members/{people.member.id}.csv?from=2026-06-01&to=2026-06-30", buffered=True
     )
     assert r.status_code == 200 and "卡口值守" in r.get_data(as_text=True)
-    assert client.get(f"/records/members/{people.member.id}.csv?from=x&to=y").status_code == 400
-    assert (
-        client.get(
-            f"/records/units/{tree.community.id}.csv?from=2026-06-01&to=2026-06-30"
-        ).status_code
-        == 403
-    )
+    bad = client.get(f"/records/members/{people.member.id}.csv?from=x&to=y")
+    assert bad.status_code == 302 and bad.location.endswith("/certificates")
+    unit = f"/records/units/{tree.community.id}.csv?from=2026-06-01&to=2026-06-30"
+    assert client.get(unit).status_code == 403
+    assert client.get(f"/records/members/{people.neighbour.id}.csv?from=x").status_code == 404
     login(people.coordinator)
     r = client.get(
         f"/records/units/{tree.community.id}.xlsx?from=2026-06-01&to=2026-06-30", buffered=True
@@ -96,4 +99,29 @@ def test_download_pages(login, people, served, tree, client):
     assert r.status_code == 200 and r.data[:2] == b"PK"
 
 
+def test_certificate_page_links_the_periods_records(login, people, served, client, db):
+    from timebank.certificates import services
+
+    cert = services.issue(people.member, people.member, first=JUNE[0], last=JUNE[1])
+    db.session.flush()
+    link = f"/records/members/{people.member.id}.xlsx?from=2026-06-01&amp;to=2026-06-30"
+    for who in (people.member, people.coordinator):
+        assert link in login(who).get(f"/certificates/{cert.serial}").get_data(as_text=True)
+
+
+def test_page_links(login, people, tree, client):
+    page = login(people.member).get("/certificates").get_data(as_text=True)
+    assert f"/records/members/{people.member.id}.csv" in page
+    assert f"/records/members/{people.member.id}.xlsx" in page
+    page = login(people.coordinator).get("/certificates/register").get_data(as_text=True)
+    assert f"/records/units/{tree.community.id}.xlsx" in page and "/certificates/issue" in page
+
+
 JUNE = (datetime(2026, 6, 1).date(), datetime(2026, 6, 30).date())
+
+
+def test_download_pages_are_rate_limited(login, people, served, client, rate_limits):
+    login(people.member)
+    path = f"/records/members/{people.member.id}.csv?from=2026-06-01&to=2026-06-30"
+    codes = [client.get(path, buffered=True).status_code for _ in range(21)]
+    assert codes[:20] == [200] * 20 and codes[20] == 429

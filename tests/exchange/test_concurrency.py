@@ -100,3 +100,40 @@ def test_one_member_spending_at_once_never_goes_below_zero(app, committed):
     assert len([o for o in outcomes if o != "insufficient_balance"]) == 3  # 3 × 30 ≤ 100
     assert balance_minutes(member.id) == 10
     assert chain.verify().ok
+
+
+def test_redemptions_racing_a_price_change_and_a_withdrawal(app, committed):
+    """18 members redeem while a coordinator raises the price and another withdraws the
+    offer: each redemption pays a price the offer had (30 or 50), exactly what its entry
+    took; after the withdrawal none gets through; balances add up; the chain verifies."""
+    tree = make_tree()
+    coordinator = make_member(tree.community, roles=[(Role.COORDINATOR, tree.community)])
+    members = [make_member(tree.community) for _ in range(18)]
+    now = utcnow()
+    for m in members:
+        adjust(coordinator, m, minutes=100, reason="存入", now=now)
+    offer = offers.create_offer(
+        coordinator, tree.community, title="理发", price_minutes=30, stock=100
+    )
+    ids, offer_id, coordinator_id = [m.id for m in members], offer.id, coordinator.id
+    db.session.commit()
+
+    def work(i):
+        target = db.session.get(Offer, offer_id)
+        actor = db.session.get(Member, coordinator_id)
+        if i == 18:
+            return offers.update_offer(actor, target, {"price_minutes": 50}).price_minutes
+        if i == 19:
+            return offers.withdraw_offer(actor, target).is_withdrawn
+        return redemptions.redeem(db.session.get(Member, ids[i]), target).minutes
+
+    outcomes, errors = _run_in_threads(app, 20, work)
+    assert errors == []
+    assert set(outcomes) <= {30, 50, True, "offer_withdrawn"}
+    assert True in outcomes and (50 in outcomes or "offer_withdrawn" in outcomes)
+    db.session.expire_all()
+    paid = dict(db.session.execute(sa.select(Redemption.member_id, Redemption.minutes)).all())
+    for member_id in ids:
+        assert balance_minutes(member_id) == 100 - paid.get(member_id, 0)
+    assert db.session.get(Offer, offer_id).stock == 100 - len(paid)
+    assert chain.verify().ok

@@ -39,3 +39,21 @@ def test_transfer_asks_to_confirm_first(login, people, client, db):
     assert balance_minutes(people.neighbour.id) == 40
     page = client.post("/exchange/give", data={**data, "minutes": 500, "confirmed": "yes"})
     assert page.status_code == 200 and balance_minutes(people.member.id) == 60
+
+
+def test_coordinator_withdraws_an_offer_on_the_page(login, people, tree, client, db):
+    offer = offers.create_offer(
+        people.coordinator, tree.community, title="理发一次", price_minutes=30, stock=3
+    )
+    login(people.member)
+    assert 'data-test="withdraw"' not in client.get("/exchange").get_data(as_text=True)
+    assert client.post(f"/exchange/offers/{offer.id}/withdraw").status_code == 403
+    login(people.coordinator)
+    assert 'data-test="withdraw"' in client.get("/exchange").get_data(as_text=True)
+    assert client.post(f"/exchange/offers/{offer.id}/withdraw").status_code == 302
+    db.session.expire_all()
+    assert offer.is_withdrawn
+    client.get("/exchange")  # the flash
+    assert "理发一次" not in client.get("/exchange").get_data(as_text=True)
+    r = client.post(f"/exchange/offers/{offer.id}/withdraw", follow_redirects=True)
+    assert r.status_code == 200

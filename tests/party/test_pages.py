@@ -75,6 +75,9 @@ def test_secretary_sees_the_check_and_exports_results_others_do_not(party, peopl
         io.BytesIO(client.get(f"/party/checks/{found.id}/results.xlsx").get_data())
     )
     assert book.worksheets[0].max_row == 3
+    cells = [row[0] for row in book.worksheets[0].iter_rows(min_row=2)]
+    hostile = [c for c in cells if c.value == "=HYPERLINK(1)"]
+    assert len(hostile) == 1 and hostile[0].data_type == "s"  # text, without the apostrophe
     for outsider in (
         people.coordinator,
         people.organiser,

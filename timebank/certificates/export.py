@@ -15,16 +15,15 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from ..auth.models import Role
-from ..auth.permissions import ensure_role
+from ..auth.permissions import ensure_role, has_role
 from ..core.clock import local
-from ..core.errors import check
+from ..core.errors import NotFound, check
 from ..core.spreadsheet import (
     COMPRESS_LEVEL,
     SHEET_PART,
@@ -49,18 +48,46 @@ COLUMNS = (
 )
 
 
-def member_rows(actor, member: Member, first, last) -> Iterator[records.Record]:
-    """The member's records (the member, or coordinators of the member's community)."""
-    if actor.id != member.id:
-        ensure_role(actor, Role.COORDINATOR, member.community)
-    check(period_errors(first, last))
-    return iter(records.member_records(member.id, first, last))
+def can_export_member(actor, member: Member) -> bool:
+    """The member themself, or coordinators of the member's community."""
+    return actor.id == member.id or has_role(actor, Role.COORDINATOR, member.community)
 
 
-def unit_rows(actor, unit: Unit, first: date, last: date) -> Iterator[records.Record]:
-    """The records of every member of the unit and below (coordinators in scope)."""
+def ensure_can_export_member(actor, member: Member) -> None:
+    """The member themself, or coordinators of the member's community; to anyone else
+    the member does not exist (404 `member_not_found`: an export never tells who is
+    registered)."""
+    if not can_export_member(actor, member):
+        raise NotFound("member_not_found")
+
+
+def ensure_can_export_unit(actor, unit: Unit) -> None:
+    """Coordinators of the unit or above; anyone else 403 (units are no secret: every
+    member may read them)."""
     ensure_role(actor, Role.COORDINATOR, unit)
-    check(period_errors(first, last))
+
+
+def export_units(actor) -> list[Unit]:
+    """The units whose records the coordinator may export (where they hold the role)."""
+    units = {
+        a.unit.id: a.unit
+        for a in actor.roles
+        if a.unit is not None and Role(a.role).covers(Role.COORDINATOR)
+    }
+    return sorted(units.values(), key=lambda u: u.path)
+
+
+def member_rows(actor, member: Member, first, last, *, refused=()) -> Iterator[records.Record]:
+    """The member's records (the member, or coordinators of the member's community)."""
+    ensure_can_export_member(actor, member)
+    check(period_errors(first, last), refused)
+    return records.member_records_stream(member.id, first, last)
+
+
+def unit_rows(actor, unit: Unit, first, last, *, refused=()) -> Iterator[records.Record]:
+    """The records of every member of the unit and below (coordinators in scope)."""
+    ensure_can_export_unit(actor, unit)
+    check(period_errors(first, last), refused)
     return records.unit_records(unit, first, last)
 
 

@@ -116,6 +116,15 @@ def member_records(member_id: int, first: date, last: date) -> list[Record]:
     return [_record(row) for row in db.session.execute(stmt)]
 
 
+def member_records_stream(
+    member_id: int, first: date, last: date, *, batch: int = 2000
+) -> Iterator[Record]:
+    """The member's service records in [first, last], oldest first, streamed in batches
+    (an export of a long period never holds them all)."""
+    stmt = _statement(first, last).where(LedgerEntry.member_id == member_id)
+    return _streamed(stmt, batch)
+
+
 def unit_records(unit: Unit, first: date, last: date, *, batch: int = 2000) -> Iterator[Record]:
     """The service records of every member of the unit and the units below it (by the
     community the entry was made in), oldest first, streamed in batches."""
@@ -124,9 +133,12 @@ def unit_records(unit: Unit, first: date, last: date, *, batch: int = 2000) -> I
         _statement(first, last)
         .join(home, home.id == LedgerEntry.community_id)
         .where(home.path.startswith(unit.path, autoescape=True))
-        .execution_options(yield_per=batch)
     )
-    result = db.session.execute(stmt)
+    return _streamed(stmt, batch)
+
+
+def _streamed(stmt, batch: int) -> Iterator[Record]:
+    result = db.session.execute(stmt.execution_options(yield_per=batch))
     try:
         for row in result:
             yield _record(row)

@@ -14,7 +14,7 @@ from ..auth.permissions import ensure_role, has_role
 from ..core.clock import local, utcnow
 from ..core.db import dialect
 from ..core.errors import Conflict, NotAllowed, RuleViolation, check
-from ..core.privacy import mask_phone
+from ..core.privacy import mask_phone, normalise_phone
 from ..core.validation import required_text
 from ..extensions import db
 from ..members.models import Member
@@ -118,6 +118,30 @@ def issue(
         details={"serial": cert.serial, "member_id": member.id, "minutes": minutes},
     )
     return cert
+
+
+NO_SUCH_MEMBER = _l("No member of your communities has this mobile number.")
+
+
+def issue_by_phone(
+    actor, phone, *, first, last, now: datetime | None = None, refused=()
+) -> Certificate:
+    """A coordinator issues a certificate for the member with this mobile number: one
+    answer for a number nobody has and for a member out of scope (no leak of who is
+    registered elsewhere); then as issue()."""
+    ensure_role(actor, Role.COORDINATOR)
+    errors = []
+    digits, err = normalise_phone(phone)
+    member = None
+    if err:
+        errors.append(("phone", err))
+    else:
+        member = db.session.scalar(sa.select(Member).where(Member.phone == digits))
+        if member is None or not has_role(actor, Role.COORDINATOR, member.community):
+            errors.append(("phone", NO_SUCH_MEMBER))
+            member = None
+    check(errors + period_errors(first, last), refused)
+    return issue(actor, member, first=first, last=last, now=now)
 
 
 def can_manage(actor, cert: Certificate) -> bool:

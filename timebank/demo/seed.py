@@ -21,6 +21,7 @@ from ..units.services import import_units
 from .names import WORKPLACES, community_name, community_name_en, person_name
 from .seed_dispatch import seed_dispatch
 from .seed_events import DEFAULT_EVENTS, seed_events
+from .seed_exchange import seed_exchange
 from .seed_history import seed_history
 from .seed_party import seed_party
 from .seed_shifts import seed_checkpoints, seed_shifts, seed_signups
@@ -224,5 +225,6 @@ def seed_demo(
     db.session.flush()
     seed_events(rng, events, timeline=timeline)
     seed_party()
+    seed_exchange(rng)
     log.info("demo data seeded with %s members", members)
     return True

@@ -33,8 +33,16 @@ class Offer(TimestampMixin, db.Model):
     #: Redeemable until then (None: until the stock runs out).
     until_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    #: Withdrawn by a coordinator: no longer listed or redeemable, not editable (409
+    #: `offer_withdrawn`); its redemptions stay as they are.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
 
     community: Mapped[Unit] = relationship()
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class RedemptionStatus(StrEnum):

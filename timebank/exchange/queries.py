@@ -30,12 +30,13 @@ def get_redemption(redemption_id: int) -> Redemption:
 
 
 def community_offers(community_id: int, *, now: datetime) -> list[Offer]:
-    """The community's offers still open (not past their end), newest first."""
+    """The community's offers still open (not withdrawn, not past their end), newest first."""
     return list(
         db.session.scalars(
             sa.select(Offer)
             .where(
                 Offer.community_id == community_id,
+                Offer.withdrawn_at.is_(None),
                 sa.or_(Offer.until_at.is_(None), Offer.until_at > now),
             )
             .order_by(Offer.created_at.desc(), Offer.id.desc())

@@ -18,24 +18,42 @@ from ..members.models import MemberStatus
 from .models import Offer, Redemption, RedemptionStatus
 
 
-def _ensure_redeemable(actor, offer: Offer, now: datetime) -> None:
+def _ensure_may_redeem(actor, offer: Offer) -> None:
     if actor.status != MemberStatus.ACTIVE:
         raise NotAllowed()
     if actor.community_id != offer.community_id:
         raise NotAllowed("not_your_community", _l("Offers are for the members of their community."))
-    if offer.until_at is not None and as_utc(offer.until_at) <= now:
+
+
+def _current_terms(offer: Offer, now: datetime) -> tuple[int, str]:
+    """The offer's price and title as they are now, its row locked (PostgreSQL) until the
+    transaction ends: an edit or a withdrawal committed a moment ago counts, one coming
+    waits."""
+    price, title, until_at, withdrawn_at = db.session.execute(
+        sa.select(Offer.price_minutes, Offer.title, Offer.until_at, Offer.withdrawn_at)
+        .where(Offer.id == offer.id)
+        .with_for_update()
+    ).one()
+    if withdrawn_at is not None:
+        raise Conflict("offer_withdrawn", _l("This offer has been withdrawn."))
+    if until_at is not None and as_utc(until_at) <= now:
         raise Conflict("offer_ended", _l("This offer has ended."))
+    return price, title
 
 
 def redeem(actor, offer: Offer, *, now: datetime | None = None) -> Redemption:
-    """Redeem one of the offer for its price: a `redemption` entry in the chain.
+    """Redeem one of the offer for its current price: a `redemption` entry in the chain.
 
-    The chain head is locked first (every ledger writer takes it), then the balance is
-    checked (422 `insufficient_balance`), then one is taken from stock with a conditional
-    UPDATE (409 `out_of_stock` when none is left). A refusal writes nothing."""
+    The chain head is locked first (every ledger writer takes it), then the offer's row
+    (409 `offer_withdrawn` / `offer_ended`; the price read there is the one charged),
+    then the balance is checked (422 `insufficient_balance`), then one is taken from
+    stock with a conditional UPDATE (409 `out_of_stock` when none is left). A refusal
+    writes nothing."""
     now = now or utcnow()
-    _ensure_redeemable(actor, offer, now)
-    if ledger.balance_for_update(actor) < offer.price_minutes:
+    _ensure_may_redeem(actor, offer)
+    ledger.lock_chain()
+    price, title = _current_terms(offer, now)
+    if ledger.balance_for_update(actor) < price:
         raise RuleViolation("insufficient_balance", ledger.INSUFFICIENT)
     taken = db.session.execute(
         sa.update(Offer)
@@ -48,22 +66,22 @@ def redeem(actor, offer: Offer, *, now: datetime | None = None) -> Redemption:
     entry = ledger.debit(
         actor,
         kind=EntryKind.REDEMPTION,
-        minutes=offer.price_minutes,
-        reason=offer.title[:255],
+        minutes=price,
+        reason=title[:255],
         actor=actor,
         now=now,
     )
     redemption = Redemption(
         offer_id=offer.id,
         member_id=actor.id,
-        minutes=offer.price_minutes,
+        minutes=price,
         entry_id=entry.id,
         status=RedemptionStatus.REDEEMED,
         created_at=now,
     )
     db.session.add(redemption)
     db.session.flush()
-    db.session.expire(offer, ["stock"])
+    db.session.expire(offer, ["stock", "price_minutes", "title"])
     return redemption
 
 

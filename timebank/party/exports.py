@@ -4,7 +4,9 @@ organisation to fill. For secretaries in scope only.
 
 Rows are read with `yield_per` (the confirmed codes aggregated in SQL), so neither file
 holds more than a batch of rows in Python; the CSV is streamed, the XLSX is written by
-openpyxl's write-only mode.
+openpyxl's write-only mode. `rows` gives the values as they are; each file guards text a
+spreadsheet would take for a formula its own way: the CSV with an apostrophe, the XLSX as
+a typed string cell (which no spreadsheet evaluates), so without one.
 """
 
 import csv
@@ -14,8 +16,9 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
-from ..core.spreadsheet import safe_text
+from ..core.spreadsheet import looks_like_formula, safe_text
 from ..extensions import db
 from ..members.models import Member
 from .models import Check, Decision, PartyOrg, Sheet, SheetItem
@@ -64,8 +67,8 @@ def rows(check: Check) -> Iterator[list]:
     for name, branch, status, score, grade, codes in db.session.execute(stmt):
         label = str(GRADE_LABELS[grade]) if grade else ""
         yield [
-            safe_text(name),
-            safe_text(branch),
+            name,
+            branch,
             status,
             score,
             label,
@@ -81,7 +84,7 @@ def csv_chunks(check: Check, *, every: int = 1000) -> Iterator[bytes]:
     buffer.write("\ufeff")
     writer.writerow(header())
     for n, line in enumerate(rows(check), start=1):
-        writer.writerow(line)
+        writer.writerow([safe_text(v) if isinstance(v, str) else v for v in line])
         if n % every == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -95,10 +98,19 @@ def xlsx_bytes(check: Check) -> bytes:
     sheet = book.create_sheet(check.period)
     sheet.append(header())
     for line in rows(check):
-        sheet.append(line)
+        sheet.append([_xlsx_cell(sheet, v) for v in line])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _xlsx_cell(sheet, value):
+    """Text that looks like a formula as a string cell (openpyxl would write a formula)."""
+    if not (isinstance(value, str) and looks_like_formula(value)):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def grades_by_branch(check: Check) -> list[dict]:

@@ -1,19 +1,24 @@
 """API: certificates of service — issue, verify (anyone), revoke, the PDF, the key."""
 
+from functools import wraps
+
 from flask import current_app, g
 from flask_smorest import Blueprint
 
 from ...auth.models import Role
-from ...certificates import pdf, queries, services, signing
+from ...certificates import export, pdf, queries, services, signing
 from ...extensions import db, limiter
 from ...members.queries import get_member
+from ...units.queries import get_unit
 from ..certificates.links import certificate_out, verify_url
+from ..certificates.records import download
 from .access import auth_required, documents_errors
 from .schemas.certificates import (
     CertificateListSchema,
     CertificateSchema,
     IssueInput,
     PublicKeySchema,
+    RecordsArgs,
     RevokeInput,
     VerdictSchema,
     VerifyArgs,
@@ -102,3 +107,51 @@ def public_key():
         "pem": signing.public_key_pem(),
         "message_format": signing.MESSAGE_FORMAT,
     }
+
+
+def _in_reach(load, ensure, name):
+    """Decorator: load the URL's member or unit and check the caller may export its
+    records before the query is parsed (rights before fields: 404 comes before 422)."""
+
+    def decorator(fn):
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            target = load(kwargs.pop(f"{name}_id"))
+            ensure(g.actor, target)
+            return fn(*args, **{name: target}, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+RECORDS = "text/csv or XLSX, streamed; columns: " + ", ".join(export.COLUMNS)
+
+
+@bp.route("/members/<int:member_id>/records", methods=["GET"])
+@limiter.limit("20 per minute", scope="records-export")
+@auth_required(bp, 404, 422, 429)
+@_in_reach(get_member, export.ensure_can_export_member, "member")
+@bp.arguments(RecordsArgs, location="query")
+@bp.response(200, description=RECORDS)
+def member_records(args, member):
+    """A member's service records for the national volunteer system and i志愿 (the member,
+    or coordinators in scope; 404 for anyone else). Lectures left out; text a spreadsheet
+    would run as a formula is written as text."""
+    rows = export.member_rows(
+        g.actor, member, args["from_on"], args["to_on"], refused=args["refused"]
+    )
+    return download(rows, args["format"], f"records-{member.id}")
+
+
+@bp.route("/units/<int:unit_id>/records", methods=["GET"])
+@limiter.limit("20 per minute", scope="records-export")
+@auth_required(bp, 404, 422, 429, role=Role.COORDINATOR)
+@_in_reach(get_unit, export.ensure_can_export_unit, "unit")
+@bp.arguments(RecordsArgs, location="query")
+@bp.response(200, description=RECORDS)
+def unit_records(args, unit):
+    """The service records of every member of a unit and the units below it (coordinators
+    in scope; 403 for anyone else), as the member export."""
+    rows = export.unit_rows(g.actor, unit, args["from_on"], args["to_on"], refused=args["refused"])
+    return download(rows, args["format"], f"records-{unit.code}")

@@ -1,9 +1,12 @@
 """API: the exchange — offers, redemptions, transfers to family, the balance's breakdown."""
 
+from functools import wraps
+
 from flask import g
 from flask_smorest import Blueprint
 
 from ...auth.models import Role
+from ...auth.permissions import ensure_role
 from ...core.clock import utcnow
 from ...core.settings import setting
 from ...exchange import offers, queries, redemptions, transfers
@@ -17,6 +20,7 @@ from .schemas.exchange import (
     OfferInput,
     OfferListArgs,
     OfferListSchema,
+    OfferPatchInput,
     OfferSchema,
     RedeemedSchema,
     RedemptionListSchema,
@@ -56,6 +60,50 @@ def _offer_fields(data: dict) -> dict:
     }
 
 
+def _offer_in_reach(fn):
+    """Load the URL's offer and check the caller coordinates its community before the
+    body is parsed (rights before fields: 404/403 come before 422)."""
+
+    @wraps(fn)
+    def wrapper(*args, offer_id, **kwargs):
+        offer = queries.get_offer(offer_id)
+        ensure_role(g.actor, Role.COORDINATOR, offer.community)
+        return fn(*args, offer=offer, **kwargs)
+
+    return wrapper
+
+
+#: The API's names of an offer's fields, as the service calls them.
+_SERVICE_NAMES = {"minutes": "price_minutes"}
+
+
+@bp.route("/offers/<int:offer_id>", methods=["PATCH"])
+@auth_required(bp, 400, 403, 404, 409, 422, role=Role.COORDINATOR)
+@_offer_in_reach
+@bp.arguments(OfferPatchInput)
+@bp.response(200, OfferSchema)
+def update_offer(data, offer):
+    """Edit an offer (coordinators of its community): only the fields sent change. The
+    next redemption pays the new price. 409 `offer_withdrawn` once withdrawn."""
+    refused = data.pop("refused")
+    changes = {_SERVICE_NAMES.get(k, k): v for k, v in data.items()}
+    offers.update_offer(g.actor, offer, changes, refused=refused)
+    db.session.commit()
+    return offer
+
+
+@bp.route("/offers/<int:offer_id>/withdraw", methods=["POST"])
+@auth_required(bp, 403, 404, 409, role=Role.COORDINATOR)
+@_offer_in_reach
+@bp.response(200, OfferSchema)
+def withdraw_offer(offer):
+    """Withdraw an offer (coordinators of its community): no longer listed or redeemable
+    (409 `offer_withdrawn`); redemptions waiting to be handed over stay."""
+    offers.withdraw_offer(g.actor, offer)
+    db.session.commit()
+    return offer
+
+
 @bp.route("/offers", methods=["GET"])
 @auth_required(bp, 422)
 @bp.arguments(OfferListArgs, location="query")
@@ -69,8 +117,9 @@ def list_offers(args):
 @auth_required(bp, 403, 404, 409, 422)
 @bp.response(201, RedeemedSchema)
 def redeem(offer_id):
-    """Redeem one (active members of the community): 201 the `redemption` entry;
-    409 `out_of_stock`; 422 `insufficient_balance`. A refusal changes nothing."""
+    """Redeem one (active members of the community) at its current price: 201 the
+    `redemption` entry; 409 `out_of_stock` / `offer_withdrawn` / `offer_ended`; 422
+    `insufficient_balance`. A refusal changes nothing."""
     offer = queries.get_offer(offer_id)
     redemption = redemptions.redeem(g.actor, offer)
     db.session.commit()

@@ -7,13 +7,13 @@ from flask_login import current_user, login_required
 
 from ...auth.models import Role
 from ...auth.permissions import ensure_role
-from ...certificates import pdf, queries, services
+from ...certificates import export, pdf, queries, services
 from ...core.errors import Conflict, RuleViolation, ValidationFailed
 from ...extensions import db, limiter
 from ...integrations.qr import qr_svg
 from ..forms_util import apply_errors, submitted
 from . import bp
-from .forms import IssueForm, RevokeForm, SearchForm
+from .forms import IssueForm, IssueForMemberForm, RevokeForm, SearchForm
 from .links import verify_url
 
 REFUSED = (Conflict, RuleViolation, ValidationFailed)
@@ -71,6 +71,7 @@ def show(serial):
         cert=cert,
         verify_url=verify_url(cert),
         revoke_form=RevokeForm() if can_revoke else None,
+        may_export=export.can_export_member(current_user, cert.member),
     )
 
 
@@ -115,7 +116,37 @@ def register():
     form = SearchForm(request.args)
     serial = form.serial.data if form.validate() else None
     certs = queries.register(current_user, serial=serial)
-    return render_template("certificates/register.html", form=form, certs=certs)
+    return render_template(
+        "certificates/register.html",
+        form=form,
+        certs=certs,
+        export_units=export.export_units(current_user),
+    )
+
+
+@bp.route("/certificates/issue", methods=["GET", "POST"])
+@login_required
+def issue_for_member():
+    """A coordinator issues a certificate for a member found by mobile number."""
+    ensure_role(current_user, Role.COORDINATOR)
+    form = IssueForMemberForm()
+    refused = submitted(form)
+    if refused is not None:
+        try:
+            cert = services.issue_by_phone(
+                current_user,
+                form.phone.data,
+                first=form.from_on.data,
+                last=form.to_on.data,
+                refused=[(_field(n), r) for n, r in refused],
+            )
+        except REFUSED as exc:
+            apply_errors(form, _on_form(exc))
+        else:
+            db.session.commit()
+            flash(_("Certificate %(serial)s issued.", serial=cert.serial), "success")
+            return redirect(url_for("certificates.show", serial=cert.serial))
+    return render_template("certificates/issue.html", form=form)
 
 
 @bp.route("/verify/<serial>")

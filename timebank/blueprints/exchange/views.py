@@ -12,7 +12,7 @@ from ...core.settings import setting
 from ...exchange import offers, queries, redemptions, transfers
 from ...extensions import db
 from ...members.models import Member
-from ..forms_util import apply_errors, submitted
+from ..forms_util import apply_errors, perform, submitted
 from . import bp
 from .forms import EmptyForm, OfferForm, ReasonForm, TransferForm
 
@@ -50,6 +50,7 @@ def offers_page():
         breakdown=queries.breakdown(current_user.id),
         form=form,
         redeem_form=EmptyForm(),
+        may_withdraw=form is not None,
     )
 
 
@@ -67,6 +68,19 @@ def redeem(offer_id):
     db.session.commit()
     flash(_("Redeemed: %(title)s.", title=offer.title), "success")
     return redirect(url_for("exchange.mine"))
+
+
+@bp.route("/exchange/offers/<int:offer_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(offer_id):
+    """Withdraw an offer (coordinators of its community)."""
+    offer = queries.get_offer(offer_id)
+    submitted(EmptyForm())
+    perform(
+        lambda: offers.withdraw_offer(current_user, offer),
+        _("Withdrawn: %(title)s.", title=offer.title),
+    )
+    return redirect(url_for("exchange.offers"))
 
 
 @bp.route("/exchange/mine")

@@ -79,3 +79,15 @@ class PublicKeySchema(Schema):
     public_key = fields.String(metadata={"description": "raw 32 bytes, base64url"})
     pem = fields.String()
     message_format = fields.String()
+
+
+class RecordsArgs(InputSchema):
+    """A records export's period and file format."""
+
+    from_on = fields.Date(required=True, data_key="from", metadata={"example": "2026-06-01"})
+    to_on = fields.Date(required=True, data_key="to", metadata={"example": "2026-06-30"})
+    format = fields.String(
+        load_default="csv",
+        validate=validate.OneOf(["csv", "xlsx"]),
+        metadata={"description": "csv (UTF-8 with a BOM) or xlsx"},
+    )

@@ -13,6 +13,16 @@ class OfferInput(InputSchema):
     until = fields.AwareDateTime(load_default=None, attribute="until_at")
 
 
+class OfferPatchInput(InputSchema):
+    """Only the fields sent change; `until: null` makes the offer open-ended."""
+
+    title = fields.String(validate=validate.Length(max=200))
+    description = fields.String(validate=validate.Length(max=2000))
+    minutes = fields.Integer(strict=True, metadata={"description": "the price"})
+    stock = fields.Integer(strict=True)
+    until = fields.AwareDateTime(allow_none=True, attribute="until_at")
+
+
 class OfferSchema(Schema):
     id = fields.Integer()
     community_id = fields.Integer()
@@ -22,6 +32,7 @@ class OfferSchema(Schema):
     stock = fields.Integer()
     until = fields.AwareDateTime(attribute="until_at", allow_none=True)
     created_at = fields.AwareDateTime()
+    withdrawn_at = fields.AwareDateTime(allow_none=True)
 
 
 class OfferListArgs(Schema):
