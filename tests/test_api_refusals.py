@@ -8,6 +8,7 @@ from marshmallow import Schema
 
 from tests.party.conftest import make_org
 from timebank.blueprints.api.schemas.common import InputSchema
+from timebank.exchange.offers import create_offer
 from timebank.mobilisation.services import raise_callout
 
 
@@ -51,6 +52,9 @@ def test_every_input_schema_endpoint_reports_the_schema_refusals(tree, people, a
         "{unit_id}": tree.community.id,
         "{callout_id}": callout.id,
         "{org_id}": make_org("P-T", "branch").id,
+        "{offer_id}": create_offer(
+            people.coordinator, tree.community, title="理发", price_minutes=30, stock=1
+        ).id,
     }
     checked = []
     for method, path in _operations(spec, names):

@@ -1,7 +1,7 @@
 """a coordinator may withdraw an offer
 
 Revision ID: c3f0e8a2d417
-Revises: 9d2c4b7e1a60
+Revises: b7f3a91c0d24
 Create Date: 2026-12-06 21:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c3f0e8a2d417'
-down_revision = '9d2c4b7e1a60'
+down_revision = 'b7f3a91c0d24'
 branch_labels = None
 depends_on = None
 
