@@ -12,6 +12,9 @@ memory is read. With --explain, the EXPLAIN ANALYZE plans of the new query's sta
 See bench/README.md.
 """
 
+import cProfile
+import io
+import pstats
 import random
 import re
 import tempfile
@@ -25,6 +28,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from .common import (
+    FlaskClientPages,
     HttpPages,
     Timing,
     code_version,
@@ -37,6 +41,7 @@ from .common import (
     print_timings,
     sign_in,
     summarise,
+    time_requests,
     write_results,
 )
 from .shifts import DAYS_AHEAD, MEMBER_PHONE, World, _short_plan_line, _short_sql, build
@@ -140,6 +145,51 @@ def explain(app, world, args) -> list[str]:
                 out += ["   " + _short_plan_line(" | ".join(str(c) for c in r)) for r in rows]
         db.session.remove()
     return out
+
+
+def time_in_process(app, args) -> tuple[Timing, list[str]]:
+    """The first page through Flask's test client, signed in as the demo member; with
+    --profile, the statements one page sends and where its time goes (cProfile)."""
+    from timebank.core.clock import local, utcnow
+    from timebank.demo.seed import DEMO_PASSWORD
+    from timebank.extensions import db
+
+    pages = FlaskClientPages(app)
+    sign_in(pages, MEMBER_PHONE, DEMO_PASSWORD, check_path="/shifts/")
+    rng = random.Random(args.seed + 1)
+    today = local(utcnow()).date()
+    paths = [f"/shifts/?day={_window(rng, today)[2].isoformat()}" for _ in range(args.requests)]
+    timing = time_requests(
+        pages,
+        "first page, in-process",
+        iter(paths * 2).__next__,
+        warmup=args.warmup,
+        count=args.requests,
+    )
+    if not args.profile:
+        return timing, []
+    statements: list[str] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        statements.append(_short_sql(statement))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", capture)
+    try:
+        pages.get(paths[0])
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", capture)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for path in paths[:50]:
+        pages.get(path)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+    lines = [f"{len(statements)} statements for one first page:"]
+    lines += ["   " + s for s in statements]
+    return timing, lines + out.getvalue().splitlines()
 
 
 def _timed(pages, name, paths, warmup) -> tuple[Timing, float]:
@@ -266,6 +316,7 @@ def run_board(args) -> None:
         }
         queries_t = time_queries(app, world, args)
         plans = explain(app, world, args) if args.explain else []
+        in_process, profile = time_in_process(app, args)
         from timebank.extensions import db
 
         with app.app_context():
@@ -280,6 +331,7 @@ def run_board(args) -> None:
             memory = memory_kib(workers[0]) | {"VmRSS_at_start": started_rss}
         print_facts(f"Shift board, {facts['database']}", facts)
         print_timings("(a) board query in an app context", queries_t, width=30)
+        print_timings("(a2) board page, in-process (test client)", [in_process], width=30)
         print_timings("(b) board pages, gunicorn -w 1, over HTTP", pages_t, width=30)
         print("answer sizes: " + ", ".join(f"{k} {v:.1f} KB" for k, v in sizes.items()))
         rss = memory["VmRSS"] / 1024
@@ -300,6 +352,8 @@ def run_board(args) -> None:
             print(f"target {label}: {'met' if ok else 'NOT met'}")
         if plans:
             print("\n" + "\n".join(plans))
+        if profile:
+            print("\n" + "\n".join(profile))
         if args.output:
             payload = {
                 "facts": facts,
@@ -325,6 +379,7 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=1, help="random seed for the picks")
     p.add_argument("--data-seed", type=int, default=2022, help="random seed for the data")
     p.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE plans")
+    p.add_argument("--profile", action="store_true", help="statements and cProfile of a page")
     p.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
     p.add_argument("--reuse", action="store_true", help="time a database seeded before with --keep")
     p.add_argument("--output", help="also write JSON to bench/results/<name>")
