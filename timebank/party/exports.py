@@ -13,12 +13,14 @@ from collections.abc import Iterator
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
 
 from ..core.spreadsheet import safe_text
 from ..extensions import db
+from ..integrations.lazy import lazy_module
 from ..members.models import Member
 from .models import Check, Decision, PartyOrg, Sheet, SheetItem
+
+openpyxl = lazy_module("openpyxl")
 
 #: The seven uses of the results (SPEC 7), as columns for the organisation to fill.
 USES = [
@@ -91,7 +93,7 @@ def csv_chunks(check: Check, *, every: int = 1000) -> Iterator[bytes]:
 
 def xlsx_bytes(check: Check) -> bytes:
     """The XLSX file, written row by row by openpyxl's write-only mode."""
-    book = Workbook(write_only=True)
+    book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(check.period)
     sheet.append(header())
     for line in rows(check):
