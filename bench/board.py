@@ -113,7 +113,8 @@ def time_queries(app, world, args) -> list[Timing]:
 
 
 def explain(app, world, args) -> list[str]:
-    """EXPLAIN (ANALYZE, BUFFERS) of every SELECT the new first page sends."""
+    """EXPLAIN (ANALYZE, BUFFERS) of every SELECT the new first page's shifts take
+    (`board_cards`, as the page reads them)."""
     from timebank.core.clock import local, utcnow
     from timebank.extensions import db
     from timebank.shifts import board
@@ -133,7 +134,7 @@ def explain(app, world, args) -> list[str]:
             wanted = board.BoardFilter(
                 starts_from=start, starts_before=end, first_community_id=community_id
             )
-            board.board_page(wanted)
+            board.board_cards(wanted, member_id=1)
         finally:
             sa.event.remove(engine, "before_cursor_execute", capture)
         db.session.rollback()

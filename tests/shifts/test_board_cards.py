@@ -127,3 +127,18 @@ def test_card_links_are_the_routes(tree, people, login, app):
         sign_up = url_for("shifts.sign_up", shift_id=shift.id)
     assert f'href="{detail}"' in html and f'action="{sign_up}"' in html
     assert re.search(r'name="csrf_token" value="[^"]+"', html)
+
+
+def test_a_load_more_fragment_reads_no_navigation_or_inbox(tree, people, login):
+    for i in range(30):
+        make_shift(tree.community, starts_at=_hours(5 + i))
+    client = login(people.member)
+    html = client.get("/shifts/").get_data(as_text=True)
+    more = re.search(r'href="([^"]+)" data-load-more', html).group(1).replace("&amp;", "&")
+    with _counting() as page:
+        client.get(more)
+    with _counting() as fragment:
+        body = client.get(more + "&partial=1").get_data(as_text=True)
+    assert body.count('data-test="shift-card"') == 5 and 'name="csrf_token"' in body
+    assert any("notifications" in s for s in page)
+    assert not any("notifications" in s or "invitations" in s for s in fragment), fragment

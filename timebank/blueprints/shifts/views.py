@@ -2,7 +2,16 @@
 
 from datetime import datetime, time, timedelta
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
@@ -59,7 +68,7 @@ def board():
         **_card_context(),
     }
     if request.args.get("partial") == "1":
-        return render_template("shifts/_board_page.html", **context)
+        return _fragment("shifts/_board_page.html", **context)
     form.kind.choices = options([("", _("All kinds"))] + list(KIND_LABELS.items()))
     form.community_id.choices = [SelectChoice("", _("All communities"))] + [
         SelectChoice(uid, name, optgroup=town) for uid, name, town in community_choices()
@@ -92,6 +101,13 @@ def _card_context() -> dict:
             "waitlist": _("Join waitlist"),
         },
     }
+
+
+def _fragment(name: str, **context) -> str:
+    """A fragment for the script that puts it into the page: rendered without the context
+    processors, whose navigation and inbox counts (five statements) only the page around it
+    shows. Its template uses the Jinja globals (`_`, `csrf_token`) and `request` alone."""
+    return current_app.jinja_env.get_template(name).render(request=request, **context)
 
 
 def _cursor(text: str | None):
