@@ -142,3 +142,11 @@ def test_a_load_more_fragment_reads_no_navigation_or_inbox(tree, people, login):
     assert body.count('data-test="shift-card"') == 5 and 'name="csrf_token"' in body
     assert any("notifications" in s for s in page)
     assert not any("notifications" in s or "invitations" in s for s in fragment), fragment
+
+
+def test_my_shifts_still_shows_an_upcoming_shift_as_a_card(tree, people, login):
+    shift = make_shift(tree.community, starts_at=_hours(5))
+    make_signup(people.member, shift, status="confirmed")
+    response = login(people.member).get("/shifts/mine")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and f'data-shift-id="{shift.id}"' in html
