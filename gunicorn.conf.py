@@ -2,9 +2,10 @@
 
 Every value can be overridden from the environment (names below). Run the scheduler as its
 own process (`flask --app timebank scheduler`) and set TIMEBANK_SCHEDULER=off for the web
-processes; never use --preload with an inline scheduler. GUNICORN_PRELOAD=1 (honoured only
-with TIMEBANK_SCHEDULER=off) loads the app once in the master: the workers then share its
-pages copy-on-write (see bench/README.md, board: memory).
+processes; never use --preload with an inline scheduler. With TIMEBANK_SCHEDULER=off the
+app is loaded once in the master (preload; GUNICORN_PRELOAD=0 loads it in each worker): the
+workers then share its pages copy-on-write (see bench/README.md, board: memory). An inline
+scheduler is never preloaded, as it would start in the master.
 """
 
 import multiprocessing
@@ -29,7 +30,7 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 preload_app = (
-    os.environ.get("GUNICORN_PRELOAD") == "1" and os.environ.get("TIMEBANK_SCHEDULER") == "off"
+    os.environ.get("GUNICORN_PRELOAD", "1") != "0" and os.environ.get("TIMEBANK_SCHEDULER") == "off"
 )
 
 

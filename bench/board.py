@@ -12,12 +12,16 @@ memory is read. With --explain, the EXPLAIN ANALYZE plans of the new query's sta
 See bench/README.md.
 """
 
+import cProfile
+import io
+import pstats
 import random
 import re
+import subprocess
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +29,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from .common import (
+    ROOT,
+    FlaskClientPages,
     HttpPages,
     Timing,
     code_version,
@@ -37,6 +43,7 @@ from .common import (
     print_timings,
     sign_in,
     summarise,
+    time_requests,
     write_results,
 )
 from .shifts import DAYS_AHEAD, MEMBER_PHONE, World, _short_plan_line, _short_sql, build
@@ -106,7 +113,8 @@ def time_queries(app, world, args) -> list[Timing]:
 
 
 def explain(app, world, args) -> list[str]:
-    """EXPLAIN (ANALYZE, BUFFERS) of every SELECT the new first page sends."""
+    """EXPLAIN (ANALYZE, BUFFERS) of every SELECT the new first page's shifts take
+    (`board_cards`, as the page reads them)."""
     from timebank.core.clock import local, utcnow
     from timebank.extensions import db
     from timebank.shifts import board
@@ -126,7 +134,7 @@ def explain(app, world, args) -> list[str]:
             wanted = board.BoardFilter(
                 starts_from=start, starts_before=end, first_community_id=community_id
             )
-            board.board_page(wanted)
+            board.board_cards(wanted, member_id=1)
         finally:
             sa.event.remove(engine, "before_cursor_execute", capture)
         db.session.rollback()
@@ -142,33 +150,69 @@ def explain(app, world, args) -> list[str]:
     return out
 
 
-def _timed(pages, name, paths, warmup) -> tuple[Timing, float]:
-    """GET every path (the first `warmup` untimed); returns the timing and mean KB."""
-    samples, sizes, errors = [], [], 0
-    for i, path in enumerate(paths):
-        started = time.perf_counter()
-        status, body = pages.get(path)
-        if i >= warmup:
-            samples.append((time.perf_counter() - started) * 1000)
-            sizes.append(len(body.encode()) / 1024)
-            errors += status != 200
-    return summarise(name, samples, errors), sum(sizes) / max(len(sizes), 1)
+def time_in_process(app, args) -> tuple[Timing, list[str]]:
+    """The first page through Flask's test client, signed in as the demo member; with
+    --profile, the statements one page sends and where its time goes (cProfile)."""
+    from timebank.core.clock import local, utcnow
+    from timebank.demo.seed import DEMO_PASSWORD
+    from timebank.extensions import db
+
+    pages = FlaskClientPages(app)
+    sign_in(pages, MEMBER_PHONE, DEMO_PASSWORD, check_path="/shifts/")
+    rng = random.Random(args.seed + 1)
+    today = local(utcnow()).date()
+    paths = [f"/shifts/?day={_window(rng, today)[2].isoformat()}" for _ in range(args.requests)]
+    timing = time_requests(
+        pages,
+        "first page, in-process",
+        iter(paths * 2).__next__,
+        warmup=args.warmup,
+        count=args.requests,
+    )
+    if not args.profile:
+        return timing, []
+    statements: list[str] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        statements.append(_short_sql(statement))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", capture)
+    try:
+        pages.get(paths[0])
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", capture)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for path in paths[:50]:
+        pages.get(path)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+    lines = [f"{len(statements)} statements for one first page:"]
+    lines += ["   " + s for s in statements]
+    return timing, lines + out.getvalue().splitlines()
 
 
-def time_pages(base, args) -> tuple[list[Timing], dict[str, float]]:
-    """The first page, its "load more" page and a search, signed in as a demo member."""
+def time_pages(bases: dict[str, str], args) -> tuple[list[Timing], dict[str, float]]:
+    """The first page, its "load more" page and a search, signed in as a demo member, asked
+    of every server in turn (old, new, old, new, …) so that the machine's load, whatever
+    else runs on it, falls on each alike."""
     from timebank.core.clock import local, utcnow
     from timebank.demo.seed import DEMO_PASSWORD
 
-    pages = HttpPages(base)
-    sign_in(pages, MEMBER_PHONE, DEMO_PASSWORD, check_path="/shifts/")
+    sides = {}
+    for side, base in bases.items():
+        sides[side] = HttpPages(base)
+        sign_in(sides[side], MEMBER_PHONE, DEMO_PASSWORD, check_path="/shifts/")
     rng = random.Random(args.seed + 1)
     today = local(utcnow()).date()
     n = args.warmup + args.requests
     firsts = [f"/shifts/?day={_window(rng, today)[2].isoformat()}" for _ in range(n)]
     mores = []
     for path in firsts[: min(n, 40)]:
-        found = MORE_RE.search(pages.get(path)[1])
+        found = MORE_RE.search(next(iter(sides.values())).get(path)[1])
         if found:
             mores.append(found.group(1).replace("&amp;", "&"))
     mores = (mores * (n // max(len(mores), 1) + 1))[:n] if mores else []
@@ -179,9 +223,21 @@ def time_pages(base, args) -> tuple[list[Timing], dict[str, float]]:
         ("load more (page 2)", mores),
         ("search q=卡口", ["/shifts/?q=%E5%8D%A1%E5%8F%A3"] * n),
     ):
-        timing, kb = _timed(pages, name, paths, args.warmup)
-        timings.append(timing)
-        sizes[name] = kb
+        samples = {side: [] for side in sides}
+        kib = {side: [] for side in sides}
+        errors = dict.fromkeys(sides, 0)
+        for i, path in enumerate(paths):
+            for side, pages in sides.items():
+                started = time.perf_counter()
+                status, body = pages.get(path)
+                if i >= args.warmup:
+                    samples[side].append((time.perf_counter() - started) * 1000)
+                    kib[side].append(len(body.encode()) / 1024)
+                    errors[side] += status != 200
+        for side in sides:
+            label = f"{side}: {name}"
+            timings.append(summarise(label, samples[side], errors[side]))
+            sizes[label] = sum(kib[side]) / max(len(kib[side]), 1)
     return timings, sizes
 
 
@@ -249,6 +305,22 @@ def _database(args):
         yield url
 
 
+def _tree_version(root: Path) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(root), "log", "-1", "--format=%h %cd", "--date=format:%Y-%m-%d %H:%M"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    dirty = subprocess.run(
+        ["git", "-C", str(root), "status", "--porcelain", "timebank"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return done.stdout.strip() + (" + changes" if dirty else "")
+
+
 def run_board(args) -> None:
     with _database(args) as url:
         configure_environment(url)
@@ -266,32 +338,48 @@ def run_board(args) -> None:
         }
         queries_t = time_queries(app, world, args)
         plans = explain(app, world, args) if args.explain else []
+        in_process, profile = time_in_process(app, args)
         from timebank.extensions import db
 
         with app.app_context():
             db.engine.dispose()
-        with (
-            tempfile.TemporaryDirectory(prefix="tb-bench-log-") as tmp,
-            gunicorn(Path(tmp) / "gunicorn.log") as (base, workers),
-        ):
-            started_rss = memory_kib(workers[0])["VmRSS"]
-            pages_t, sizes = time_pages(base, args)
-            load = load_run(base, args)
-            memory = memory_kib(workers[0]) | {"VmRSS_at_start": started_rss}
-        print_facts(f"Shift board, {facts['database']}", facts)
-        print_timings("(a) board query in an app context", queries_t, width=30)
-        print_timings("(b) board pages, gunicorn -w 1, over HTTP", pages_t, width=30)
-        print("answer sizes: " + ", ".join(f"{k} {v:.1f} KB" for k, v in sizes.items()))
-        rss = memory["VmRSS"] / 1024
-        print(
-            f"(c) load run: {load['requests']} first pages from {args.clients} clients in "
-            f"{load['seconds']} s, {load['errors']} errors; worker RSS after it {rss:.1f} MiB "
-            f"(peak {memory['VmHWM'] / 1024:.1f} MiB, {started_rss / 1024:.1f} MiB when started)"
+        roots = {"new": ROOT} if args.old_tree is None else {"old": args.old_tree, "new": ROOT}
+        facts["servers"] = ", ".join(
+            f"{side} {_tree_version(root)}" for side, root in roots.items()
         )
-        first, kb = pages_t[0], sizes[pages_t[0].name]
+        with tempfile.TemporaryDirectory(prefix="tb-bench-log-") as tmp, ExitStack() as stack:
+            served = {
+                side: stack.enter_context(gunicorn(Path(tmp) / f"{side}.log", root=root))
+                for side, root in roots.items()
+            }
+            started = {side: memory_kib(workers[0]) for side, (_b, workers) in served.items()}
+            bases = {side: base for side, (base, _w) in served.items()}
+            pages_t, sizes = time_pages(bases, args)
+            loads, memory = {}, {}
+            for side, (base, workers) in served.items():  # one at a time: each has the CPUs
+                loads[side] = load_run(base, args)
+                memory[side] = memory_kib(workers[0]) | {
+                    f"{k}_at_start": v for k, v in started[side].items()
+                }
+        print_facts(f"Shift board, {facts['database']}", facts)
+        print_timings("(a) board query in an app context", queries_t, width=34)
+        print_timings("(a2) board page, in-process (test client)", [in_process], width=34)
+        print_timings("(b) board pages, gunicorn -w 1, over HTTP, in turn", pages_t, width=34)
+        print("answer sizes: " + ", ".join(f"{k} {v:.1f} KB" for k, v in sizes.items()))
+        for side, load in loads.items():
+            m = memory[side]
+            print(
+                f"(c) {side}: load run {load['requests']} first pages from {args.clients} "
+                f"clients in {load['seconds']} s, {load['errors']} errors; worker RSS after it "
+                f"{m['VmRSS'] / 1024:.1f} MiB, PSS {m.get('Pss', 0) / 1024:.1f} MiB (peak "
+                f"{m['VmHWM'] / 1024:.1f}, {m['VmRSS_at_start'] / 1024:.1f} MiB when started)"
+            )
+        first = next(t for t in pages_t if t.name.startswith("new: first page"))
+        kb, rss = sizes[first.name], memory["new"]["VmRSS"] / 1024
         for label, ok in (
             (
-                f"first page median < {TARGET_MS:.0f} ms ({first.median_ms:.1f})",
+                f"first page median < {TARGET_MS:.0f} ms ({first.median_ms:.1f} HTTP, "
+                f"{in_process.median_ms:.1f} in-process)",
                 first.median_ms < TARGET_MS,
             ),
             (f"first page < {TARGET_KB:.0f} KB ({kb:.1f})", kb < TARGET_KB),
@@ -300,13 +388,16 @@ def run_board(args) -> None:
             print(f"target {label}: {'met' if ok else 'NOT met'}")
         if plans:
             print("\n" + "\n".join(plans))
+        if profile:
+            print("\n" + "\n".join(profile))
         if args.output:
             payload = {
                 "facts": facts,
                 "queries": [asdict(t) for t in queries_t],
                 "pages": [asdict(t) for t in pages_t],
                 "sizes_kb": sizes,
-                "load": load,
+                "in_process": asdict(in_process),
+                "load": loads,
                 "memory_kib": memory,
                 "plans": plans,
             }
@@ -325,6 +416,12 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=1, help="random seed for the picks")
     p.add_argument("--data-seed", type=int, default=2022, help="random seed for the data")
     p.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE plans")
+    p.add_argument(
+        "--old-tree",
+        type=Path,
+        help="another checkout (e.g. a worktree of main) served beside this one, in turn",
+    )
+    p.add_argument("--profile", action="store_true", help="statements and cProfile of a page")
     p.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
     p.add_argument("--reuse", action="store_true", help="time a database seeded before with --keep")
     p.add_argument("--output", help="also write JSON to bench/results/<name>")

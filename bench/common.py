@@ -204,32 +204,44 @@ def parent_of(pid: int) -> int:
 
 
 def memory_kib(pid: int) -> dict[str, int]:
-    """VmHWM (peak resident set) and VmRSS of a process, in KiB."""
+    """VmHWM (peak resident set) and VmRSS of a process, and its Pss (its share of pages
+    it shares, e.g. with a preloading master), in KiB."""
     status = Path(f"/proc/{pid}/status").read_text()
-    return {
+    found = {
         key: int(re.search(rf"^{key}:\s+(\d+) kB", status, re.M).group(1))
         for key in ("VmHWM", "VmRSS")
     }
+    rollup = Path(f"/proc/{pid}/smaps_rollup")
+    if rollup.exists():
+        pss = re.search(r"^Pss:\s+(\d+) kB", rollup.read_text(), re.M)
+        found["Pss"] = int(pss.group(1)) if pss else 0
+    return found
 
 
 @contextmanager
 def gunicorn(
-    log_path: Path, app: str = "wsgi:app", workers: int = 1, threads: int | None = None
+    log_path: Path,
+    app: str = "wsgi:app",
+    workers: int = 1,
+    threads: int | None = None,
+    root: Path = ROOT,
 ) -> Iterator[tuple[str, list[int]]]:
     """`gunicorn [-c gunicorn.conf.py] -w N [--threads T] APP` on a free port, with the
     current environment; yields (base URL, worker pids) once every worker is up, and stops
     it afterwards. gunicorn reads the repository's gunicorn.conf.py from the working
-    directory by itself; it is named here so that the command says so."""
+    directory by itself; it is named here so that the command says so. `root` is the
+    checkout to serve (another worktree, for old code beside new: gunicorn puts its working
+    directory first on sys.path, so that checkout's `timebank` is the one imported)."""
     binary = Path(sys.executable).parent / "gunicorn"
     port = free_port()
     command = [str(binary)]
-    if (ROOT / "gunicorn.conf.py").exists():
+    if (root / "gunicorn.conf.py").exists():
         command += ["-c", "gunicorn.conf.py"]
     command += ["-w", str(workers), "-b", f"127.0.0.1:{port}"]
     if threads is not None:
         command += ["--threads", str(threads)]
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([*command, app], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([*command, app], cwd=root, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(proc, base, log_path)

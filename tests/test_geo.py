@@ -33,3 +33,18 @@ def test_within_agrees_with_the_geodesic(bearing, metres, radius_share):
     b = (point.latitude, point.longitude)
     radius = max(distance_m(GATE, b) * radius_share, 1.0)
     assert within_m(GATE, b, radius) == (distance_m(GATE, b) <= radius)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lat=st.floats(-89, 89),
+    lon=st.floats(-180, 180),
+    bearing=st.floats(0, 360),
+    metres=st.floats(0, 2_000_000),
+)
+def test_distance_is_geopys_geodesic(lat, lon, bearing, metres):
+    # GeographicLib is called directly (no geopy import in the app); the figures are geopy's.
+    a = (lat, lon)
+    point = geodesic(meters=metres).destination(a, bearing=bearing)
+    b = (point.latitude, point.longitude)
+    assert abs(distance_m(a, b) - geodesic(a, b).meters) < 1e-6

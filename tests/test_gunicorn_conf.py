@@ -26,13 +26,17 @@ def test_the_freeze_can_be_switched_off(monkeypatch):
     assert gc.get_freeze_count() == 0
 
 
-def test_preload_only_on_request_and_never_with_an_inline_scheduler(monkeypatch):
+def test_preload_by_default_but_never_with_an_inline_scheduler(monkeypatch):
     monkeypatch.setenv("GUNICORN_PRELOAD", "1")
     monkeypatch.setenv("TIMEBANK_SCHEDULER", "inline")
+    assert runpy.run_path(str(CONF))["preload_app"] is False
+    monkeypatch.delenv("TIMEBANK_SCHEDULER")  # wsgi.py's default is an inline scheduler
     assert runpy.run_path(str(CONF))["preload_app"] is False
     monkeypatch.setenv("TIMEBANK_SCHEDULER", "off")
     assert runpy.run_path(str(CONF))["preload_app"] is True
     monkeypatch.delenv("GUNICORN_PRELOAD")
+    assert runpy.run_path(str(CONF))["preload_app"] is True
+    monkeypatch.setenv("GUNICORN_PRELOAD", "0")
     assert runpy.run_path(str(CONF))["preload_app"] is False
 
 

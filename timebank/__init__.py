@@ -11,11 +11,12 @@ from .config import Config
 from .http.proxy import init_proxy_fix
 
 
-def create_app(config: object | None = None) -> Flask:
+def create_app(config: object | None = None, *, migrations: bool = True) -> Flask:
     """Build the app: settings, extensions, blueprints, CLI and error handlers.
 
     Never migrates the database or starts the scheduler: `make run`, `wsgi.py` and the
-    `scheduler` command do that.
+    `scheduler` command do that. `migrations=False` (wsgi.py) leaves out Flask-Migrate and
+    Alembic (~15 MiB a web worker), so the `flask db` commands are not there.
     """
     app = Flask(__name__, instance_relative_config=True)
     _bound_int_urls(app)
@@ -31,6 +32,8 @@ def create_app(config: object | None = None) -> Flask:
 
     app.json.ensure_ascii = False  # Chinese stays readable in JSON answers
     _init_extensions(app)
+    if migrations:
+        _init_migrations(app)
     _register_blueprints(app)
     _register_cli(app)
     _connect_receivers()
@@ -70,7 +73,7 @@ def _init_extensions(app: Flask) -> None:
     from .blueprints.auth.session import init_login
     from .core.db import configure_sqlite, write_intent
     from .core.i18n import init_i18n
-    from .extensions import api, csrf, db, limiter, migrate
+    from .extensions import api, csrf, db, limiter
     from .http.headers import init_headers
     from .http.observability import init_observability
 
@@ -104,7 +107,6 @@ def _init_extensions(app: Flask) -> None:
 
     with app.app_context():
         configure_sqlite(db.engine)
-    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
     init_i18n(app)
@@ -115,6 +117,15 @@ def _init_extensions(app: Flask) -> None:
             "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}}
         },
     )
+
+
+def _init_migrations(app: Flask) -> None:
+    """Flask-Migrate, for the `flask db` commands (imported here: web workers never migrate)."""
+    from flask_migrate import Migrate
+
+    from .extensions import db
+
+    Migrate(app, db, render_as_batch=True, compare_type=True)
 
 
 def _register_blueprints(app: Flask) -> None:

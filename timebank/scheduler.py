@@ -14,8 +14,6 @@ import uuid
 from datetime import timedelta
 
 import click
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import current_app
 from flask.cli import with_appcontext
 
@@ -76,6 +74,11 @@ def run_job(app, fn, holder: str = HOLDER) -> int | None:
 
 
 def build(app, *, blocking: bool = False):
+    # APScheduler is imported here, where a scheduler is built: a web worker with
+    # TIMEBANK_SCHEDULER=off never loads it (wsgi.py imports this module).
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own lines say what ran
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     for fn, seconds in all_jobs():

@@ -16,10 +16,6 @@ import re
 import zipfile
 from collections.abc import Iterator
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-
 from ..auth.models import Role
 from ..auth.permissions import ensure_role, has_role
 from ..core.clock import local
@@ -32,10 +28,15 @@ from ..core.spreadsheet import (
     split_at_sample,
     xml_text,
 )
+from ..integrations.lazy import lazy_module
 from ..members.models import Member
 from ..units.models import Unit
 from . import records
 from .services import period_errors
+
+openpyxl = lazy_module("openpyxl")
+openpyxl_cell = lazy_module("openpyxl.cell")
+openpyxl_styles = lazy_module("openpyxl.styles")
 
 COLUMNS = (
     "志愿者姓名",
@@ -154,19 +155,19 @@ def _template() -> bytes:
     """openpyxl's workbook (write-only mode): its parts, styles, widths, the bold frozen
     header and a sample row 2 whose cells carry the styles the rows take (text that looks
     like a formula: quote prefix; hours: 0.00)."""
-    book = Workbook(write_only=True)
+    book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(title=SHEET_TITLE)
     sheet.freeze_panes = "A2"
     for letter, width in zip(LETTERS, WIDTHS, strict=True):
         sheet.column_dimensions[letter].width = width
-    bold = Font(bold=True)
-    titles = [WriteOnlyCell(sheet, value=title) for title in COLUMNS]
+    bold = openpyxl_styles.Font(bold=True)
+    titles = [openpyxl_cell.WriteOnlyCell(sheet, value=title) for title in COLUMNS]
     for cell in titles:
         cell.font = bold
     sheet.append(titles)
     sample = []
     for n in range(len(COLUMNS)):
-        cell = WriteOnlyCell(sheet, value=0 if n == HOURS_COLUMN else "x")
+        cell = openpyxl_cell.WriteOnlyCell(sheet, value=0 if n == HOURS_COLUMN else "x")
         if n == HOURS_COLUMN:
             cell.number_format = "0.00"
         else:

@@ -10,22 +10,28 @@ is ReportLab's own QR widget, drawn as vectors.
 """
 
 import io
-
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen.canvas import Canvas
+from functools import cache
+from typing import Any
 
 from ..core.clock import local
+from ..integrations.lazy import lazy_module
 from .models import Certificate
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+# ReportLab (~12 MiB) is loaded by the first certificate drawn, not by every web worker.
+renderPDF = lazy_module("reportlab.graphics.renderPDF")
+barcode_qr = lazy_module("reportlab.graphics.barcode.qr")
+shapes = lazy_module("reportlab.graphics.shapes")
+pdfmetrics = lazy_module("reportlab.pdfbase.pdfmetrics")
+cidfonts = lazy_module("reportlab.pdfbase.cidfonts")
+pdfgen_canvas = lazy_module("reportlab.pdfgen.canvas")
 
-PAGE_W, PAGE_H = A4
+#: A ReportLab canvas (typed loosely: ReportLab is imported only once a PDF is drawn).
+Canvas = Any
+
+FONT = "STSong-Light"
+#: A4 in points, as reportlab.lib.pagesizes writes it (inch = 72, mm = inch / 2.54 / 10).
+_MM = 72.0 / 2.54 * 0.1
+PAGE_W, PAGE_H = 210 * _MM, 297 * _MM
 MARGIN = 42
 ROW_H = 15
 BODY = 9.5
@@ -56,38 +62,45 @@ def _fit(text: str, size: float, width: float) -> str:
     return "".join(out) + "…"
 
 
-class _NumberedCanvas(Canvas):
-    """A canvas that writes "page n of total" on every page once the total is known
-    (ReportLab's usual recipe: keep each page's state, draw the footers at save)."""
+@cache
+def _numbered_canvas() -> type:
+    """ReportLab's canvas class with page numbers, made (and the font registered) once."""
+    pdfmetrics.registerFont(cidfonts.UnicodeCIDFont(FONT))
 
-    def __init__(self, *args, serial: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._serial = serial
-        self._kept = []
+    class _NumberedCanvas(pdfgen_canvas.Canvas):
+        """A canvas that writes "page n of total" on every page once the total is known
+        (ReportLab's usual recipe: keep each page's state, draw the footers at save)."""
 
-    def showPage(self):  # ReportLab's name
-        self._kept.append(dict(self.__dict__))
-        self._startPage()
+        def __init__(self, *args, serial: str, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._serial = serial
+            self._kept = []
 
-    def save(self):
-        total = len(self._kept)
-        for number, state in enumerate(self._kept, 1):
-            self.__dict__.update(state)
-            self.setFont(FONT, 7.5)
-            self.drawString(
-                MARGIN,
-                28,
-                f"{self._serial}  第 {number} / {total} 页  "
-                "依据《志愿服务记录与证明出具办法（试行）》出具",
-            )
-            super().showPage()
-        super().save()
+        def showPage(self):  # ReportLab's name
+            self._kept.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._kept)
+            for number, state in enumerate(self._kept, 1):
+                self.__dict__.update(state)
+                self.setFont(FONT, 7.5)
+                self.drawString(
+                    MARGIN,
+                    28,
+                    f"{self._serial}  第 {number} / {total} 页  "
+                    "依据《志愿服务记录与证明出具办法（试行）》出具",
+                )
+                super().showPage()
+            super().save()
+
+    return _NumberedCanvas
 
 
 def _qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
     """The QR code of `url`, `size` points square, its lower left corner at (x, y)."""
-    widget = QrCodeWidget(url, barLevel="M", barBorder=2, barWidth=size, barHeight=size)
-    drawing = Drawing(size, size)
+    widget = barcode_qr.QrCodeWidget(url, barLevel="M", barBorder=2, barWidth=size, barHeight=size)
+    drawing = shapes.Drawing(size, size)
     drawing.add(widget)
     renderPDF.draw(drawing, canvas, x, y)
 
@@ -147,7 +160,9 @@ def _new_page(canvas: Canvas) -> float:
 def render(cert: Certificate, verify_url: str) -> bytes:
     """The certificate as PDF bytes: header and QR, the entries across pages, the totals."""
     out = io.BytesIO()
-    canvas = _NumberedCanvas(out, pagesize=A4, pageCompression=1, serial=cert.serial)
+    canvas = _numbered_canvas()(
+        out, pagesize=(PAGE_W, PAGE_H), pageCompression=1, serial=cert.serial
+    )
     canvas.setTitle(f"志愿服务证明 {cert.serial}")
     canvas.setAuthor(cert.issuer_name)
     y = _table_head(canvas, _header(canvas, cert, verify_url))

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import babel
+from .clock import local
 from .csvio import where_text
 from .privacy import mask_name, mask_phone
 
@@ -110,6 +111,23 @@ def day_span(first: date, last: date) -> str:
     return f"{first_text}–{format_skeleton('MMMd', last, locale=locale)}"
 
 
+@cache
+def _weekdays(identifier: str) -> tuple[str, ...]:
+    """The abbreviated weekday names (Monday first) of a Babel locale, as `EEE` writes them."""
+    names = Locale.parse(identifier).days["format"]["abbreviated"]
+    return tuple(names[i] for i in range(7))
+
+
+def day_time_span(starts_at: datetime, ends_at: datetime) -> tuple[str, bool]:
+    """("12-25 周五 08:00–12:00", ends on a later local day) in the active language: what the
+    `dt` filter writes with 'MM-dd EEE HH:mm' and 'HH:mm', without Babel parsing the pattern
+    for every card of the board."""
+    start, end = local(starts_at), local(ends_at)
+    weekday = _weekdays(str(get_locale() or DEFAULT_LOCALE))[start.weekday()]
+    text = f"{start:%m-%d} {weekday} {start:%H:%M}–{end:%H:%M}"
+    return text, end.date() > start.date()
+
+
 def init_i18n(app) -> None:
     babel.init_app(
         app,
@@ -125,6 +143,7 @@ def init_i18n(app) -> None:
     app.jinja_env.filters["unit_name"] = unit_name
     app.jinja_env.filters["where_text"] = where_text
     app.jinja_env.globals["day_span"] = day_span
+    app.jinja_env.globals["day_time_span"] = day_time_span
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_name"] = mask_name
 

@@ -6,16 +6,18 @@ Pillow and scales to any screen without blurring.
 
 import re
 
-import qrcode
-from qrcode.image.svg import SvgPathFillImage
+from .lazy import lazy_module
 
-_LEVELS = {
-    "L": qrcode.constants.ERROR_CORRECT_L,
-    "M": qrcode.constants.ERROR_CORRECT_M,
-    "Q": qrcode.constants.ERROR_CORRECT_Q,
-    "H": qrcode.constants.ERROR_CORRECT_H,
-}
+qrcode = lazy_module("qrcode")
+qrcode_svg = lazy_module("qrcode.image.svg")
+_LEVELS = ("L", "M", "Q", "H")
 _SIZE = re.compile(r'\s(?:width|height)="[^"]*"')
+
+
+def _level(name: str) -> str:
+    if name not in _LEVELS:
+        raise KeyError(name)
+    return name
 
 
 def qr_svg(data: str, *, error_correction: str = "M", border: int = 4) -> str:
@@ -28,9 +30,9 @@ def qr_svg(data: str, *, error_correction: str = "M", border: int = 4) -> str:
     redundancy of Q would.
     """
     code = qrcode.QRCode(
-        error_correction=_LEVELS[error_correction],
+        error_correction=getattr(qrcode.constants, f"ERROR_CORRECT_{_level(error_correction)}"),
         border=border,
-        image_factory=SvgPathFillImage,
+        image_factory=qrcode_svg.SvgPathFillImage,
     )
     code.add_data(data)
     code.make(fit=True)

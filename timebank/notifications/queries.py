@@ -61,6 +61,32 @@ def list_urgent_unread(member: Member, limit: int = URGENT_SHOWN) -> list[Notifi
     )
 
 
+def unread_and_urgent(member: Member, limit: int = URGENT_SHOWN) -> tuple[int, list]:
+    """`count_unread` and `list_urgent_unread` in one statement (every page shows both): the
+    count, left-joined to the urgent notices, so that a row comes back when there are none."""
+    unread = (
+        sa.select(sa.func.count().label("unread"))
+        .select_from(Notification)
+        .where(Notification.member_id == member.id, Notification.read_at.is_(None))
+        .subquery()
+    )
+    newest = (
+        _inbox(member, unread_only=True)
+        .where(Notification.is_urgent.is_(True))
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .limit(limit)
+        .subquery()
+    )
+    urgent = sa.orm.aliased(Notification, newest)
+    rows = db.session.execute(
+        sa.select(unread.c.unread, urgent)
+        .select_from(unread)
+        .outerjoin(urgent, sa.true())
+        .order_by(urgent.created_at.desc(), urgent.id.desc())
+    ).all()
+    return (rows[0][0] if rows else 0), [n for _count, n in rows if n is not None]
+
+
 def list_due_message_ids(now: datetime, *, channels, limit: int = 100) -> list[int]:
     """Pending outbox messages due at `now` on the given channels, oldest due first."""
     return list(

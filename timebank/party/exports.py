@@ -15,13 +15,15 @@ from collections.abc import Iterator
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from ..core.spreadsheet import looks_like_formula, safe_text
 from ..extensions import db
+from ..integrations.lazy import lazy_module
 from ..members.models import Member
 from .models import Check, Decision, PartyOrg, Sheet, SheetItem
+
+openpyxl = lazy_module("openpyxl")
+openpyxl_cell = lazy_module("openpyxl.cell")
 
 #: The seven uses of the results (SPEC 7), as columns for the organisation to fill.
 USES = [
@@ -94,7 +96,7 @@ def csv_chunks(check: Check, *, every: int = 1000) -> Iterator[bytes]:
 
 def xlsx_bytes(check: Check) -> bytes:
     """The XLSX file, written row by row by openpyxl's write-only mode."""
-    book = Workbook(write_only=True)
+    book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(check.period)
     sheet.append(header())
     for line in rows(check):
@@ -108,7 +110,7 @@ def _xlsx_cell(sheet, value):
     """Text that looks like a formula as a string cell (openpyxl would write a formula)."""
     if not (isinstance(value, str) and looks_like_formula(value)):
         return value
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = openpyxl_cell.WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"
     return cell
 

@@ -7,13 +7,15 @@ check; the second half's are the year's minus the first half's (every indicator 
 from io import BytesIO
 
 import sqlalchemy as sa
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
 
 from ..extensions import db
+from ..integrations.lazy import lazy_module
 from .models import Check, Decision, Sheet, SheetStatus
+
+pagesizes = lazy_module("reportlab.lib.pagesizes")
+pdfmetrics = lazy_module("reportlab.pdfbase.pdfmetrics")
+cidfonts = lazy_module("reportlab.pdfbase.cidfonts")
+canvas = lazy_module("reportlab.pdfgen.canvas")
 
 COUNTS = [
     ("service_minutes", "服务时长（分钟）"),
@@ -92,11 +94,11 @@ def _lines(report: dict) -> list[str]:
 def report_pdf(report: dict) -> bytes:
     """The report as an A4 PDF in Chinese (the standard CID font STSong-Light, no file)."""
     if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+        pdfmetrics.registerFont(cidfonts.UnicodeCIDFont(FONT))
     out = BytesIO()
-    page = canvas.Canvas(out, pagesize=A4)
+    page = canvas.Canvas(out, pagesize=pagesizes.A4)
     page.setTitle(f"{report['year']}年度党性体检报告")
-    width, height = A4
+    width, height = pagesizes.A4
     y = height - 60
     for n, line in enumerate(_lines(report)):
         page.setFont(FONT, 16 if n == 0 else 11)

@@ -10,10 +10,6 @@ import io
 import re
 import zipfile
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-
 from ..core.spreadsheet import (
     COMPRESS_LEVEL,
     SHEET_PART,
@@ -21,6 +17,7 @@ from ..core.spreadsheet import (
     split_at_sample,
     xml_text,
 )
+from ..integrations.lazy import lazy_module
 from .exports import (
     COLUMN_SPECS,
     PERIOD_LABELS,
@@ -30,6 +27,10 @@ from .exports import (
     _values,
     header,
 )
+
+openpyxl = lazy_module("openpyxl")
+openpyxl_cell = lazy_module("openpyxl.cell")
+openpyxl_styles = lazy_module("openpyxl.styles")
 
 
 def xlsx_bytes(export: Export) -> bytes:
@@ -67,21 +68,21 @@ SAMPLES = {"int": 0, "text": "", "hours": 0, "rate": 0}
 
 def _template(export: Export) -> bytes:
     """openpyxl's workbook: the header row and a sample row (row 2) with the formats."""
-    book = Workbook(write_only=True)
+    book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(title=sheet_title(export))
     sheet.freeze_panes = "A2"
     keys = export.columns
     for letter, key in zip(LETTERS, keys, strict=False):
         sheet.column_dimensions[letter].width = COLUMN_SPECS[key][2]
-    bold = Font(bold=True)
-    titles = [WriteOnlyCell(sheet, value=text) for text in header(export)]
+    bold = openpyxl_styles.Font(bold=True)
+    titles = [openpyxl_cell.WriteOnlyCell(sheet, value=text) for text in header(export)]
     for cell in titles:
         cell.font = bold
     sheet.append(titles)
     sample = []
     for key in keys:
         kind = COLUMN_SPECS[key][1]
-        cell = WriteOnlyCell(sheet, value=SAMPLES[kind])
+        cell = openpyxl_cell.WriteOnlyCell(sheet, value=SAMPLES[kind])
         if kind == "hours":
             cell.number_format = "0.00"
         elif kind == "rate":

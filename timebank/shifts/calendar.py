@@ -6,13 +6,15 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
 
 from ..core.clock import utcnow
 from ..core.i18n import DEFAULT_LOCALE, unit_name
 from ..extensions import db
+from ..integrations.lazy import lazy_module
 from ..members.models import Member
 from .models import Shift, Signup, SignupStatus
+
+icalendar = lazy_module("icalendar")
 
 #: How far back the feed reaches.
 HISTORY = timedelta(days=60)
@@ -58,7 +60,7 @@ def build_ics(
         )
         .order_by(Shift.starts_at)
     ).all()
-    cal = Calendar()
+    cal = icalendar.Calendar()
     cal.add("prodid", "-//Nansha Party Member Time Bank//timebank//ZH")
     cal.add("version", "2.0")
     with force_locale(member.locale):
@@ -67,7 +69,7 @@ def build_ics(
     cal.add("x-wr-calname", calendar_name)
     cal.add("x-wr-timezone", "Asia/Shanghai")
     for signup, shift in rows:
-        event = Event()
+        event = icalendar.Event()
         event.add("uid", f"shift-{shift.id}-member-{member.id}@{host}")
         event.add("dtstamp", now)
         event.add("dtstart", shift.starts_at)

@@ -101,10 +101,8 @@ def _inject_inbox():
     if not current_user or not current_user.is_authenticated:
         return {"inbox_unread": 0, "urgent_notices": []}
     try:
-        return {
-            "inbox_unread": queries.count_unread(current_user),
-            "urgent_notices": show_all(queries.list_urgent_unread(current_user)),
-        }
+        unread, urgent = queries.unread_and_urgent(current_user)
+        return {"inbox_unread": unread, "urgent_notices": show_all(urgent)}
     except SQLAlchemyError:  # an error page must still render when the database is away
         db.session.rollback()
         log.warning("inbox: cannot count notifications", exc_info=True)

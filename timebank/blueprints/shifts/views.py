@@ -2,7 +2,16 @@
 
 from datetime import datetime, time, timedelta
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
@@ -12,13 +21,13 @@ from ...auth.permissions import has_role
 from ...checkin.queries import attended_shift_ids
 from ...core.clock import LOCAL_TZ, local, utcnow
 from ...core.errors import Conflict, NotAllowed, RuleViolation
-from ...core.i18n import minutes_text
+from ...core.i18n import current_locale, minutes_text
 from ...core.settings import setting
 from ...extensions import db, limiter
 from ...ledger.queries import credited_by_shift
 from ...shifts import board as board_query
 from ...shifts import calendar, queries, signups
-from ...shifts.models import KIND_LABELS
+from ...shifts.models import KIND_LABELS, SignupStatus
 from ...units.queries import community_choices
 from ..forms_util import error_text, options
 from ..members.forms import EmptyForm
@@ -26,6 +35,8 @@ from . import bp
 from .forms import BoardFilterForm
 
 BOARD_DAYS = 7
+#: The sign-up statuses a board card shows as a badge (others offer signing up).
+BOARD_STATUSES = (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
 
 
 @bp.route("/shifts/")
@@ -49,16 +60,15 @@ def board():
         skills=current_user.skills if form.mine.data else None,
         first_community_id=current_user.community_id,
     )
-    page = board_query.board_page(wanted, after=after)
+    page = board_query.board_cards(wanted, current_user.id, after=after)
     context = {
         "rows": page.rows,
-        "mine": queries.signups_by_shift(current_user.id, [r.shift.id for r in page.rows]),
         "more_url": _more_url(page.next_cursor),
         "back_url": _page_url(after.encode() if after else None),
-        "action_form": EmptyForm(),
+        **_card_context(),
     }
     if request.args.get("partial") == "1":
-        return render_template("shifts/_board_page.html", **context)
+        return _fragment("shifts/_board_page.html", **context)
     form.kind.choices = options([("", _("All kinds"))] + list(KIND_LABELS.items()))
     form.community_id.choices = [SelectChoice("", _("All communities"))] + [
         SelectChoice(uid, name, optgroup=town) for uid, name, town in community_choices()
@@ -73,6 +83,31 @@ def board():
         can_publish=has_role(current_user, Role.COORDINATOR),
         **context,
     )
+
+
+def _card_context() -> dict:
+    """What every board card shares, worked out once a page: the links' common start, the
+    member's community and approval, and the fixed words (see shifts/_board_page.html)."""
+    return {
+        "urls": {"detail": url_for("shifts.detail", shift_id=1).removesuffix("1")},
+        "me": {"community_id": current_user.community_id, "approved": current_user.is_approved},
+        "english": current_locale().startswith("en"),
+        "text": {
+            "kinds": {kind.value: str(label) for kind, label in KIND_LABELS.items()},
+            "statuses": {s.value: str(s.label) for s in BOARD_STATUSES},
+            "full": _("Full"),
+            "next_day": _("(next day)"),
+            "sign_up": _("Sign up"),
+            "waitlist": _("Join waitlist"),
+        },
+    }
+
+
+def _fragment(name: str, **context) -> str:
+    """A fragment for the script that puts it into the page: rendered without the context
+    processors, whose navigation and inbox counts (five statements) only the page around it
+    shows. Its template uses the Jinja globals (`_`, `csrf_token`) and `request` alone."""
+    return current_app.jinja_env.get_template(name).render(request=request, **context)
 
 
 def _cursor(text: str | None):
