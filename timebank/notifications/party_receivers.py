@@ -4,7 +4,9 @@ Signal → who is told → which notice (wording in party/notices.py):
 
 - party.check_opened → every member with a sheet → CHECK_OPENED
 - party.sheet_finalised → the sheet's member → SHEET_FINALISED (the problem-reminder
-  notice; its printable page is the sheet's notice page)
+  notice; its printable page is the sheet's notice page), SHEET_FINALISED_COMMENTED
+  when the organisation wrote a comment on the (annual) sheet
+- party.membership_decided → the member → BRANCH_CONFIRMED or BRANCH_REFUSED
 
 `CONNECTIONS` is subscribed by the app factory (`_connect_receivers`) with the others.
 """
@@ -33,10 +35,22 @@ def on_check_opened(check, *, member_ids, now, **_):
 
 def on_sheet_finalised(sheet, *, confirmed, now, **_):
     params = {"period": sheet.check_.period, "score": sheet.score, "count": len(confirmed)}
-    notify(sheet.member, notices.SHEET_FINALISED, subject_id=sheet.check_id, params=params, now=now)
+    notice = notices.SHEET_FINALISED
+    if sheet.org_comment:
+        notice, params["comment"] = notices.SHEET_FINALISED_COMMENTED, sheet.org_comment
+    notify(sheet.member, notice, subject_id=sheet.check_id, params=params, now=now)
+
+
+def on_membership_decided(ship, *, confirmed, now, **_):
+    org = db.session.get(PartyOrg, ship.party_org_id)
+    member = db.session.get(Member, ship.member_id)
+    notice = notices.BRANCH_CONFIRMED if confirmed else notices.BRANCH_REFUSED
+    params = {"org": org.name, "reason": ship.reason or ""}
+    notify(member, notice, subject_id=ship.id, params=params, now=now)
 
 
 CONNECTIONS = [
     (party_signals.check_opened, on_check_opened),
     (party_signals.sheet_finalised, on_sheet_finalised),
+    (party_signals.membership_decided, on_membership_decided),
 ]

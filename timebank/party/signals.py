@@ -20,3 +20,10 @@ sheet_finalised = _signals.signal("party.sheet-finalised")
 sender: the `Sheet` (final, with its score and grade); kwargs: `confirmed` (the codes of
 the confirmed items), `now`.
 """
+
+membership_decided = _signals.signal("party.membership-decided")
+"""A secretary in scope or an admin decided a member's branch request.
+
+sender: the `PartyMembership` (confirmed or refused, with its `reason`); kwargs:
+`confirmed` (bool), `now`.
+"""

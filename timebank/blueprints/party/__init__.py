@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("party", __name__, template_folder="templates")
 
-from . import admin, report, secretary, views  # noqa: E402, F401
+from . import admin, branches, report, secretary, views  # noqa: E402, F401
