@@ -59,7 +59,7 @@ def test_registration_without_a_branch_or_with_a_bad_one(party, tree, client):
     r = client.post(
         "/register", data=_register(tree, party.branch.id, phone="13800138002", is_party_member="")
     )
-    assert r.status_code == 200 and "Only party members" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "只有党员才能加入党支部" in r.get_data(as_text=True)
     assert _ships("13800138002") is None  # nothing half-written
 
 
@@ -112,7 +112,7 @@ def test_the_secretary_confirms_and_refuses_on_the_checks_page(party, tree, logi
         data={"decision": "refuse", "reason": ""},
         follow_redirects=True,
     )
-    assert "required" in r.get_data(as_text=True) and ship_b.status == "pending"
+    assert "必填" in r.get_data(as_text=True) and ship_b.status == "pending"
     r = client.post(
         f"/party/memberships/{ship_b.id}/decide", data={"decision": "refuse", "reason": "外单位"}
     )
@@ -122,7 +122,7 @@ def test_the_secretary_confirms_and_refuses_on_the_checks_page(party, tree, logi
         data={"decision": "confirm"},
         follow_redirects=True,
     )
-    assert "decided already" in r.get_data(as_text=True) and ship_b.status == "refused"
+    assert "已经处理过" in r.get_data(as_text=True) and ship_b.status == "refused"
     assert client.post("/party/memberships/99999/decide", data={}).status_code == 404
 
 

@@ -211,6 +211,8 @@ def test_api_a_member_names_a_branch_and_reads_their_history(api, party, tree, d
     assert r.status_code == 422 and r.json["error"]["code"] == "not_party_member"
     r = api(newcomer).post("/members/me/branch", json={"party_org_id": 99999})
     assert r.status_code == 404
+    r = api(newcomer).post("/members/me/branch", json={"party_org_id": 1, "bogus": 1})
+    assert r.status_code == 422 and "bogus" in r.json["error"]["fields"]
     for bad in ("x", 2**70, -1, None, True):
         r = api(newcomer).post("/members/me/branch", json={"party_org_id": bad})
         assert r.status_code == 422 and "party_org_id" in r.json["error"]["fields"], bad
@@ -235,6 +237,10 @@ def test_api_the_secretary_lists_confirms_and_refuses(api, party, people, tree, 
     assert r.status_code == 409 and r.json["error"]["code"] == "already_decided"
     r = api(party.secretary).post(f"/party-memberships/{ship_b.id}/refuse", json={})
     assert r.status_code == 422 and "reason" in r.json["error"]["fields"]
+    r = api(party.secretary).post(
+        f"/party-memberships/{ship_b.id}/refuse", json={"reason": 5, "bogus": 1}
+    )
+    assert r.status_code == 422 and {"reason", "bogus"} <= set(r.json["error"]["fields"])
     r = api(party.other_secretary).post(f"/party-memberships/{ship_b.id}/refuse", json={})
     assert r.status_code == 403  # rights before fields
     r = api(people.admin).post(

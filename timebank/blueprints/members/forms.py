@@ -31,7 +31,7 @@ def id_or_none(value):
 
 def _branch_field():
     return SelectField(
-        _l("Party branch (组织关系)"),
+        _l("Party branch"),
         coerce=id_or_none,
         validate_choice=False,
         render_kw=SEARCHABLE,
