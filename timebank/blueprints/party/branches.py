@@ -8,18 +8,21 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...core.clock import utcnow
-from ...party import comments, memberships, sheets
+from ...party import comments, memberships, queries, sheets
 from ..forms_util import perform
 from . import bp
 from .forms import BranchDecisionForm, CommentForm
 
 
 @bp.app_template_global()
-def branch_requests() -> list:
-    """Pending branch requests the signed-in member may decide (empty for anyone else)."""
+def branch_requests() -> list[tuple]:
+    """Pending branch requests the signed-in member may decide, each with the member's
+    confirmed branch now (None for a first branch); empty for anyone else."""
     if not memberships.can_decide(current_user):
         return []
-    return memberships.requests_in_scope(current_user)
+    requests = memberships.requests_in_scope(current_user)
+    now = queries.branches_of([r.member_id for r in requests])
+    return [(r, now.get(r.member_id)) for r in requests]
 
 
 @bp.app_template_global()
