@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from tests.factories import make_member
-from tests.party.conftest import join
+from tests.party.conftest import join, make_org
 from timebank.core.clock import utcnow
 from timebank.core.errors import Conflict, NotAllowed, RuleViolation, ValidationFailed
 from timebank.extensions import db as _db
@@ -269,3 +269,15 @@ def test_join_helper_still_makes_a_confirmed_branch(party, people, db):
     with pytest.raises(IntegrityError):
         join(people.member, party.other_branch)
     _db.session.rollback()
+
+
+def test_the_nearest_secretaries_are_told_of_a_request(party, tree, db):
+    newcomer = make_member(tree.community, name="新党员")
+    memberships.name_branch(newcomer, party.branch, now=utcnow())
+    [told] = _notices(party.secretary, "party_branch_requested")
+    assert told.params == {"name": "新党员", "org": party.branch.name}
+    assert _notices(party.committee_secretary, "party_branch_requested") == []
+    lonely = make_org("P-HG-9", "branch", party.general, name="无书记支部")
+    memberships.name_branch(newcomer, lonely, now=utcnow())  # no secretary: the committee's
+    assert len(_notices(party.committee_secretary, "party_branch_requested")) == 1
+    assert len(_notices(party.secretary, "party_branch_requested")) == 1

@@ -7,6 +7,8 @@ Signal → who is told → which notice (wording in party/notices.py):
   notice; its printable page is the sheet's notice page), SHEET_FINALISED_COMMENTED
   when the organisation wrote a comment on the (annual) sheet
 - party.membership_decided → the member → BRANCH_CONFIRMED or BRANCH_REFUSED
+- party.branch_named → the secretaries of the branch (or, when it has none, of the nearest
+  organisation above it that has some) → BRANCH_REQUESTED
 
 `CONNECTIONS` is subscribed by the app factory (`_connect_receivers`) with the others.
 """
@@ -17,7 +19,7 @@ from ..extensions import db
 from ..members.models import Member
 from ..party import notices
 from ..party import signals as party_signals
-from ..party.models import PartyOrg
+from ..party.models import PartyOrg, PartySecretary
 from .services import notify, notify_many
 
 #: Members told in one batch (their rows are read and inserted per batch).
@@ -49,8 +51,35 @@ def on_membership_decided(ship, *, confirmed, now, **_):
     notify(member, notice, subject_id=ship.id, params=params, now=now)
 
 
+def _nearest_secretaries(org: PartyOrg) -> list[Member]:
+    """The secretaries of `org`, or of the nearest organisation above it that has any."""
+    ids = [int(part) for part in org.path.strip("/").split("/") if part]
+    rows = db.session.execute(
+        sa.select(PartySecretary.party_org_id, PartySecretary.member_id).where(
+            PartySecretary.party_org_id.in_(ids)
+        )
+    ).all()
+    for org_id in reversed(ids):
+        chosen = [member_id for oid, member_id in rows if oid == org_id]
+        if chosen:
+            return list(db.session.scalars(sa.select(Member).where(Member.id.in_(chosen))))
+    return []
+
+
+def on_branch_named(ship, *, now, **_):
+    org = db.session.get(PartyOrg, ship.party_org_id)
+    member = db.session.get(Member, ship.member_id)
+    params = {"name": member.name, "org": org.name}
+    secretaries = _nearest_secretaries(org)
+    if secretaries:
+        notify_many(
+            secretaries, notices.BRANCH_REQUESTED, subject_id=ship.id, params=params, now=now
+        )
+
+
 CONNECTIONS = [
     (party_signals.check_opened, on_check_opened),
     (party_signals.sheet_finalised, on_sheet_finalised),
     (party_signals.membership_decided, on_membership_decided),
+    (party_signals.branch_named, on_branch_named),
 ]

@@ -129,6 +129,7 @@ def name_branch(member: Member, org: PartyOrg, *, now: datetime) -> PartyMembers
     db.session.add(ship)
     db.session.flush()
     record(member, "party_org.name_branch", org, now=now, details={"member": member.id})
+    signals.branch_named.send(ship, now=now)
     return ship
 
 
@@ -255,7 +256,8 @@ def requests_in_scope(actor, limit: int = 200) -> list[PartyMembership]:
         .join(PartyOrg, PartyOrg.id == PartyMembership.party_org_id)
         .where(PartyMembership.status == MembershipStatus.PENDING)
         .options(
-            sa.orm.joinedload(PartyMembership.member), sa.orm.joinedload(PartyMembership.party_org)
+            sa.orm.joinedload(PartyMembership.member).joinedload(Member.community),
+            sa.orm.joinedload(PartyMembership.party_org),
         )
         .order_by(PartyMembership.created_at, PartyMembership.id)
         .limit(limit)

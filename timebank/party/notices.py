@@ -57,3 +57,10 @@ SHEET_FINALISED_COMMENTED = Notice(
     endpoint="party.my_sheet",
     subject_arg="check_id",
 )
+BRANCH_REQUESTED = Notice(
+    "party_branch_requested",
+    _l("%(name)s asks to join %(org)s"),
+    _l("Confirm the party branch, or refuse it with a reason."),
+    subject="party_membership",
+    endpoint="party.checks_list",
+)

@@ -27,3 +27,9 @@ membership_decided = _signals.signal("party.membership-decided")
 sender: the `PartyMembership` (confirmed or refused, with its `reason`); kwargs:
 `confirmed` (bool), `now`.
 """
+
+branch_named = _signals.signal("party.branch-named")
+"""A party member named their branch: a pending request for its secretary.
+
+sender: the pending `PartyMembership`; kwargs: `now`.
+"""
