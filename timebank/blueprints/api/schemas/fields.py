@@ -1,7 +1,8 @@
 """The API's field types: marshmallow's, with hostile input refused at the field (SPEC 3.7).
 
 Every API schema takes its fields from here (`from . import fields`), never from
-marshmallow directly (tests/test_api_fields.py checks it), so a string with NUL or a lone
+marshmallow directly (tests/test_hostile_input.py checks it:
+`test_every_api_schema_uses_the_project_field_types`), so a string with NUL or a lone
 surrogate, a date at the ends of the calendar and an integer beyond the database's
 columns get a 422 at that field, for every field at once, instead of a 500 further in.
 """
