@@ -12,6 +12,7 @@ from timebank.party import checks
 from .. import factories
 from ..party.conftest import join, make_org, make_secretary
 from ..party.records import item
+from .test_journey_home import signed_in
 from .test_journey_members import sign_in
 
 
@@ -92,3 +93,32 @@ def test_the_secretary_comments_the_annual_sheet(live, tree_of_branches, phone, 
     page.goto(f"{live}/party/checks/{found.id}/members/{member.id}/report")
     expect(page.locator('[data-test="org-comment"]')).to_contain_text("组织评语：该同志")
     shot(page, "member-report-comment")
+
+
+@pytest.mark.e2e
+def test_the_branch_pages_in_english(live, tree_of_branches, phone, shot):
+    t = tree_of_branches
+    page = signed_in(phone, live, t["member"].phone, "en")
+    page.goto(f"{live}/members/{t['member'].id}")
+    panel = page.locator('[data-test="branch-panel"]')
+    expect(panel).to_contain_text("My party branch")
+    panel.locator("select").select_option(label="黄阁国企第一党支部")
+    panel.locator('[data-test="branch-submit"]').click()
+    expect(page.locator(".alert-success")).to_contain_text("secretary will confirm")
+    expect(page.locator('[data-test="branch-pending"]')).to_contain_text(
+        "Waiting for the secretary"
+    )
+    shot(page, "en-profile-pending")
+    secretary = signed_in(phone, live, t["secretary"].phone, "en")
+    secretary.goto(f"{live}/party/checks")
+    requests = secretary.locator('[data-test="branch-requests"]')
+    expect(secretary.locator("#branch-requests")).to_contain_text("Branch requests to confirm")
+    expect(requests).to_contain_text("Now in 金洲社区党支部")
+    requests.locator('[data-test^="branch-refuse-"]').click()
+    expect(secretary.locator(".alert-danger")).to_be_visible()  # a refusal needs a reason
+    requests.locator('[data-test^="branch-reason-"]').fill("Not a member of this branch")
+    requests.locator('[data-test^="branch-refuse-"]').click()
+    expect(secretary.locator(".alert-success")).to_contain_text("refused")
+    shot(secretary, "en-secretary-refused")
+    page.goto(f"{live}/members/{t['member'].id}")
+    expect(page.locator('[data-test="branch-refused"]')).to_contain_text("Not a member of this")
