@@ -44,6 +44,8 @@ MEMBER_WRITES = {
     # a party member's own sheet of a check, found by the check and the actor
     ("POST", "/checks/<int:check_id>/sheets/me"),
     ("POST", "/checks/<int:check_id>/sheets/me/acknowledge"),
+    # a party member names their own branch (a request for its secretary)
+    ("POST", "/members/me/branch"),
     # certificates of one's own service, redeeming, giving minutes to family
     ("POST", "/certificates"),
     ("POST", "/offers/<int:offer_id>/redeem"),
@@ -55,6 +57,7 @@ MEMBER_READS = {
     "/members/me/qr",
     "/members/me/signups",
     "/members/me/learning",
+    "/members/me/branches",
     "/units",
     "/units/<int:unit_id>",
     "/shifts",

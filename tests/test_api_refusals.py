@@ -60,6 +60,9 @@ def test_every_input_schema_endpoint_reports_the_schema_refusals(tree, people, a
     for method, path in _operations(spec, names):
         if "{correction_id}" in path:
             continue  # needs a correction; the same schema base as POST /corrections
+        if "{ship_id}" in path or "{check_id}" in path:
+            continue  # need a branch request or a sheet: tests/party (test_memberships,
+            # test_comments) send them a bogus field
         if "{serial}" in path or "{redemption_id}" in path:
             continue  # need a certificate or a redemption: tests/certificates, tests/exchange
         url = path.removeprefix("/api/v1")

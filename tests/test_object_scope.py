@@ -25,6 +25,7 @@ from timebank.mobilisation.services import raise_callout
 from timebank.notifications.rendering import unit_ref
 from timebank.notifications.services import notify
 from timebank.party.checks import open_check
+from timebank.party.memberships import name_branch
 from timebank.shifts.services import create_series
 from timebank.units.models import Level
 
@@ -186,6 +187,8 @@ def far_more(tree, people, db):
     )
     party = _far_party(people)
     check, _count = open_check(party["secretary"], party["branch"], "2026H2", now=now)
+    newcomer = make_member(tree.far, name="远方新党员")
+    request = name_branch(newcomer, party["branch"], now=now)
     adjust(people.far_coordinator, people.far_member, minutes=180, reason="远方值守", now=now)
     year = local(now).year
     cert = issue(
@@ -218,6 +221,7 @@ def far_more(tree, people, db):
         event=event.id,
         check=check.id,
         org=party["branch"].id,
+        ship=request.id,
         serial=cert.serial,
         redemption=redemption.id,
         offer=offer.id,
@@ -261,6 +265,9 @@ LATER = [
     ("POST", "/checks/{check}/organisations/{org}/self-assessment", {"items": []}),
     ("POST", "/checks/{check}/organisations/{org}/review", {"decisions": [], "added": []}),
     ("POST", "/checks/{check}/organisations/{org}/finalise", None),
+    ("POST", "/checks/{check}/sheets/{member}/comment", {"comment": "x"}),
+    ("POST", "/party-memberships/{ship}/confirm", None),
+    ("POST", "/party-memberships/{ship}/refuse", {"reason": "x"}),
     ("GET", "/certificates/{serial}/pdf", None),
     ("POST", "/certificates/{serial}/revoke", {"reason": "x"}),
     ("POST", "/redemptions/{redemption}/hand-over", None),
@@ -275,7 +282,7 @@ LATER = [
     ("POST", "/members/{member}/reject", {"reason": "x"}),
 ]
 LATER_OUTSIDERS = [*OUTSIDERS, "neighbour_secretary"]
-LATER_SECRETS = ["远方成员", "远方路灯", "远方早班", "远方理发"]
+LATER_SECRETS = ["远方成员", "远方路灯", "远方早班", "远方理发", "远方新党员"]
 
 
 def _fill(value, objects):
@@ -308,6 +315,8 @@ def test_in_the_later_domains_those_in_scope_get_through(people, far_more, api):
     assert sec.get("/checks/{check}/sheets/{member}".format(**far_more)).status_code == 200
     own = sec.get("/checks/{check}/organisations/{org}".format(**far_more))
     assert own.status_code == 200, own.json
+    confirmed = sec.post("/party-memberships/{ship}/confirm".format(**far_more))
+    assert confirmed.status_code == 200, confirmed.json
     coordinator = api(people.far_coordinator)
     calls = [
         ("GET", "/events/{event}", None),

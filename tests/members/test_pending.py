@@ -13,9 +13,12 @@ from timebank.core.errors import NotAllowed
 from timebank.extensions import db
 from timebank.members.services import request_transfer
 
-#: API routes a pending member may call: their own profile, their token and password, and
-#: the units list (to choose a grid of their community).
+#: API routes a pending member may call: their own profile (their party branch is part of
+#: it, named at registration), their token and password, and the units list (to choose a
+#: grid of their community).
 API_PENDING_OK = {
+    ("POST", "/api/v1/members/me/branch"),
+    ("GET", "/api/v1/members/me/branches"),
     ("GET", "/api/v1/members/me"),
     ("GET", "/api/v1/members/<int:member_id>"),
     ("PATCH", "/api/v1/members/<int:member_id>"),

@@ -6,7 +6,7 @@ from timebank.core.clock import utcnow
 from timebank.demo.seed import seed_demo
 from timebank.demo.seed_party import DEMO_COMMUNITY, DEMO_SECRETARY
 from timebank.members.models import Member
-from timebank.party import checks
+from timebank.party import checks, memberships
 from timebank.party.models import ChecklistItem, LecturePoint, PartyMembership, PartyOrg
 
 
@@ -24,7 +24,8 @@ def test_demo_seed_builds_the_party_domain(db):
     members = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(PartyMembership)
-        .where(PartyMembership.party_org_id == branch.id)
+        .where(PartyMembership.party_org_id == branch.id, PartyMembership.status == "confirmed")
     )
+    assert len(memberships.requests_in_scope(secretary)) == 2  # members asking to move in
     found, count = checks.open_check(secretary, branch, "2026H1", now=utcnow())
     assert count == members > 0

@@ -91,7 +91,12 @@ def test_branch_import_confirms_and_reports_every_bad_row(tree, party, people):
         people.admin, read_csv(good.encode(), imports.BRANCH_COLUMNS), now=utcnow()
     )
     db.session.refresh(ship)
-    assert ship.party_org_id == party.other_branch.id and ship.status == "confirmed"
+    assert ship.party_org_id == party.branch.id and ship.status == "replaced"  # history
+    now = db.session.query(PartyMembership).filter_by(member_id=people.member.id).all()
+    assert {(s.party_org_id, s.status) for s in now} == {
+        (party.branch.id, "replaced"),
+        (party.other_branch.id, "confirmed"),
+    }
 
 
 def _upload(client, kind, text):

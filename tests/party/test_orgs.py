@@ -6,8 +6,8 @@ from tests.factories import make_member
 from timebank.auth.permissions import is_secretary, secretary_in_scope
 from timebank.core.clock import utcnow
 from timebank.extensions import db
+from timebank.party.memberships import decide, name_branch
 from timebank.party.models import PartyMembership, PartyOrg, PartySecretary
-from timebank.party.services import confirm_membership, name_branch
 
 
 def test_admin_creates_the_tree_and_codes_are_unique(api, people):
@@ -105,7 +105,7 @@ def test_a_member_names_a_branch_and_a_secretary_confirms(party, tree, db):
     newcomer = make_member(tree.community)
     ship = name_branch(newcomer, party.branch, now=utcnow())
     assert ship.status == "pending"
-    confirm_membership(party.secretary, ship, now=utcnow())
+    decide(party.secretary, ship, confirm=True, now=utcnow())
     assert ship.status == "confirmed"
 
 

@@ -133,6 +133,23 @@ def seed_secretary() -> None:
     db.session.add(
         PartySecretary(member_id=secretary.id, party_org_id=branch.id, created_at=utcnow())
     )
+    seed_branch_requests(branch)
+
+
+def seed_branch_requests(branch: PartyOrg, count: int = 2) -> None:
+    """A few party members of other branches ask to move to the demo branch: the
+    secretary's list of requests to confirm is not empty."""
+    movers = db.session.scalars(
+        sa.select(PartyMembership.member_id)
+        .where(PartyMembership.status == "confirmed", PartyMembership.party_org_id != branch.id)
+        .order_by(PartyMembership.member_id)
+        .limit(count)
+    ).all()
+    now = utcnow()
+    db.session.add_all(
+        PartyMembership(member_id=m, party_org_id=branch.id, status="pending", created_at=now)
+        for m in movers
+    )
 
 
 def seed_lecture_points() -> int:

@@ -18,7 +18,15 @@ from ..core.errors import NotAllowed, check
 from ..dispatch.validation import choice, text
 from ..extensions import db
 from ..members.models import Member, MemberStatus
-from .models import FIELDS, KIND_PARENTS, MembershipStatus, OrgKind, PartyMembership, PartyOrg
+from .models import (
+    FIELDS,
+    KIND_PARENTS,
+    LIVE,
+    MembershipStatus,
+    OrgKind,
+    PartyMembership,
+    PartyOrg,
+)
 from .services import CODE_MAX, KINDS, NAME_MAX, can_manage_tree
 
 ORG_COLUMNS = ("code", "name", "kind", "field", "parent_code")
@@ -184,9 +192,26 @@ def _check_branch_row(line: int, row: dict, members: dict, branches: dict, seen:
     return row_errors_at(line, problems, LABELS)
 
 
+def _put(member, org, confirmed, pending, *, actor, now: datetime) -> None:
+    """The import is the branch's word: the earlier branch is kept as `replaced`, a request
+    for this branch is confirmed; a request for another branch waits for its secretary."""
+    if confirmed is not None:
+        confirmed.status = MembershipStatus.REPLACED
+        confirmed.ended_at, confirmed.ended_by_id = now, actor.id
+        db.session.flush()
+    if pending is not None and pending.party_org_id == org.id:
+        ship = pending
+    else:
+        ship = PartyMembership(member_id=member.id, party_org_id=org.id, created_at=now)
+        db.session.add(ship)
+    ship.status = MembershipStatus.CONFIRMED
+    ship.confirmed_at, ship.confirmed_by_id = now, actor.id
+    db.session.flush()
+
+
 def import_branches(actor, rows, *, now: datetime) -> dict:
-    """Put members (by phone) in their branch (by code), confirmed at once, replacing an
-    earlier branch. Admins only; all or nothing."""
+    """Put members (by phone) in their branch (by code), confirmed at once; an earlier
+    branch is kept as `replaced`. Admins only; all or nothing."""
     if not has_role(actor, Role.ADMIN):
         raise NotAllowed()
     phones = {(r.get("phone") or "").strip() for _, r in rows}
@@ -202,22 +227,20 @@ def import_branches(actor, rows, *, now: datetime) -> dict:
     for line, row in rows:
         errors += _check_branch_row(line, row, members, branches, seen)
     check(errors)
+    member_ids = [m.id for m in members.values()]
+    live = sa.and_(PartyMembership.member_id.in_(member_ids), PartyMembership.status.in_(LIVE))
     ships = {
-        s.member_id: s
-        for s in db.session.scalars(
-            sa.select(PartyMembership).where(
-                PartyMembership.member_id.in_([m.id for m in members.values()])
-            )
-        )
+        (s.member_id, s.status): s
+        for s in db.session.scalars(sa.select(PartyMembership).where(live))
     }
     for _, row in rows:
         member = members[row["phone"].strip()]
         org = branches[row["branch_code"].strip()]
-        ship = ships.get(member.id) or PartyMembership(member_id=member.id, created_at=now)
-        db.session.add(ship)
-        ship.party_org_id = org.id
-        ship.status = MembershipStatus.CONFIRMED
-        ship.confirmed_at, ship.confirmed_by_id = now, actor.id
+        confirmed = ships.get((member.id, MembershipStatus.CONFIRMED))
+        pending = ships.get((member.id, MembershipStatus.PENDING))
+        if confirmed is not None and confirmed.party_org_id == org.id:
+            continue
+        _put(member, org, confirmed, pending, actor=actor, now=now)
     db.session.flush()
     record(actor, "party_org.import_members", None, now=now, details={"rows": len(rows)})
     return {"imported": len(rows)}

@@ -55,6 +55,16 @@ TARGET_INDICATORS = {"member": INDICATORS, "organisation": ORG_INDICATORS}
 class MembershipStatus(StrEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"
+    #: Turned down by a secretary in scope or an admin, with a reason.
+    REFUSED = "refused"
+    #: Was the member's confirmed branch until another one was confirmed (history).
+    REPLACED = "replaced"
+    #: A pending request the member replaced by naming another branch.
+    WITHDRAWN = "withdrawn"
+
+
+#: The live statuses: a member has at most one row of each (partial unique indexes).
+LIVE = (MembershipStatus.PENDING, MembershipStatus.CONFIRMED)
 
 
 class PartyOrg(db.Model):
@@ -88,22 +98,47 @@ class PartyOrg(db.Model):
 
 
 class PartyMembership(db.Model):
-    """A member's branch (组织关系): asked for by the member or set by a secretary; a
-    secretary in scope confirms it. One per member."""
+    """A member's branch (组织关系): asked for by the member (pending until a secretary in
+    scope or an admin confirms or refuses it) or set by a secretary (confirmed at once).
+
+    The rows are the history: a member has at most one `confirmed` and one `pending` row
+    (partial unique indexes); a confirmed branch that another replaces stays as `replaced`.
+    """
 
     __tablename__ = "party_memberships"
     __table_args__ = (
-        sa.CheckConstraint("status IN ('pending', 'confirmed')", name="status_known"),
+        sa.CheckConstraint(
+            "status IN ('pending', 'confirmed', 'refused', 'replaced', 'withdrawn')",
+            name="status_known",
+        ),
         sa.Index("ix_party_memberships_org_status", "party_org_id", "status"),
+        sa.Index(
+            "uq_party_memberships_one_confirmed",
+            "member_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'confirmed'"),
+            postgresql_where=sa.text("status = 'confirmed'"),
+        ),
+        sa.Index(
+            "uq_party_memberships_one_pending",
+            "member_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), unique=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
     party_org_id: Mapped[int] = mapped_column(sa.ForeignKey("party_orgs.id"))
     status: Mapped[str] = mapped_column(sa.String(16), default=MembershipStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
+    #: When it stopped being live (refused, replaced, withdrawn), by whom, and why (refused).
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
+    reason: Mapped[str | None] = mapped_column(sa.String(255))
 
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
     party_org: Mapped[PartyOrg] = relationship()
@@ -237,9 +272,13 @@ class Sheet(db.Model):
     finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rectification: Mapped[str | None] = mapped_column(sa.String(1000))
+    #: The party organisation's comment (组织评语) on an annual sheet, before it is final.
+    org_comment: Mapped[str | None] = mapped_column(sa.String(1000))
+    org_comment_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
+    org_comment_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     check_: Mapped[Check] = relationship()
-    member: Mapped[Member | None] = relationship()
+    member: Mapped[Member | None] = relationship(foreign_keys=[member_id])
     party_org: Mapped[PartyOrg] = relationship()
     items: Mapped[list["SheetItem"]] = relationship(
         order_by="SheetItem.code", back_populates="sheet"

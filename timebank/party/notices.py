@@ -42,3 +42,36 @@ ORG_SHEET_FINALISED = Notice(
     endpoint="party.org_sheet",
     subject_arg="sheet_id",
 )
+BRANCH_CONFIRMED = Notice(
+    "party_branch_confirmed",
+    _l("Your party branch is confirmed: %(org)s"),
+    _l("The secretary confirmed that you belong to %(org)s."),
+    subject="party_membership",
+    endpoint="members.me",
+)
+BRANCH_REFUSED = Notice(
+    "party_branch_refused",
+    _l("Your party branch was not confirmed: %(org)s"),
+    _l("The secretary did not confirm that you belong to %(org)s. Reason: %(reason)s"),
+    subject="party_membership",
+    endpoint="members.me",
+)
+SHEET_FINALISED_COMMENTED = Notice(
+    "party_sheet_finalised_commented",
+    _l("Problem-reminder notice: check %(period)s"),
+    _l(
+        "Your score is %(score)s. %(count)s item(s) to rectify: open the notice, "
+        "acknowledge it and record what you rectified. The organisation's comment: "
+        "%(comment)s"
+    ),
+    subject="party_check",
+    endpoint="party.my_sheet",
+    subject_arg="check_id",
+)
+BRANCH_REQUESTED = Notice(
+    "party_branch_requested",
+    _l("%(name)s asks to join %(org)s"),
+    _l("Confirm the party branch, or refuse it with a reason."),
+    subject="party_membership",
+    endpoint="party.checks_list",
+)

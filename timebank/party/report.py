@@ -29,6 +29,8 @@ COUNTS = [
 ]
 GRADES = {"good": "好", "fair": "较好", "attention": "需关注"}
 FONT = "STSong-Light"
+#: Left and right margins of the PDF, in points.
+MARGIN = 50
 
 
 def is_reportable(sheet: Sheet) -> bool:
@@ -70,6 +72,7 @@ def report_of(sheet: Sheet) -> dict:
         "score": sheet.score,
         "grade": GRADES.get(sheet.grade, ""),
         "rectification": sheet.rectification,
+        "comment": sheet.org_comment,
     }
 
 
@@ -86,26 +89,53 @@ def _lines(report: dict) -> list[str]:
         reason = f"（{i['reason']}）" if i["reason"] else ""
         out.append(f"  {i['text']} 扣{i['points']}分{reason}")
     out += ["", f"得分：{report['score']}　等次：{report['grade']}"]
+    if report["comment"]:
+        out.append(f"组织评语：{report['comment']}")
     if report["rectification"]:
         out.append(f"整改情况：{report['rectification']}")
     return out
 
 
-def report_pdf(report: dict) -> bytes:
-    """The report as an A4 PDF in Chinese (the standard CID font STSong-Light, no file)."""
+def _register_font() -> None:
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(cidfonts.UnicodeCIDFont(FONT))
+
+
+def wrap(line: str, size: float, width: float, font: str = FONT) -> list[str]:
+    """Break `line` into pieces that fit `width` points at `size` in `font`, between any two
+    characters (Chinese has no spaces to break at); continuations keep the line's indent.
+    A newline in the text starts a new piece."""
+    _register_font()
+    indent = line[: len(line) - len(line.lstrip(" "))]
+    out: list[str] = []
+    for part in line.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        current = ""
+        for char in part:
+            if current and pdfmetrics.stringWidth(current + char, font, size) > width:
+                out.append(current)
+                current = indent + "  " + char
+            else:
+                current += char
+        out.append(current)
+    return out
+
+
+def report_pdf(report: dict) -> bytes:
+    """The report as an A4 PDF in Chinese (the standard CID font STSong-Light, no file)."""
+    _register_font()
     out = BytesIO()
     page = canvas.Canvas(out, pagesize=pagesizes.A4)
     page.setTitle(f"{report['year']}年度党性体检报告")
     width, height = pagesizes.A4
     y = height - 60
     for n, line in enumerate(_lines(report)):
-        page.setFont(FONT, 16 if n == 0 else 11)
-        page.drawString(50, y, line[:60])
-        y -= 24 if n == 0 else 17
-        if y < 50:
-            page.showPage()
-            y = height - 60
+        size = 16 if n == 0 else 11
+        for piece in wrap(line, size, width - 2 * MARGIN):
+            page.setFont(FONT, size)
+            page.drawString(MARGIN, y, piece)
+            y -= 24 if n == 0 else 17
+            if y < MARGIN:
+                page.showPage()
+                y = height - 60
     page.save()
     return out.getvalue()

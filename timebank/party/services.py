@@ -1,4 +1,5 @@
-"""The party tree's rules (SPEC 7): organisations, members' branches and secretaries.
+"""The party tree's rules (SPEC 7): organisations and secretaries (members' branches are
+in party.memberships).
 
 Each rule is one function taking the actor and `now`; they flush, the edges commit.
 """
@@ -11,20 +12,12 @@ from flask_babel import lazy_gettext as _l
 from ..audit.services import record
 from ..auth.models import Role
 from ..auth.permissions import has_role, is_secretary, organises_party_org
-from ..core.errors import Conflict, NotAllowed, NotFound, RuleViolation, check
+from ..core.errors import Conflict, NotAllowed, NotFound, check
 from ..dispatch.validation import choice, text, whole_number
 from ..extensions import db
 from ..members.models import Member, MemberStatus
 from ..units.queries import find_root
-from .models import (
-    FIELDS,
-    KIND_PARENTS,
-    MembershipStatus,
-    OrgKind,
-    PartyMembership,
-    PartyOrg,
-    PartySecretary,
-)
+from .models import FIELDS, KIND_PARENTS, OrgKind, PartyOrg, PartySecretary
 
 CODE_MAX = 40
 NAME_MAX = 120
@@ -110,90 +103,6 @@ def create_org(actor, *, now: datetime, refused=(), **fields) -> PartyOrg:
     db.session.flush()
     record(actor, "party_org.create", org, now=now, details={"code": code})
     return org
-
-
-def membership_of(member: Member) -> PartyMembership | None:
-    return db.session.scalar(
-        sa.select(PartyMembership).where(PartyMembership.member_id == member.id)
-    )
-
-
-def _ensure_party_member(member: Member) -> None:
-    if not member.is_party_member:
-        raise RuleViolation("not_party_member", _l("Only party members belong to a party branch."))
-
-
-def ensure_can_add_member(actor, org: PartyOrg | None = None) -> None:
-    """Secretaries in scope and admins put members in a branch (NotAllowed otherwise;
-    with `org=None`, secretaries of any organisation)."""
-    if not (is_secretary(actor, org) or has_role(actor, Role.ADMIN)):
-        raise NotAllowed()
-
-
-def add_member(actor, org: PartyOrg, member: Member, *, now: datetime) -> PartyMembership:
-    """A secretary in scope (or an admin) puts a party member in a branch, confirmed at
-    once; a member's earlier branch is replaced. 422 `not_party_member`."""
-    ensure_can_add_member(actor, org)
-    if org.kind != OrgKind.BRANCH:
-        check([("party_org_id", _l("Members belong to a branch."))])
-    _ensure_party_member(member)
-    if member.status not in (MemberStatus.ACTIVE, MemberStatus.PENDING):
-        check([("member_id", _l("No such active member."))])
-    ship = _set_branch(member, org, now=now)
-    ship.status = MembershipStatus.CONFIRMED
-    ship.confirmed_at = now
-    ship.confirmed_by_id = actor.id
-    db.session.flush()
-    record(actor, "party_org.add_member", org, now=now, details={"member": member.id})
-    return ship
-
-
-def _set_branch(member: Member, org: PartyOrg, *, now: datetime) -> PartyMembership:
-    ship = membership_of(member)
-    if ship is None:
-        ship = PartyMembership(member_id=member.id, party_org_id=org.id, created_at=now)
-        db.session.add(ship)
-    elif ship.party_org_id != org.id:
-        ship.party_org_id = org.id
-        ship.status = MembershipStatus.PENDING
-        ship.confirmed_at = ship.confirmed_by_id = None
-        ship.created_at = now
-    db.session.flush()
-    return ship
-
-
-def name_branch(member: Member, org: PartyOrg, *, now: datetime) -> PartyMembership:
-    """A party member names their branch (registration, profile): pending until a
-    secretary in scope confirms it. Naming the confirmed branch again changes nothing."""
-    _ensure_party_member(member)
-    if org.kind != OrgKind.BRANCH:
-        check([("party_org_id", _l("Members belong to a branch."))])
-    return _set_branch(member, org, now=now)
-
-
-def confirm_membership(actor, ship: PartyMembership, *, now: datetime) -> PartyMembership:
-    """A secretary in scope confirms a member's branch. 409 `already_confirmed`."""
-    if not is_secretary(actor, ship.party_org):
-        raise NotAllowed()
-    matched = db.session.execute(
-        sa.update(PartyMembership)
-        .where(
-            PartyMembership.id == ship.id,
-            PartyMembership.status == MembershipStatus.PENDING,
-        )
-        .values(status=MembershipStatus.CONFIRMED, confirmed_at=now, confirmed_by_id=actor.id)
-    ).rowcount
-    if matched != 1:
-        raise Conflict("already_confirmed", _l("This branch is confirmed already."))
-    db.session.refresh(ship)
-    record(
-        actor,
-        "party_org.confirm_member",
-        ship.party_org,
-        now=now,
-        details={"member": ship.member_id},
-    )
-    return ship
 
 
 def grant_secretary(actor, member: Member, org: PartyOrg, *, now: datetime) -> PartySecretary:

@@ -20,3 +20,16 @@ sheet_finalised = _signals.signal("party.sheet-finalised")
 sender: the `Sheet` (final, with its score and grade); kwargs: `confirmed` (the codes of
 the confirmed items), `now`.
 """
+
+membership_decided = _signals.signal("party.membership-decided")
+"""A secretary in scope or an admin decided a member's branch request.
+
+sender: the `PartyMembership` (confirmed or refused, with its `reason`); kwargs:
+`confirmed` (bool), `now`.
+"""
+
+branch_named = _signals.signal("party.branch-named")
+"""A party member named their branch: a pending request for its secretary.
+
+sender: the pending `PartyMembership`; kwargs: `now`.
+"""

@@ -47,6 +47,7 @@ def sheet_view(sheet: Sheet) -> dict:
         "status": sheet.status,
         "acknowledged_at": sheet.acknowledged_at,
         "rectification": sheet.rectification,
+        "org_comment": sheet.org_comment,
     }
 
 

@@ -9,7 +9,7 @@ from ...core.clock import local, utcnow
 from ...core.errors import check
 from ...extensions import db
 from ...members.queries import get_member
-from ...party import checklist, learning, services
+from ...party import checklist, learning, memberships, services
 from .access import auth_required
 from .schemas.party import (
     ChecklistArgs,
@@ -52,12 +52,12 @@ def add_member(data, org_id):
     """Put a party member in a branch (secretaries in scope, admins). 422
     `not_party_member`."""
     refused = data.pop("refused")
-    services.ensure_can_add_member(g.actor)  # rights before the organisation and fields
+    memberships.ensure_can_add_member(g.actor)  # rights before the organisation and fields
     org = services.get_org(org_id)
-    services.ensure_can_add_member(g.actor, org)
+    memberships.ensure_can_add_member(g.actor, org)
     check(refused)
     member = get_member(data["member_id"])
-    ship = services.add_member(g.actor, org, member, now=utcnow())
+    ship = memberships.add_member(g.actor, org, member, now=utcnow())
     db.session.commit()
     return ship
 

@@ -6,8 +6,9 @@ from flask_smorest import Blueprint
 
 from ...auth.permissions import is_secretary, may_do_party_work
 from ...core.clock import utcnow
+from ...core.errors import check
 from ...extensions import db
-from ...party import checks, sheets
+from ...party import checks, comments, sheets
 from ...party.services import get_org
 from ...party.views import org_sheet_view, sheet_view
 from .access import auth_required
@@ -15,6 +16,7 @@ from .schemas.party import (
     AcknowledgeInput,
     CheckCreatedSchema,
     CheckInput,
+    CommentInput,
     FinalisedSchema,
     OrgSheetSchema,
     SelfAssessmentInput,
@@ -160,3 +162,17 @@ def org_finalise(check_id, org_id):
         "grade": sheet.grade,
         "notice_id": sheet.id,
     }
+
+
+@bp.route("/<int:check_id>/sheets/<int:member_id>/comment", methods=["POST"])
+@auth_required(bp, 400, 404, 409, 422, may=is_secretary)
+@bp.arguments(CommentInput)
+@bp.response(200, SheetSchema)
+def comment(data, check_id, member_id):
+    """The organisation's comment (组织评语) on an annual sheet, before it is final: shown in
+    the check report and the notice. 422 `annual_only`, 409 `already_final`."""
+    sheet = sheets.get_sheet(g.actor, check_id, member_id)
+    check(data.pop("refused"))
+    comments.write_comment(g.actor, sheet, comment=data.get("comment"), now=utcnow())
+    db.session.commit()
+    return sheet_view(sheet)

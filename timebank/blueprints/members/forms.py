@@ -23,6 +23,22 @@ def int_or_none(value):
         return None
 
 
+def id_or_none(value):
+    """A row id from a select: None for the empty choice and for anything no id can be."""
+    number = int_or_none(value)
+    return number if number is not None and 0 < number < 2**31 else None
+
+
+def _branch_field():
+    return SelectField(
+        _l("Party branch"),
+        coerce=id_or_none,
+        validate_choice=False,
+        render_kw=SEARCHABLE,
+        description=_l("The branch you belong to; its secretary confirms it."),
+    )
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
@@ -81,12 +97,20 @@ class RegisterForm(_ProfileFields):
         render_kw=SEARCHABLE,
         validate_choice=False,
     )
+    party_org_id = _branch_field()
     submit = SubmitField(_l("Register"))
 
 
 class ProfileForm(_ProfileFields):
     grid_id = SelectField(_l("Grid"), coerce=int_or_none, validate_choice=False)
     submit = SubmitField(_l("Save"))
+
+
+class BranchForm(BaseForm):
+    """A party member names their branch on their profile."""
+
+    party_org_id = _branch_field()
+    submit = SubmitField(_l("Ask the secretary to confirm"))
 
 
 class TransferForm(BaseForm):

@@ -34,6 +34,7 @@ OWN_PAGES = frozenset(
         "members.me",
         "members.detail",
         "members.edit",
+        "members.name_branch",  # their party branch, as at registration
         "auth.password",
         "auth.sessions",
         "auth.end_session",

@@ -15,6 +15,7 @@ from ...auth.permissions import (
     ensure_role,
     has_role,
 )
+from ...core.clock import utcnow
 from ...core.errors import DomainError
 from ...core.i18n import current_locale, unit_name
 from ...extensions import db
@@ -22,13 +23,16 @@ from ...members import queries, services
 from ...members.models import STATUS_LABELS, MemberStatus
 from ...members.skills import skill_label as label_of_skill
 from ...mobilisation.queries import response_record
+from ...party import memberships
 from ...party import queries as party_queries
+from ...party.services import get_org
 from ...units.queries import community_choices, list_units, list_units_in_scope
 from ..auth.session import sign_in
 from ..forms_util import apply_errors, options, perform, submitted
 from ..limits import count_refusal_of, register_limits
 from . import bp
 from .forms import (
+    BranchForm,
     DecisionForm,
     EmptyForm,
     MemberFilterForm,
@@ -46,6 +50,20 @@ def _community_select() -> list:
     ]
 
 
+def _branch_select() -> list:
+    """Branches grouped by the organisation above them, after an empty first choice."""
+    return [SelectChoice("", _("Choose…"))] + [
+        SelectChoice(oid, name, optgroup=above or None)
+        for oid, name, above in memberships.branch_choices()
+    ]
+
+
+def _name_branch(member, org_id) -> None:
+    """The member names their branch (a pending request), when they chose one."""
+    if org_id is not None:
+        memberships.name_branch(member, get_org(org_id), now=utcnow())
+
+
 def _float(value):
     return float(value) if value is not None else None
 
@@ -56,6 +74,7 @@ def register():
     """Register and report to a community."""
     form = RegisterForm()
     form.community_id.choices = _community_select()
+    form.party_org_id.choices = _branch_select()
     refused = submitted(form)
     if refused is not None:
         try:
@@ -73,6 +92,7 @@ def register():
                 locale=_current_lang(),
                 refused=refused,
             )
+            _name_branch(member, form.party_org_id.data)
         except DomainError as exc:
             db.session.rollback()
             count_refusal_of(exc)
@@ -114,10 +134,43 @@ def detail(member_id: int):
         roles=member.roles,
         response_record=response_record(member.id),
         party_branch=party_queries.branches_of([member.id]).get(member.id),
+        **_branch_panel(member),
         action_form=EmptyForm(),
         reason_form=ReasonForm(),
         reject_form=ReasonForm(prefix="reject"),
     )
+
+
+def _branch_panel(member) -> dict:
+    """The member's own branch panel: the pending request, the last refusal, the form."""
+    if member.id != current_user.id or not member.is_party_member:
+        return {"branch_form": None}
+    history = memberships.history_of(member, limit=3)
+    form = BranchForm()
+    form.party_org_id.choices = _branch_select()
+    return {
+        "branch_form": form,
+        "branch_pending": next((s for s in history if s.status == "pending"), None),
+        "branch_refused": history[0] if history and history[0].status == "refused" else None,
+    }
+
+
+@bp.route("/members/me/branch", methods=["POST"])
+@login_required
+def name_branch():
+    """The signed-in party member names their branch: pending until a secretary decides."""
+    form = BranchForm()
+    form.party_org_id.choices = _branch_select()
+    if not form.validate_on_submit():
+        abort(400)
+    if form.party_org_id.data is None:
+        flash(_("Choose your branch."), "danger")
+    else:
+        perform(
+            lambda: _name_branch(current_user, form.party_org_id.data),
+            _("Sent: the branch's secretary will confirm it."),
+        )
+    return redirect(url_for("members.detail", member_id=current_user.id))
 
 
 @bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("party", __name__, template_folder="templates")
 
-from . import admin, coverage, org_sheets, report, secretary, views  # noqa: E402, F401
+from . import admin, branches, coverage, org_sheets, report, secretary, views  # noqa: E402, F401

@@ -44,3 +44,19 @@ def review_form(sheet):
             StringField(validators=[Optional(), Length(max=500)]),
         )
     return ReviewForm()
+
+
+class BranchDecisionForm(BaseForm):
+    """A secretary confirms a branch request, or refuses it with a reason."""
+
+    reason = StringField(
+        _l("Reason (required to refuse)"), validators=[Optional(), Length(max=255)]
+    )
+
+
+class CommentForm(BaseForm):
+    """The organisation's comment on an annual sheet."""
+
+    comment = TextAreaField(
+        _l("The organisation's comment"), validators=[Optional(), Length(max=1000)]
+    )

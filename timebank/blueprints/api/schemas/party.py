@@ -45,6 +45,33 @@ class MembershipSchema(Schema):
     status = fields.String()
 
 
+class MembershipDetailSchema(MembershipSchema):
+    """A member's branch or request, with who decided and why (a refusal's reason)."""
+
+    party_org_name = fields.String(attribute="party_org.name")
+    member_name = fields.String(attribute="member.name")
+    created_at = fields.AwareDateTime()
+    confirmed_at = fields.AwareDateTime(allow_none=True)
+    ended_at = fields.AwareDateTime(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class MembershipListSchema(Schema):
+    items = fields.List(fields.Nested(MembershipDetailSchema))
+
+
+class BranchRequestInput(InputSchema):
+    party_org_id = identifier(required=True)
+
+
+class RefusalInput(InputSchema):
+    reason = fields.String(allow_none=True, validate=validate.Length(max=255))
+
+
+class CommentInput(InputSchema):
+    comment = fields.String(allow_none=True, validate=validate.Length(max=1000))
+
+
 class ChecklistItemInput(InputSchema):
     field = fields.String(required=True, validate=validate.OneOf(FIELDS))
     target = fields.String(required=True, validate=validate.OneOf(TARGETS))
@@ -111,6 +138,8 @@ class SheetSchema(Schema):
     status = fields.String()
     acknowledged_at = fields.AwareDateTime(allow_none=True)
     rectification = fields.String(allow_none=True)
+    #: The party organisation's comment (组织评语), annual sheets only.
+    org_comment = fields.String(allow_none=True)
 
 
 class OrgSheetSchema(SheetSchema):
