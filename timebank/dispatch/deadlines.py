@@ -6,18 +6,24 @@ the marker column (`accept_overdue_at`, `handle_overdue_at`) or moves the status
 event is marked, escalated or closed once per deadline, however many schedulers run and
 however often a tick is repeated. On PostgreSQL the due rows are read FOR UPDATE SKIP
 LOCKED, so a second scheduler passes over what the first is working on.
+
+A batch costs a fixed number of statements, whatever its size: the due ids, the claiming
+UPDATE, the events (and the units they went to) read once, one INSERT of timeline rows,
+and one signal for the whole batch (`events_overdue`, `events_escalated`), whose receivers
+write their notices set-based.
 """
 
 import logging
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..units.queries import find_root
 from .closing import auto_close
 from .models import ASSIGNED, Event, EventStep, Status
-from .signals import event_escalated, event_overdue
+from .signals import events_escalated, events_overdue
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +74,15 @@ def _steps(rows: list[dict]) -> None:
         db.session.execute(sa.insert(EventStep), rows)
 
 
-def _events(ids) -> list[Event]:
-    """The events, freshly read (objects already in the session are brought up to date)."""
+def _events(ids, *options) -> list[Event]:
+    """The events, freshly read (objects already in the session are brought up to date),
+    with the relationships of `options` loaded for all of them at once."""
     return list(
         db.session.scalars(
             sa.select(Event)
             .where(Event.id.in_(ids))
             .order_by(Event.id)
+            .options(*options)
             .execution_options(populate_existing=True)
         )
     )
@@ -94,8 +102,8 @@ def mark_accept_overdue(now: datetime, batch: int = BATCH) -> int:
     ).all()
     events = _events(marked)
     _steps([_step(e, "overdue", now, "accept") for e in events])
-    for event in events:
-        event_overdue.send(event, deadline="accept", now=now)
+    if events:
+        events_overdue.send(events, deadline="accept", now=now)
     log.info("%s event(s) not accepted in time", len(events))
     return len(events)
 
@@ -116,14 +124,14 @@ def mark_handle_overdue(now: datetime, batch: int = BATCH) -> int:
         .values(handle_overdue_at=now, overdue=True, escalated_to_id=up, escalated_at=now)
         .returning(Event.id)
     ).all()
-    events = _events(marked)
+    events = _events(marked, selectinload(Event.escalated_to))
     _steps(
         [_step(e, "overdue", now, "handle") for e in events]
         + [_step(e, "escalated", now, e.escalated_to.name) for e in events]
     )
-    for event in events:
-        event_overdue.send(event, deadline="handle", now=now)
-        event_escalated.send(event, unit=event.escalated_to, now=now)
+    if events:
+        events_overdue.send(events, deadline="handle", now=now)
+        events_escalated.send(events, now=now)
     log.info("%s event(s) overdue and escalated", len(events))
     return len(events)
 
