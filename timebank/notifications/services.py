@@ -126,12 +126,11 @@ def notify_each(
         return {}
     db.session.flush()  # the members' own pending changes first
     names = preload([t.params for t in tells])  # noqa: F841 (held while rendering)
-    rendered, texts_, recipients = [], [], []
-    for tell in tells:
-        url = external_url(notice, tell.subject_id)
-        words = _render_all(tell.members, notice, tell.params, url, letters)
-        rendered.append(words)
-        for group in _by_language(tell.members).values():
+    groups = [_by_language(t.members) for t in tells]
+    rendered = _render_each(tells, groups, notice, letters)
+    texts_, recipients = [], []
+    for tell, by_locale, words in zip(tells, groups, rendered, strict=True):
+        for group in by_locale.values():
             key = len(texts_)
             first = words[group[0].id][0]
             texts_.append(
@@ -221,29 +220,39 @@ def _locale(member: Member) -> str:
     return member.locale if member.locale in current_app.config["LANGUAGES"] else "zh_CN"
 
 
-def _render_all(
-    members, notice, params, url, letters=None
-) -> dict[int, tuple[Rendered, str | None]]:
-    """{member id: (texts, e-mail body or None)}, switching language once per language.
+def _render_each(
+    tells: list[Tell], groups: list[dict[str, list[Member]]], notice, letters=None
+) -> list[dict[int, tuple[Rendered, str | None]]]:
+    """For each tell, {member id: (texts, e-mail body or None)}, switching language once
+    per language for all the tells (`groups`: each tell's members by language).
 
     What differs between members of one language is only the name in the e-mail (put in
     a once-rendered e-mail) and the letter of the SMS question (rendered once per letter).
     """
     email_on = bool(current_app.config.get("SMTP_HOST"))
-    out = {}
-    for locale, group in _by_language(members).items():
+    urls = [external_url(notice, t.subject_id) for t in tells]
+    out: list[dict] = [{} for _ in tells]
+    for locale in sorted({locale for by_locale in groups for locale in by_locale}):
         with force_locale(locale):
-            words = texts(notice, params, locale)
-            by_letter = {None: _render(*words, url)}
-            email = _email(by_letter[None], url) if email_on else None
-            for member in group:
-                letter = (letters or {}).get(member.id)
-                if letter not in by_letter:
-                    by_letter[letter] = _render(*words, url, _hint(notice, letter))
-                email_body = (
-                    email.replace(NAME_MARK, member.name) if email and member.email else None
-                )
-                out[member.id] = (by_letter[letter], email_body)
+            for tell, by_locale, url, rendered in zip(tells, groups, urls, out, strict=True):
+                if locale in by_locale:
+                    words = texts(notice, tell.params, locale)
+                    group = by_locale[locale]
+                    rendered |= _render_group(group, notice, words, url, email_on, letters)
+    return out
+
+
+def _render_group(members, notice, words, url, email_on, letters) -> dict:
+    """The texts of members of one language (the current one), by member id."""
+    by_letter = {None: _render(*words, url)}
+    email = _email(by_letter[None], url) if email_on else None
+    out = {}
+    for member in members:
+        letter = (letters or {}).get(member.id)
+        if letter not in by_letter:
+            by_letter[letter] = _render(*words, url, _hint(notice, letter))
+        email_body = email.replace(NAME_MARK, member.name) if email and member.email else None
+        out[member.id] = (by_letter[letter], email_body)
     return out
 
 
