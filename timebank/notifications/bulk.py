@@ -39,6 +39,13 @@ def rows_of(rows: list[dict], columns: dict[str, sa.types.TypeEngine]) -> sa.Sub
     ).subquery()
 
 
+def _materialized(rows: sa.Subquery, name: str) -> sa.CTE:
+    """`rows` as a MATERIALIZED common table expression: SQLite then joins two of them through
+    an automatic index instead of unpacking one JSON parameter again for every row of the
+    other (a nested loop: 20 s for 3,000 × 2,000 rows, 30 ms materialized)."""
+    return sa.select(rows).cte(name).prefix_with("MATERIALIZED")
+
+
 def _constant(table: sa.Table, name: str, value):
     return sa.literal(value, table.c[name].type).label(name)
 
@@ -48,17 +55,10 @@ def insert_inbox(notice, recipients: list[dict], texts: list[dict], now) -> dict
     contents ({t: key, subject_id, params, title, body}; one per subject and language),
     `recipients` who gets which ({m: member id, t: key}). Returns {(member id, subject id):
     notification id}."""
-    who = rows_of(recipients, {"m": sa.Integer(), "t": sa.Integer()})
-    what = rows_of(
-        texts,
-        {
-            "t": sa.Integer(),
-            "subject_id": sa.Integer(),
-            "params": sa.JSON(),
-            "title": sa.String(),
-            "body": sa.Text(),
-        },
-    )
+    who = _materialized(rows_of(recipients, {"m": sa.Integer(), "t": sa.Integer()}), "who")
+    columns = {"t": sa.Integer(), "subject_id": sa.Integer(), "params": sa.JSON()}
+    columns |= {"title": sa.String(), "body": sa.Text()}
+    what = _materialized(rows_of(texts, columns), "what")
     values = {
         "kind": notice.kind,
         "subject_type": notice.subject,
