@@ -14,20 +14,31 @@ for the district by town and by category over every day with events; the lists
 district's open overdue ones) and the command centre's overdue queue and live state; and
 reports the process's peak RSS after the reads.
 
-`dispatch-tick` loads `--open` dispatched events whose deadlines lie ahead, `--due` of them
-with the accept deadline just passed, times one scheduler tick (`event_tick_job`) and
-checks that every due event was marked once (one "overdue" step each, nothing else), and
-that a second tick finds nothing.
+`dispatch-tick` (PostgreSQL) loads `--open` dispatched events whose deadlines lie ahead,
+`--due` of them with the accept deadline just passed (`--handle-due` of those also the
+handle deadline: marked and escalated), then for each of `--rounds` rounds times one
+scheduler tick (`event_tick_job`) by the old code (`--old`, a commit extracted with `git
+archive`) and by this tree's, each in its own process on its own copy of the seeded
+database (CREATE DATABASE … TEMPLATE), in alternating order. For each side it prints the
+tick's time and SQL statements, and checks that every due event was handled once (one
+"overdue" step per deadline, one "escalated" per handle deadline), that a second tick
+finds nothing, and that both sides wrote the same notices and outbox messages.
 """
 
+import json
 import os
 import random
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
-from contextlib import contextmanager
+from pathlib import Path
 
 import sqlalchemy as sa
 
 from .common import (
+    ROOT,
     analyze,
     code_version,
     configure_environment,
@@ -63,10 +74,10 @@ def add_parser(sub) -> None:
     t.add_argument("--open", type=int, default=100_000, help="open dispatched events")
     t.add_argument("--due", type=int, default=1_000, help="of which just became due")
     t.add_argument(
-        "--mute-notices",
-        action="store_true",
-        help="time the marking alone: the overdue signal reaches no receiver",
+        "--handle-due", type=int, default=0, help="of the due, also past the handle deadline"
     )
+    t.add_argument("--old", default="b28a5af", help="the commit whose tick is timed beside")
+    t.add_argument("--rounds", type=int, default=2, help="old/new pairs, order alternating")
     t.add_argument("--database-url", help="postgresql+psycopg://… (created and dropped)")
     t.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
     t.add_argument("--output", help="also write JSON to bench/results/<name>")
@@ -203,70 +214,134 @@ def _run_dispatch(args, url: str) -> None:
             )
 
 
-@contextmanager
-def _muted(mute: bool):
-    """With `mute`, the dispatch signals reach nobody (no notices are written)."""
-    from timebank.dispatch import signals
+def _copy_database(url: str, suffix: str) -> str:
+    """A copy of the (idle) PostgreSQL database at `url`, made from it as a template."""
+    parsed = sa.engine.make_url(url)
+    copy = f"{parsed.database}_{suffix}"
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {copy} WITH (FORCE)")
+        conn.exec_driver_sql(f"CREATE DATABASE {copy} TEMPLATE {parsed.database}")
+    admin.dispose()
+    return parsed.set(database=copy).render_as_string(hide_password=False)
 
-    if not mute:
-        yield
-        return
-    with signals.event_overdue.muted(), signals.event_escalated.muted():
-        yield
+
+def _drop_database(url: str) -> None:
+    parsed = sa.engine.make_url(url)
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {parsed.database} WITH (FORCE)")
+    admin.dispose()
+
+
+def _old_tree(ref: str, into: str) -> str:
+    """The app code of commit `ref` (git archive), with this tree's compiled catalogues."""
+    archive = subprocess.run(
+        ["git", "archive", ref, "timebank"], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", into], input=archive, check=True)
+    translations = ROOT / "timebank" / "translations"
+    shutil.copytree(translations, Path(into) / "timebank" / "translations", dirs_exist_ok=True)
+    return into
+
+
+def _side(tree: str, url: str, now) -> dict:
+    """One tick by the code in `tree`, in its own process, against the database at `url`."""
+    env = {**os.environ, "PYTHONPATH": tree}
+    script = str(ROOT / "bench" / "tick_side.py")
+    out = subprocess.run(
+        [sys.executable, script, url, now.isoformat()],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _tick_ok(side: dict, due: int, handle_due: int) -> bool:
+    steps = side["steps"]
+    return (
+        side["done"] == due + handle_due
+        and steps.get("overdue") == due + handle_due
+        and steps.get("escalated", 0) == handle_due
+        and side["marked_twice"] == 0
+        and side["second_tick"] == 0
+    )
+
+
+def _print_sides(rounds: list[dict], args) -> bool:
+    """Old and new of each round side by side; True when every side handled each due event
+    once and both wrote the same notices."""
+    ok = True
+    print(f"{'round':>5} {'side':<4} {'tick s':>8} {'statements':>10} {'notices':>8} once")
+    for i, sides in enumerate(rounds, 1):
+        for name, side in sides.items():
+            once = _tick_ok(side, args.due, args.handle_due)
+            ok = ok and once
+            notices = sum(side["notifications"].values())
+            print(
+                f"{i:>5} {name:<4} {side['seconds']:>8.3f} {side['statements']:>10} "
+                f"{notices:>8} {'yes' if once else 'NO'}"
+            )
+        same = sides["old"]["notifications"] == sides["new"]["notifications"]
+        same = same and sides["old"]["outbox"] == sides["new"]["outbox"]
+        ok = ok and same
+        print(f"      same notices and outbox: {'yes' if same else 'NO'}")
+    return ok
 
 
 def run_tick(args) -> None:
+    """Seed once, then per round two copies of the database: one tick by the old code (a
+    subprocess on `git archive --old`), one by this tree's, in alternating order."""
+    if not args.database_url:
+        raise SystemExit("dispatch-tick needs --database-url (PostgreSQL)")
     with fresh_database(args.database_url, args.keep) as url:
         app = _app(url)
         from timebank.core.clock import utcnow
         from timebank.demo.seed import seed_demo
         from timebank.demo.seed_events import seed_open_events
-        from timebank.dispatch.jobs import event_tick_job
-        from timebank.dispatch.models import Event, EventStep
         from timebank.extensions import db
 
         with app.app_context():
             db.create_all()
             seed_demo(members=200, events=0)
             now = utcnow()
-            seed_open_events(random.Random(11), args.open, due=args.due, now=now)
+            seed_open_events(
+                random.Random(11), args.open, due=args.due, now=now, handle_due=args.handle_due
+            )
             db.session.commit()
             analyze(db, vacuum=True)
-            with _muted(args.mute_notices):
-                start = time.perf_counter()
-                done = event_tick_job(now)
-                seconds = time.perf_counter() - start
-            steps = dict(
-                db.session.execute(
-                    sa.select(EventStep.action, sa.func.count()).group_by(EventStep.action)
-                ).all()
-            )
-            once = db.session.scalar(
-                sa.select(sa.func.count(sa.distinct(EventStep.event_id))).where(
-                    EventStep.action == "overdue"
-                )
-            )
-            marked = db.session.scalar(
-                sa.select(sa.func.count()).select_from(Event).where(Event.overdue.is_(True))
-            )
-            again = event_tick_job(now)
-            ok = done == args.due == marked == once == steps.get("overdue") and again == 0
-            print_facts(
-                "dispatch-tick",
-                {
-                    "open dispatched events": args.open,
-                    "due": args.due,
-                    "handled by the tick": done,
-                    "tick": f"{seconds:.3f} s (target < {TARGET_TICK_S} s)",
-                    "notices": "muted" if args.mute_notices else "written",
-                    "steps written": steps,
-                    "second tick": again,
-                    "each due event once": "yes" if ok else "NO",
-                    "database": database_version(app),
-                    "code": code_version(),
-                },
-            )
-            if args.output:
-                write_results(args.output, {"seconds": seconds, "done": done, "ok": ok})
-            if not ok:
-                raise SystemExit(1)
+            database = database_version(app)
+            db.session.remove()
+            db.engine.dispose()
+        rounds = []
+        with tempfile.TemporaryDirectory(prefix="tb-old-") as tmp:
+            trees = {"old": _old_tree(args.old, tmp), "new": str(ROOT)}
+            for r in range(args.rounds):
+                order = ["old", "new"] if r % 2 == 0 else ["new", "old"]
+                sides = {}
+                for name in order:
+                    copy = _copy_database(url, f"{name}{r}")
+                    try:
+                        sides[name] = _side(trees[name], copy, now)
+                    finally:
+                        _drop_database(copy)
+                rounds.append({k: sides[k] for k in ("old", "new")})
+        print_facts(
+            "dispatch-tick",
+            {
+                "open dispatched events": args.open,
+                "due (accept deadline passed)": args.due,
+                "of which also the handle deadline (escalated)": args.handle_due,
+                "old code": args.old,
+                "new code": code_version(),
+                "database": database,
+                "target": f"tick < {TARGET_TICK_S} s, each due event handled once",
+            },
+        )
+        ok = _print_sides(rounds, args)
+        if args.output:
+            write_results(args.output, {"rounds": rounds, "ok": ok})
+        if not ok:
+            raise SystemExit(1)

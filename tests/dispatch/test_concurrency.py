@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from tests.dispatch.conftest import T0, make_world
 from tests.factories import make_member, make_people, make_tree
 from tests.shifts.test_concurrency import _run_in_threads
-from timebank.dispatch import counters
+from timebank.dispatch import counters, jobs
 from timebank.dispatch.assign import dispatch_event
 from timebank.dispatch.closing import give_feedback
 from timebank.dispatch.deadlines import close_unrated
@@ -145,6 +145,41 @@ def test_two_schedulers_mark_and_escalate_each_event_once(app, committed):
         .where(Notification.kind == "event_overdue", Notification.member_id == world.gridworker.id)
     )
     assert overdue_notices == 24
+
+
+def test_two_schedulers_in_small_batches_tell_each_event_once(app, committed, monkeypatch):
+    """Batches of 3, so the two schedulers take turns over 14 events (half with a
+    department): each deadline marked once, and each person told once per deadline."""
+    monkeypatch.setattr(jobs, "BATCH", 3)
+    world = _world()
+    ids = {}
+    for i in range(14):
+        event = _registered(world)
+        to = {"assignee_id": world.gridworker.id} if i % 2 else {"department_code": "CUM"}
+        dispatch_event(world.people.coordinator, event, now=T0, **to)
+        ids[event.id] = [world.gridworker] if i % 2 else [world.handler, world.other_handler]
+    db.session.commit()
+    late = T0 + timedelta(hours=30)
+
+    outcomes, errors = _run_in_threads(app, 2, lambda i: event_tick_job(now=late))
+    assert errors == []
+    assert sum(outcomes) == 28
+    db.session.expire_all()
+    told = db.session.execute(
+        sa.select(Notification.subject_id, Notification.member_id, sa.func.count())
+        .where(Notification.kind == "event_overdue")
+        .group_by(Notification.subject_id, Notification.member_id)
+    ).all()
+    expected = {
+        (event_id, member.id)
+        for event_id, people in ids.items()
+        for member in [*people, world.people.coordinator]
+    }
+    assert {(e, m) for e, m, _ in told} == expected
+    assert {n for *_, n in told} == {2}  # the accept and the handle deadline
+    for event_id in ids:
+        assert _steps(event_id, "overdue") == 2
+        assert _steps(event_id, "escalated") == 1
 
 
 def test_reports_at_once_get_distinct_numbers(app, committed):

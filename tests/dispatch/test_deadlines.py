@@ -30,6 +30,7 @@ from timebank.dispatch.transitions import (
 )
 from timebank.extensions import db
 from timebank.ledger.models import LedgerEntry
+from timebank.notifications.models import Notification
 
 
 def test_a_missed_accept_deadline_is_marked_once_and_told(world):
@@ -128,3 +129,45 @@ def test_auto_close_refuses_an_event_whose_feedback_time_runs(world):
     event, _ = handled(world)
     assert auto_close(event, now=T0 + timedelta(hours=2)) is False
     assert event.status == "handled"
+
+
+def _tick_statements(now) -> tuple[int, list[str]]:
+    """Run one tick; returns (what it handled, the SQL statements it sent)."""
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    db.session.expire_all()  # as after a commit in production: nothing read is reused
+    connection = db.session.connection()
+    sa.event.listen(connection, "before_cursor_execute", count)
+    try:
+        done = event_tick_job(now=now)
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", count)
+    return done, statements
+
+
+def test_a_tick_sends_the_same_statements_for_any_number_of_due_events(world):
+    """Marking, escalating and telling a batch costs a fixed number of statements: no
+    event's people, category or unit is read one by one, and the notices of the whole
+    batch are written by one INSERT of inbox rows and one of outbox messages."""
+    world.people.coordinator.locale = "en"  # two languages among the readers
+    department = {"department_code": world.department.code}
+    counts = []
+    for n, start in ((2, T0), (14, T0 + timedelta(days=3))):
+        events = [dispatched(world, to=None if i % 2 else department, now=start) for i in range(n)]
+        db.session.commit()
+        done, statements = _tick_statements(start + timedelta(hours=30))
+        assert done == 2 * n  # the accept and the handle deadline of each
+        counts.append(len(statements))
+        for event in events:
+            db.session.refresh(event)
+            assert event.escalated_to_id == world.tree.town.id
+            told = notices(world.people.coordinator, "event_overdue")
+            assert len([x for x in told if x.subject_id == event.id]) == 2
+        heads = db.session.scalars(
+            sa.select(Notification.subject_id).where(Notification.kind == "event_escalated")
+        ).all()
+        assert {e.id for e in events} <= set(heads)
+    assert counts[0] == counts[1], counts

@@ -172,10 +172,10 @@ def test_notify_many_renders_once_per_language_and_inserts_set_based(tree, db, m
     )
     rows = [db.session.get(Notification, i) for i in result]
     assert [n.member_id for n in rows] == [m.id for m in members]  # duplicates dropped
-    # One INSERT of inbox rows per language, one of outbox messages (who texted TD is
-    # looked at inside it, SPEC 9), and nothing else.
-    assert len(statements) == 3, statements
-    assert all(s.lstrip().upper().startswith("INSERT") for s in statements), statements
+    # One INSERT of inbox rows (the texts of each language sent once), one of outbox
+    # messages (who texted TD is looked at inside it, SPEC 9), and nothing else.
+    assert len(statements) == 2, statements
+    assert all("INSERT INTO" in s.upper() for s in statements), statements
     assert "sms_opt_outs" in statements[-1]
     assert {n.title for n in rows} == {"已审核通过王小明。", "王小明 is approved."}
     assert {(n.kind, n.params["name"], n.is_urgent) for n in rows} == {
@@ -198,7 +198,39 @@ def test_notify_many_sends_the_same_statements_for_any_number_of_members(tree, d
             db, members, notice, params={"title": "t", "body": "b"}, **params
         )
         counts.append(len(statements))
-    assert counts[0] == counts[1] == 3
+    assert counts[0] == counts[1] == 2
+
+
+def test_notify_each_tells_many_subjects_in_two_inserts(tree, db):
+    """A scheduler's batch: each subject its own params and readers, one INSERT of inbox
+    rows and one of outbox messages for all of them, a member told once per subject."""
+    zh, en = make_member(tree.community), make_member(tree.community, locale="en")
+    counts = []
+    for n in (2, 60):
+        tells = [
+            services.Tell(s, [zh, en, zh] if s % 2 else [en], {"title": f"t{s}", "body": "b"})
+            for s in range(1000 * n, 1000 * n + n)
+        ]
+        statements = []
+
+        def count(conn, cursor, statement, *args, statements=statements):
+            statements.append(statement)
+
+        connection = db.session.connection()
+        sa.event.listen(connection, "before_cursor_execute", count)
+        try:
+            ids = services.notify_each(URGENT_SMS, tells, now=NOW)
+        finally:
+            sa.event.remove(connection, "before_cursor_execute", count)
+        counts.append(len(statements))
+        assert len(ids) == sum(2 if s % 2 else 1 for s in range(n))
+        for (member_id, subject_id), notification_id in ids.items():
+            row = db.session.get(Notification, notification_id)
+            assert (row.member_id, row.subject_id) == (member_id, subject_id)
+            assert row.params["title"] == f"t{subject_id}"
+            assert row.title == f"t{subject_id}" and row.kind == URGENT_SMS.kind
+    assert counts == [2, 2]
+    assert len(_outbox(db, channel="sms")) == 1 + 2 * 1 + 30 + 2 * 30
 
 
 def test_notify_many_texts_no_one_who_stopped_texts_unless_urgent(tree, db):

@@ -6,6 +6,12 @@ the marker column (`accept_overdue_at`, `handle_overdue_at`) or moves the status
 event is marked, escalated or closed once per deadline, however many schedulers run and
 however often a tick is repeated. On PostgreSQL the due rows are read FOR UPDATE SKIP
 LOCKED, so a second scheduler passes over what the first is working on.
+
+A batch costs a fixed number of statements, whatever its size: one UPDATE … RETURNING that
+claims the due events and reads them back (the units they went to read once more), one
+INSERT of timeline rows,
+and one signal for the whole batch (`events_overdue`, `events_escalated`), whose receivers
+write their notices set-based.
 """
 
 import logging
@@ -14,10 +20,11 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..units.models import Unit
 from ..units.queries import find_root
 from .closing import auto_close
 from .models import ASSIGNED, Event, EventStep, Status
-from .signals import event_escalated, event_overdue
+from .signals import events_escalated, events_overdue
 
 log = logging.getLogger(__name__)
 
@@ -80,22 +87,34 @@ def _events(ids) -> list[Event]:
     )
 
 
-def mark_accept_overdue(now: datetime, batch: int = BATCH) -> int:
-    """Dispatched events past accept_due_at: marked overdue; assignee and dispatcher told."""
-    due = accept_due(now)
-    ids = _due(due, Event.accept_due_at, batch)
-    if not ids:
-        return 0
-    marked = db.session.scalars(
+def _claim(due: tuple, order_by, batch: int, **values) -> list[Event]:
+    """Claim up to `batch` due events in one statement and return them freshly read, by id.
+
+    The UPDATE sets `values` on the first `batch` due rows (the due query, FOR UPDATE SKIP
+    LOCKED on PostgreSQL) still due as the UPDATE sees them, and RETURNING brings back the
+    events it changed: a row another scheduler claimed first is no longer due, so not
+    returned here.
+    """
+    ids = due_query(due, order_by, batch).scalar_subquery()
+    claimed = db.session.scalars(
         sa.update(Event)
         .where(Event.id.in_(ids), *due)
-        .values(accept_overdue_at=now, overdue=True)
-        .returning(Event.id)
+        .values(**values)
+        .returning(Event)
+        .execution_options(populate_existing=True, synchronize_session=False)
     ).all()
-    events = _events(marked)
+    return sorted(claimed, key=lambda e: e.id)
+
+
+def mark_accept_overdue(now: datetime, batch: int = BATCH) -> int:
+    """Dispatched events past accept_due_at: marked overdue; assignee and dispatcher told."""
+    events = _claim(
+        accept_due(now), Event.accept_due_at, batch, accept_overdue_at=now, overdue=True
+    )
+    if not events:
+        return 0
     _steps([_step(e, "overdue", now, "accept") for e in events])
-    for event in events:
-        event_overdue.send(event, deadline="accept", now=now)
+    events_overdue.send(events, deadline="accept", now=now)
     log.info("%s event(s) not accepted in time", len(events))
     return len(events)
 
@@ -104,28 +123,25 @@ def mark_handle_overdue(now: datetime, batch: int = BATCH) -> int:
     """Open events past handle_due_at: marked overdue and escalated one level up (to the
     town, or to the district when the town has had it already); the assignee and
     dispatcher are told, and the coordinators of the unit it was escalated to."""
-    due = handle_due(now)
-    ids = _due(due, Event.handle_due_at, batch)
-    if not ids:
-        return 0
     district = find_root()
     up = sa.case((Event.escalated_to_id.is_(None), Event.town_id), else_=district.id)
-    marked = db.session.scalars(
-        sa.update(Event)
-        .where(Event.id.in_(ids), *due)
-        .values(handle_overdue_at=now, overdue=True, escalated_to_id=up, escalated_at=now)
-        .returning(Event.id)
-    ).all()
-    events = _events(marked)
+    values = dict(handle_overdue_at=now, overdue=True, escalated_to_id=up, escalated_at=now)
+    events = _claim(handle_due(now), Event.handle_due_at, batch, **values)
+    if not events:
+        return 0
+    units = _units({e.escalated_to_id for e in events})  # held: e.escalated_to finds them
     _steps(
         [_step(e, "overdue", now, "handle") for e in events]
-        + [_step(e, "escalated", now, e.escalated_to.name) for e in events]
+        + [_step(e, "escalated", now, units[e.escalated_to_id].name) for e in events]
     )
-    for event in events:
-        event_overdue.send(event, deadline="handle", now=now)
-        event_escalated.send(event, unit=event.escalated_to, now=now)
+    events_overdue.send(events, deadline="handle", now=now)
+    events_escalated.send(events, now=now)
     log.info("%s event(s) overdue and escalated", len(events))
     return len(events)
+
+
+def _units(ids) -> dict[int, Unit]:
+    return {u.id: u for u in db.session.scalars(sa.select(Unit).where(Unit.id.in_(ids)))}
 
 
 def close_unrated(now: datetime, batch: int = BATCH) -> int:

@@ -115,17 +115,60 @@ def handlers_of(department_id: int) -> list[Member]:
     )
 
 
-def coordinators_on(unit_id: int) -> list[Member]:
-    """Active members holding coordinator, organiser or admin on exactly this unit."""
-    roles = [Role.COORDINATOR, Role.ORGANISER, Role.ADMIN]
-    holders = sa.select(RoleAssignment.member_id).where(
-        RoleAssignment.unit_id == unit_id, RoleAssignment.role.in_(roles)
+def members_and_handlers(
+    member_ids, department_ids
+) -> tuple[dict[int, Member], dict[int, list[Member]]]:
+    """In one query: the members of `member_ids` (whatever their status), and the active
+    handlers of each department of `department_ids`: ({id: member}, {department id:
+    [handlers]}), for telling the people of a whole batch of events at once."""
+    member_ids, department_ids = set(member_ids) - {None}, set(department_ids) - {None}
+    if not member_ids and not department_ids:
+        return {}, {}
+    handler = sa.and_(
+        DepartmentHandler.member_id == Member.id,
+        DepartmentHandler.department_id.in_(department_ids),
     )
-    return list(
-        db.session.scalars(
-            sa.select(Member).where(Member.id.in_(holders), Member.status == MemberStatus.ACTIVE)
+    rows = db.session.execute(
+        sa.select(Member, DepartmentHandler.department_id)
+        .outerjoin(DepartmentHandler, handler)
+        .where(
+            sa.or_(
+                Member.id.in_(member_ids),
+                sa.and_(
+                    DepartmentHandler.department_id.is_not(None),
+                    Member.status == MemberStatus.ACTIVE,
+                ),
+            )
         )
-    )
+        .order_by(Member.id)
+    ).all()
+    by_id, by_department = {}, {}
+    for member, department_id in rows:
+        if member.id in member_ids:
+            by_id[member.id] = member
+        if department_id is not None and member.status == MemberStatus.ACTIVE:
+            by_department.setdefault(department_id, []).append(member)
+    return by_id, by_department
+
+
+def coordinators_on_units(unit_ids) -> dict[int, list[Member]]:
+    """Active members holding coordinator, organiser or admin on exactly each of the units,
+    in one query: {unit id: [members]}."""
+    roles = [Role.COORDINATOR, Role.ORGANISER, Role.ADMIN]
+    rows = db.session.execute(
+        sa.select(Member, RoleAssignment.unit_id)
+        .join(RoleAssignment, RoleAssignment.member_id == Member.id)
+        .where(
+            RoleAssignment.unit_id.in_(set(unit_ids)),
+            RoleAssignment.role.in_(roles),
+            Member.status == MemberStatus.ACTIVE,
+        )
+        .order_by(Member.id)
+    ).all()
+    out: dict[int, dict[int, Member]] = {}
+    for member, unit_id in rows:
+        out.setdefault(unit_id, {})[member.id] = member
+    return {unit_id: list(members.values()) for unit_id, members in out.items()}
 
 
 def reporter_of(actor, event: Event) -> dict:

@@ -18,14 +18,17 @@ sender: the `Event` (already in its new state); kwargs: `action` (the timeline's
 scheduler and residents), `from_status`, `note` (str or None), `now`.
 """
 
-event_overdue = _signals.signal("dispatch.event-overdue")
-"""The scheduler marked an event late on a deadline (once per event and deadline).
+events_overdue = _signals.signal("dispatch.events-overdue")
+"""The scheduler marked a batch of events late on one deadline (each once per deadline).
 
-sender: the `Event`; kwargs: `deadline` ("accept" or "handle"), `now`.
+sender: the list of `Event`s (freshly read, in id order); kwargs: `deadline` ("accept" or
+"handle"), `now`. One signal per batch, so a receiver can read and write for the whole
+batch in a fixed number of statements.
 """
 
-event_escalated = _signals.signal("dispatch.event-escalated")
-"""The scheduler escalated an event one level up (its `escalated_to` is set).
+events_escalated = _signals.signal("dispatch.events-escalated")
+"""The scheduler escalated a batch of events one level up (each `escalated_to` is set and
+loaded).
 
-sender: the `Event`; kwargs: `unit` (the Unit it was escalated to), `now`.
+sender: the list of `Event`s; kwargs: `now`.
 """

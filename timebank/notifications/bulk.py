@@ -1,10 +1,11 @@
-"""Set-based writes of notify_many: the inbox rows and the outbox messages of N members in a
-fixed number of statements, whatever N is.
+"""Set-based writes of notify_each / notify_many: the inbox rows and the outbox messages of N
+members (about one subject or many) in a fixed number of statements, whatever N is.
 
-The per-member values travel as one JSON parameter, unpacked by the database
-(`json_to_recordset` on PostgreSQL, `json_each` on SQLite), and the constant values (kind,
-params, the texts of one language, `now`) as single parameters: one `INSERT … SELECT … RETURNING`
-per language for the inbox, one `INSERT … SELECT` for the outbox. No ORM objects are made;
+The varying values travel as JSON parameters, unpacked by the database
+(`json_to_recordset` on PostgreSQL, `json_each` on SQLite) — who gets which text, and each
+distinct text once (per subject and language) — and the constant values (kind, `now`) as
+single parameters: one `INSERT … SELECT … RETURNING` for the inbox rows of any number of
+members and subjects, one `INSERT … SELECT` for the outbox. No ORM objects are made;
 the caller reads back the rows it needs.
 """
 
@@ -38,33 +39,44 @@ def rows_of(rows: list[dict], columns: dict[str, sa.types.TypeEngine]) -> sa.Sub
     ).subquery()
 
 
+def _materialized(rows: sa.Subquery, name: str) -> sa.CTE:
+    """`rows` as a MATERIALIZED common table expression: SQLite then joins two of them through
+    an automatic index instead of unpacking one JSON parameter again for every row of the
+    other (a nested loop: 20 s for 3,000 × 2,000 rows, 30 ms materialized)."""
+    return sa.select(rows).cte(name).prefix_with("MATERIALIZED")
+
+
 def _constant(table: sa.Table, name: str, value):
     return sa.literal(value, table.c[name].type).label(name)
 
 
-def insert_inbox(member_ids: list[int], notice, subject_id, params, title, body, now) -> dict:
-    """Insert one inbox row per member with the same texts (one language); returns
-    {member id: notification id}."""
-    ids = rows_of([{"m": i} for i in member_ids], {"m": sa.Integer()})
+def insert_inbox(notice, recipients: list[dict], texts: list[dict], now) -> dict:
+    """Insert the inbox rows of one notice in one statement: `texts` are the distinct
+    contents ({t: key, subject_id, params, title, body}; one per subject and language),
+    `recipients` who gets which ({m: member id, t: key}). Returns {(member id, subject id):
+    notification id}."""
+    who = _materialized(rows_of(recipients, {"m": sa.Integer(), "t": sa.Integer()}), "who")
+    columns = {"t": sa.Integer(), "subject_id": sa.Integer(), "params": sa.JSON()}
+    columns |= {"title": sa.String(), "body": sa.Text()}
+    what = _materialized(rows_of(texts, columns), "what")
     values = {
         "kind": notice.kind,
         "subject_type": notice.subject,
-        "subject_id": subject_id,
-        "params": params,
-        "title": title,
-        "body": body,
         "is_urgent": notice.urgent,
         "created_at": now,
     }
+    varying = ["subject_id", "params", "title", "body"]
     select = sa.select(
-        ids.c.m.label("member_id"), *(_constant(INBOX, k, v) for k, v in values.items())
-    )
+        who.c.m.label("member_id"),
+        *(what.c[name] for name in varying),
+        *(_constant(INBOX, k, v) for k, v in values.items()),
+    ).select_from(who.join(what, who.c.t == what.c.t))
     statement = (
         sa.insert(INBOX)
-        .from_select(["member_id", *values], select)
-        .returning(INBOX.c.member_id, INBOX.c.id)
+        .from_select(["member_id", *varying, *values], select)
+        .returning(INBOX.c.member_id, INBOX.c.subject_id, INBOX.c.id)
     )
-    return dict(db.session.execute(statement).all())
+    return {(m, s): i for m, s, i in db.session.execute(statement).all()}
 
 
 def insert_outbox(messages: list[dict], now, *, skip_stopped: bool) -> int:

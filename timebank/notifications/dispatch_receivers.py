@@ -7,8 +7,12 @@ Signal → who is told → which notice (wording in dispatch/notices.py):
 - dispatch.event_moved "reopened" → the assignee → EVENT_REOPENED
 - dispatch.event_moved "handled" → the reporter, asked for a rating (a resident without an
   account by SMS only, in Chinese) → EVENT_HANDLED
-- dispatch.event_overdue → the assignee and the dispatcher → EVENT_OVERDUE
-- dispatch.event_escalated → the coordinators of the unit it went to → EVENT_ESCALATED
+- dispatch.events_overdue (a batch) → each event's assignee and dispatcher → EVENT_OVERDUE
+- dispatch.events_escalated (a batch) → the coordinators of the unit each went to →
+  EVENT_ESCALATED
+
+The scheduler's batches are told in a fixed number of statements: the people of the whole
+batch read in one query, every notice written by one `notify_each`.
 
 `CONNECTIONS` is subscribed by the app factory's connection list (`timebank.create_app`).
 """
@@ -18,11 +22,11 @@ from datetime import timedelta
 from ..dispatch import notices
 from ..dispatch import signals as dispatch_signals
 from ..dispatch.models import Event
-from ..dispatch.queries import coordinators_on, handlers_of
+from ..dispatch.queries import coordinators_on_units, handlers_of, members_and_handlers
 from ..sms import questions as sms_questions
 from ..sms.queries import opted_out
 from .rendering import event_category_ref, step_ref, time_ref, unit_ref
-from .services import notify_many, send_sms_to
+from .services import Tell, notify_each, notify_many, send_sms_to
 
 #: The language of texts to residents, who have no account (and so no language of theirs).
 RESIDENT_LOCALE = "zh_CN"
@@ -99,22 +103,51 @@ def _ask_for_rating(event: Event, now) -> None:
         )
 
 
-def on_event_overdue(event: Event, *, deadline, now, **_):
-    people = assignees(event)
-    if event.dispatched_by is not None:
-        people.append(event.dispatched_by)
-    due = event.accept_due_at if deadline == "accept" else event.handle_due_at
-    params = _params(event, step=step_ref(deadline), due=time_ref(due))
-    _tell(people, notices.EVENT_OVERDUE, event, params, now)
+def assignees_and_dispatchers(events: list[Event]) -> dict[int, list]:
+    """{event id: its assignee (every handler of a department) and its dispatcher}, read
+    in one query for the whole batch."""
+    by_id, by_department = members_and_handlers(
+        [e.assignee_member_id for e in events if e.assignee_kind != "department"]
+        + [e.dispatched_by_id for e in events],
+        [e.assignee_department_id for e in events if e.assignee_kind == "department"],
+    )
+    out = {}
+    for event in events:
+        if event.assignee_kind == "department":
+            people = list(by_department.get(event.assignee_department_id, []))
+        else:
+            people = [by_id[event.assignee_member_id]] if event.assignee_member_id else []
+        if event.dispatched_by_id is not None:
+            people.append(by_id[event.dispatched_by_id])
+        out[event.id] = people
+    return out
 
 
-def on_event_escalated(event: Event, *, unit, now, **_):
-    params = _params(event, unit=unit_ref(unit), due=time_ref(event.handle_due_at))
-    _tell(coordinators_on(unit.id), notices.EVENT_ESCALATED, event, params, now)
+def on_events_overdue(events: list[Event], *, deadline, now, **_):
+    people = assignees_and_dispatchers(events)
+    tells = []
+    for event in events:
+        due = event.accept_due_at if deadline == "accept" else event.handle_due_at
+        params = _params(event, step=step_ref(deadline), due=time_ref(due))
+        tells.append(Tell(event.id, people[event.id], params))
+    notify_each(notices.EVENT_OVERDUE, tells, now=now)
+
+
+def on_events_escalated(events: list[Event], *, now, **_):
+    heads = coordinators_on_units(e.escalated_to_id for e in events)
+    tells = [
+        Tell(
+            event.id,
+            heads.get(event.escalated_to_id, []),
+            _params(event, unit=unit_ref(event.escalated_to), due=time_ref(event.handle_due_at)),
+        )
+        for event in events
+    ]
+    notify_each(notices.EVENT_ESCALATED, tells, now=now)
 
 
 CONNECTIONS = [
     (dispatch_signals.event_moved, on_event_moved),
-    (dispatch_signals.event_overdue, on_event_overdue),
-    (dispatch_signals.event_escalated, on_event_escalated),
+    (dispatch_signals.events_overdue, on_events_overdue),
+    (dispatch_signals.events_escalated, on_events_escalated),
 ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
@@ -143,6 +144,30 @@ RESOLVERS = {
     "event_category": _event_category,
     "event_step": _event_step,
 }
+
+
+#: The models behind the references whose names are read from the database.
+PRELOADED = {"unit": Unit, "event_category": EventCategory}
+
+
+def preload(params_list) -> list:
+    """Read the units and categories that `params_list` refer to in one query per kind,
+    so rendering many notices (a batch of late events) reads none of them one by one: the
+    resolvers then find them in the session. Returns them: keep the list while rendering
+    (the session holds its objects weakly)."""
+    wanted: dict[str, set] = {tag: set() for tag in PRELOADED}
+    for params in params_list:
+        for value in (params or {}).values():
+            if isinstance(value, dict) and len(value) == 1:
+                [(tag, raw)] = value.items()
+                if tag in wanted and isinstance(raw, int):
+                    wanted[tag].add(raw)
+    loaded = []
+    for tag, ids in wanted.items():
+        if ids:
+            model = PRELOADED[tag]
+            loaded += db.session.scalars(sa.select(model).where(model.id.in_(ids))).all()
+    return loaded
 
 
 def _resolve(value, locale: str):

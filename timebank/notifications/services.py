@@ -29,7 +29,7 @@ from ..extensions import db
 from ..members.models import Member
 from . import bulk
 from .models import Notification, OutboxMessage, OutboxStatus
-from .rendering import TITLE_MAX, clip, external_url, find_notice, texts
+from .rendering import TITLE_MAX, clip, external_url, find_notice, preload, texts
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,15 @@ def notify(
     return db.session.get(Notification, notification_id)
 
 
+@dataclass(frozen=True)
+class Tell:
+    """One subject's part of `notify_each`: who is told, about what, with which params."""
+
+    subject_id: int | None
+    members: list[Member]
+    params: dict
+
+
 def notify_many(
     members: Iterable[Member],
     notice: Notice,
@@ -83,37 +92,80 @@ def notify_many(
 ) -> list[int]:
     """`notify` for many members at once (e.g. everyone with a party-spirit check sheet).
 
-    Texts are rendered once per language, and the rows are written set-based
-    (notifications.bulk): one INSERT of inbox rows per language and one INSERT of outbox
-    messages, however many members. A member listed twice is notified once. Returns the
-    ids of the notifications in the order of `members`. `letters` ({member id: letter})
-    are the letters of the question the SMS asks (the notice's `sms_answer`); members who
-    stopped texts get no SMS unless the notice is urgent (SPEC 9).
+    Texts are rendered once per language and written set-based (`notify_each`): one INSERT
+    of inbox rows and one INSERT of outbox messages, however many members. A member listed
+    twice is notified once. Returns the ids of the notifications in the order of `members`.
+    `letters` ({member id: letter}) are the letters of the question the SMS asks (the
+    notice's `sms_answer`); members who stopped texts get no SMS unless the notice is
+    urgent (SPEC 9).
     """
-    _check(notice, subject_id)
-    now = now or utcnow()
-    params = dict(params or {})
     members = list({m.id: m for m in members}.values())
-    if not members:
-        return []
+    tell = Tell(subject_id, members, dict(params or {}))
+    ids = notify_each(notice, [tell], now=now, letters=letters)
+    return [ids[(m.id, subject_id)] for m in members]
+
+
+def notify_each(
+    notice: Notice,
+    tells: Iterable[Tell],
+    *,
+    now: datetime | None = None,
+    letters: dict[int, str] | None = None,
+) -> dict[tuple[int, int | None], int]:
+    """Notify the members of each `Tell` about its subject, for many subjects at once (a
+    scheduler's batch of late events): one INSERT of inbox rows and one INSERT of outbox
+    messages for all of them, whatever their number; the names the params refer to (units,
+    categories) are read once for all (rendering.preload). A member is told once per
+    subject. Returns {(member id, subject id): notification id}. Flushes; the caller commits.
+    """
+    now = now or utcnow()
+    tells = [t for t in _once_per_subject(tells) if t.members]
+    for tell in tells:
+        _check(notice, tell.subject_id)
+    if not tells:
+        return {}
     db.session.flush()  # the members' own pending changes first
-    rendered = _render_all(members, notice, params, external_url(notice, subject_id), letters)
-    ids: dict[int, int] = {}
-    for group in _by_language(members).values():
-        words = rendered[group[0].id][0]
-        ids |= bulk.insert_inbox(
-            [m.id for m in group], notice, subject_id, params, words.title, words.body, now
-        )
-    messages = _messages(members, ids, rendered, notice.sms)
+    names = preload([t.params for t in tells])  # noqa: F841 (held while rendering)
+    groups = [_by_language(t.members) for t in tells]
+    rendered = _render_each(tells, groups, notice, letters)
+    texts_, recipients = [], []
+    for tell, by_locale, words in zip(tells, groups, rendered, strict=True):
+        for group in by_locale.values():
+            key = len(texts_)
+            first = words[group[0].id][0]
+            texts_.append(
+                {"t": key, "subject_id": tell.subject_id, "params": tell.params}
+                | {"title": first.title, "body": first.body}
+            )
+            recipients += [{"m": m.id, "t": key} for m in group]
+    ids = bulk.insert_inbox(notice, recipients, texts_, now)
+    messages = []
+    for tell, words in zip(tells, rendered, strict=True):
+        mine = {m.id: ids[(m.id, tell.subject_id)] for m in tell.members}
+        messages += _messages(tell.members, mine, words, notice.sms)
     queued = bulk.insert_outbox(messages, now, skip_stopped=notice.sms and not notice.urgent)
     log.info(
-        "%s notification(s) (%s) for %s member(s); %s message(s) queued",
+        "%s notification(s) (%s) about %s subject(s); %s message(s) queued",
         len(ids),
         notice.kind,
-        len(members),
+        len(tells),
         queued,
     )
-    return [ids[m.id] for m in members]
+    return ids
+
+
+def _once_per_subject(tells) -> list[Tell]:
+    """The tells with each member listed once per subject (the first time)."""
+    seen: set[tuple[int, int | None]] = set()
+    out = []
+    for tell in tells:
+        members = []
+        for member in tell.members:
+            if (member.id, tell.subject_id) not in seen:
+                seen.add((member.id, tell.subject_id))
+                members.append(member)
+        out.append(Tell(tell.subject_id, members, dict(tell.params or {})))
+    return out
 
 
 def _by_language(members) -> dict[str, list[Member]]:
@@ -168,29 +220,39 @@ def _locale(member: Member) -> str:
     return member.locale if member.locale in current_app.config["LANGUAGES"] else "zh_CN"
 
 
-def _render_all(
-    members, notice, params, url, letters=None
-) -> dict[int, tuple[Rendered, str | None]]:
-    """{member id: (texts, e-mail body or None)}, switching language once per language.
+def _render_each(
+    tells: list[Tell], groups: list[dict[str, list[Member]]], notice, letters=None
+) -> list[dict[int, tuple[Rendered, str | None]]]:
+    """For each tell, {member id: (texts, e-mail body or None)}, switching language once
+    per language for all the tells (`groups`: each tell's members by language).
 
     What differs between members of one language is only the name in the e-mail (put in
     a once-rendered e-mail) and the letter of the SMS question (rendered once per letter).
     """
     email_on = bool(current_app.config.get("SMTP_HOST"))
-    out = {}
-    for locale, group in _by_language(members).items():
+    urls = [external_url(notice, t.subject_id) for t in tells]
+    out: list[dict] = [{} for _ in tells]
+    for locale in sorted({locale for by_locale in groups for locale in by_locale}):
         with force_locale(locale):
-            words = texts(notice, params, locale)
-            by_letter = {None: _render(*words, url)}
-            email = _email(by_letter[None], url) if email_on else None
-            for member in group:
-                letter = (letters or {}).get(member.id)
-                if letter not in by_letter:
-                    by_letter[letter] = _render(*words, url, _hint(notice, letter))
-                email_body = (
-                    email.replace(NAME_MARK, member.name) if email and member.email else None
-                )
-                out[member.id] = (by_letter[letter], email_body)
+            for tell, by_locale, url, rendered in zip(tells, groups, urls, out, strict=True):
+                if locale in by_locale:
+                    words = texts(notice, tell.params, locale)
+                    group = by_locale[locale]
+                    rendered |= _render_group(group, notice, words, url, email_on, letters)
+    return out
+
+
+def _render_group(members, notice, words, url, email_on, letters) -> dict:
+    """The texts of members of one language (the current one), by member id."""
+    by_letter = {None: _render(*words, url)}
+    email = _email(by_letter[None], url) if email_on else None
+    out = {}
+    for member in members:
+        letter = (letters or {}).get(member.id)
+        if letter not in by_letter:
+            by_letter[letter] = _render(*words, url, _hint(notice, letter))
+        email_body = email.replace(NAME_MARK, member.name) if email and member.email else None
+        out[member.id] = (by_letter[letter], email_body)
     return out
 
 
