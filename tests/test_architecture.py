@@ -5,6 +5,7 @@ flash, abort, redirect or commit.
 """
 
 import ast
+import shutil
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "timebank"
@@ -69,20 +70,20 @@ def test_no_module_is_too_long():
 EDGES = {"blueprints", "http"}
 
 
-def _absolute(path: Path, module: str, level: int) -> str:
-    """The absolute dotted name an import statement in `path` refers to."""
+def _absolute(path: Path, module: str, level: int, root: Path = PACKAGE) -> str:
+    """The absolute dotted name an import statement in `path` (under `root`) refers to."""
     if not level:
         return module
-    package = list(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1])
+    package = list(path.relative_to(root.parent).with_suffix("").parts[:-1])
     base = package[: len(package) - (level - 1)]
     return ".".join(base + ([module] if module else []))
 
 
-def _imported(path: Path):
+def _imported(path: Path, root: Path = PACKAGE):
     """Every module an import in `path` names, at module top or inside a function."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for module, names, level in _imports(tree):
-        target = _absolute(path, module, level)
+        target = _absolute(path, module, level, root)
         yield target
         yield from (f"{target}.{name}" for name in names)
 
@@ -153,19 +154,20 @@ def _layer(parts: list[str]) -> tuple[str, str]:
     return domain, domain
 
 
-def _module_parts(path: Path) -> list[str]:
-    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+def _module_parts(path: Path, root: Path = PACKAGE) -> list[str]:
+    parts = list(path.relative_to(root).with_suffix("").parts)
     return parts[:-1] if parts[-1] == "__init__" else parts
 
 
-def _upward_imports() -> list[str]:
+def _upward_imports(root: Path = PACKAGE) -> list[str]:
+    """Every import under `root` (the package, or a copy of it) that runs up or sideways."""
     problems = []
-    for path in PACKAGE.rglob("*.py"):
-        source_layer, source_domain = _layer(_module_parts(path))
-        for target in {t for t in _imported(path) if t.startswith("timebank.")}:
+    for path in root.rglob("*.py"):
+        source_layer, source_domain = _layer(_module_parts(path, root))
+        for target in {t for t in _imported(path, root) if t.startswith("timebank.")}:
             parts = target.split(".")[1:]
-            if (PACKAGE.joinpath(*parts).with_suffix(".py")).exists() or (
-                PACKAGE.joinpath(*parts) / "__init__.py"
+            if (root.joinpath(*parts).with_suffix(".py")).exists() or (
+                root.joinpath(*parts) / "__init__.py"
             ).exists():
                 layer, domain = _layer(parts)
             else:
@@ -173,7 +175,7 @@ def _upward_imports() -> list[str]:
             if domain == source_domain or layer == source_layer in {"models", "core"}:
                 continue
             if RANK[layer] >= RANK[source_layer]:
-                problems.append(f"{path.relative_to(PACKAGE)} ({source_layer}) -> {target}")
+                problems.append(f"{path.relative_to(root)} ({source_layer}) -> {target}")
     return sorted(problems)
 
 
@@ -188,14 +190,21 @@ def test_no_import_runs_upward_or_sideways():
     assert _upward_imports() == []
 
 
-def test_the_layer_test_sees_a_new_upward_import(tmp_path, monkeypatch):
-    """A lazy import of rankings from the ledger (the old cycle) would fail the test."""
-    sneaky = PACKAGE / "ledger" / "_sneaky_probe.py"
+def _python_files_only(folder: str, names: list[str]) -> set[str]:
+    return {n for n in names if not n.endswith(".py") and not (Path(folder) / n).is_dir()}
+
+
+def test_the_layer_test_sees_a_new_upward_import(tmp_path):
+    """A lazy import of rankings from the ledger (the old cycle) would fail the test.
+
+    The probe goes into a copy of the package's modules, never into timebank/ itself:
+    tests on other workers read the tree at the same time.
+    """
+    copy = tmp_path / "timebank"
+    shutil.copytree(PACKAGE, copy, ignore=_python_files_only)
+    sneaky = copy / "ledger" / "_sneaky_probe.py"
     sneaky.write_text("def f():\n    from ..rankings import totals\n", encoding="utf-8")
-    try:
-        assert any("_sneaky_probe" in p for p in _upward_imports())
-    finally:
-        sneaky.unlink()
+    assert any("_sneaky_probe" in p for p in _upward_imports(copy))
 
 
 def test_lazy_imports_are_few_and_in_the_allowed_files():
