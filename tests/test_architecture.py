@@ -5,12 +5,19 @@ flash, abort, redirect or commit.
 """
 
 import ast
+import functools
 import shutil
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "timebank"
 DOMAINS = ["units", "members", "auth", "audit", "core", "demo", "shifts", "notifications"]
 FORBIDDEN_NAMES = {"request", "session", "g", "current_user", "flash", "abort", "redirect"}
+
+
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """The parsed module at `path`, once per run (several tests read the whole package)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
 
 
 def _domain_files():
@@ -30,8 +37,7 @@ def _imports(tree):
 def test_domains_do_not_import_request_state_or_blueprints():
     problems = []
     for path in _domain_files():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for module, names, _level in _imports(tree):
+        for module, names, _level in _imports(_tree(path)):
             if "blueprints" in module.split("."):
                 problems.append(f"{path}: imports {module}")
             if module in {"flask", "flask_login"} and FORBIDDEN_NAMES & set(names):
@@ -81,8 +87,7 @@ def _absolute(path: Path, module: str, level: int, root: Path = PACKAGE) -> str:
 
 def _imported(path: Path, root: Path = PACKAGE):
     """Every module an import in `path` names, at module top or inside a function."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for module, names, level in _imports(tree):
+    for module, names, level in _imports(_tree(path)):
         target = _absolute(path, module, level, root)
         yield target
         yield from (f"{target}.{name}" for name in names)
@@ -159,10 +164,11 @@ def _module_parts(path: Path, root: Path = PACKAGE) -> list[str]:
     return parts[:-1] if parts[-1] == "__init__" else parts
 
 
-def _upward_imports(root: Path = PACKAGE) -> list[str]:
-    """Every import under `root` (the package, or a copy of it) that runs up or sideways."""
+def _upward_imports(root: Path = PACKAGE, paths=None) -> list[str]:
+    """Every import in `paths` (by default all modules under `root`, the package or a copy
+    of it) that runs up or sideways."""
     problems = []
-    for path in root.rglob("*.py"):
+    for path in root.rglob("*.py") if paths is None else paths:
         source_layer, source_domain = _layer(_module_parts(path, root))
         for target in {t for t in _imported(path, root) if t.startswith("timebank.")}:
             parts = target.split(".")[1:]
@@ -204,7 +210,7 @@ def test_the_layer_test_sees_a_new_upward_import(tmp_path):
     shutil.copytree(PACKAGE, copy, ignore=_python_files_only)
     sneaky = copy / "ledger" / "_sneaky_probe.py"
     sneaky.write_text("def f():\n    from ..rankings import totals\n", encoding="utf-8")
-    assert any("_sneaky_probe" in p for p in _upward_imports(copy))
+    assert any("_sneaky_probe" in p for p in _upward_imports(copy, [sneaky]))
 
 
 def test_lazy_imports_are_few_and_in_the_allowed_files():
@@ -214,7 +220,7 @@ def test_lazy_imports_are_few_and_in_the_allowed_files():
     allowed.add(PACKAGE / "blueprints" / "api" / "__init__.py")  # the API's registration
     lazy = []
     for path in PACKAGE.rglob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(path)
         top = {id(node) for node in tree.body}
         lazy += [
             f"{path.relative_to(PACKAGE)}:{node.lineno}"
