@@ -68,9 +68,12 @@ serve-prod: install
 
 ## Lint and format check, then the suite without the browser tests (SQLite; PostgreSQL when
 ## TIMEBANK_TEST_DATABASE_URL is set). pyproject.toml's addopts leave out `-m e2e`.
+## The suite runs on PYTEST_WORKERS processes (pytest-xdist; on PostgreSQL each worker has
+## a database of its own, <name>_gw0, ...); `make test PYTEST_WORKERS=0` runs one process.
+PYTEST_WORKERS ?= 2
 test: lint
 	$(BIN)/bandit -r timebank -q
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 ## The browser journeys (tests/e2e, marker e2e): Debian's Chromium driven by Playwright.
 test-e2e: install-test

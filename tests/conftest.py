@@ -6,12 +6,15 @@ which empties every table afterwards.
 """
 
 import os
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
 from flask import session
 from flask.globals import _cv_app
 from flask.testing import FlaskClient, FlaskCliRunner
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from timebank import create_app
@@ -23,11 +26,48 @@ from timebank.extensions import limiter
 from . import factories
 
 
-def _database_url(tmp_path_factory) -> str:
+def worker_database_url(url: str, suffix: str = "") -> str:
+    """The PostgreSQL URL `url` with the xdist worker's own database: `<name>_gw0`, ...
+
+    Without xdist (or on its controller) the name stays as given; `suffix` names a scratch
+    database beside it (`<name>_gw0_migrations`). `.ci/run` drops every `<name>%` left over.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    base = make_url(url)
+    name = base.database + (f"_{worker}" if worker else "") + suffix
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def fresh_database(url: str):
+    """Create the PostgreSQL database of `url` empty (dropped first if left over), yield,
+    then drop it."""
+    base = make_url(url)
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    drop = f'DROP DATABASE IF EXISTS "{base.database}" WITH (FORCE)'
+    with admin.connect() as conn:
+        conn.exec_driver_sql(drop)
+        conn.exec_driver_sql(f'CREATE DATABASE "{base.database}"')
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(drop)
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """The test database: SQLite in a temporary folder, or TIMEBANK_TEST_DATABASE_URL's
+    PostgreSQL server with a database of this worker's own (see `worker_database_url`)."""
     url = os.environ.get("TIMEBANK_TEST_DATABASE_URL")
-    if url:
-        return url
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    if not url:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    elif not os.environ.get("PYTEST_XDIST_WORKER"):
+        yield url  # one process: the database as given, as before
+    else:
+        with fresh_database(worker_database_url(url)) as own:
+            yield own
 
 
 def _reset_schema(engine) -> None:
@@ -61,10 +101,8 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
-    app = create_app(
-        TestConfig(str(tmp_path_factory.mktemp("instance")), _database_url(tmp_path_factory))
-    )
+def app(tmp_path_factory, database_url):
+    app = create_app(TestConfig(str(tmp_path_factory.mktemp("instance")), database_url))
     app.test_client_class = IsolatedClient
     limiter.enabled = False  # set up by TestConfig; the rate_limits fixture switches it on
     with app.app_context():
@@ -72,6 +110,25 @@ def app(tmp_path_factory):
     yield app
     with app.app_context():
         _db.engine.dispose()
+
+
+@contextmanager
+def sessions_on(connection):
+    """Bind every session (the test's own and each request's) to `connection` while inside:
+    each starts a savepoint, so a commit releases it and the connection's transaction
+    decides what stays."""
+    original = _db.session
+    _db.session = scoped_session(
+        sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        ),
+        scopefunc=_app_ctx_id,
+    )
+    try:
+        yield _db
+    finally:
+        _db.session.remove()
+        _db.session = original
 
 
 @pytest.fixture
@@ -84,20 +141,10 @@ def db(app):
     with app.app_context():
         connection = _db.engine.connect()
         outer = connection.begin()
-        original = _db.session
-        from flask_sqlalchemy.session import _app_ctx_id
-
-        _db.session = scoped_session(
-            sessionmaker(
-                bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-            ),
-            scopefunc=_app_ctx_id,
-        )
         try:
-            yield _db
+            with sessions_on(connection) as bound:
+                yield bound
         finally:
-            _db.session.remove()
-            _db.session = original
             outer.rollback()
             connection.close()
 

@@ -5,11 +5,19 @@ flash, abort, redirect or commit.
 """
 
 import ast
+import functools
+import shutil
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "timebank"
 DOMAINS = ["units", "members", "auth", "audit", "core", "demo", "shifts", "notifications"]
 FORBIDDEN_NAMES = {"request", "session", "g", "current_user", "flash", "abort", "redirect"}
+
+
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """The parsed module at `path`, once per run (several tests read the whole package)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
 
 
 def _domain_files():
@@ -29,8 +37,7 @@ def _imports(tree):
 def test_domains_do_not_import_request_state_or_blueprints():
     problems = []
     for path in _domain_files():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for module, names, _level in _imports(tree):
+        for module, names, _level in _imports(_tree(path)):
             if "blueprints" in module.split("."):
                 problems.append(f"{path}: imports {module}")
             if module in {"flask", "flask_login"} and FORBIDDEN_NAMES & set(names):
@@ -69,20 +76,19 @@ def test_no_module_is_too_long():
 EDGES = {"blueprints", "http"}
 
 
-def _absolute(path: Path, module: str, level: int) -> str:
-    """The absolute dotted name an import statement in `path` refers to."""
+def _absolute(path: Path, module: str, level: int, root: Path = PACKAGE) -> str:
+    """The absolute dotted name an import statement in `path` (under `root`) refers to."""
     if not level:
         return module
-    package = list(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1])
+    package = list(path.relative_to(root.parent).with_suffix("").parts[:-1])
     base = package[: len(package) - (level - 1)]
     return ".".join(base + ([module] if module else []))
 
 
-def _imported(path: Path):
+def _imported(path: Path, root: Path = PACKAGE):
     """Every module an import in `path` names, at module top or inside a function."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for module, names, level in _imports(tree):
-        target = _absolute(path, module, level)
+    for module, names, level in _imports(_tree(path)):
+        target = _absolute(path, module, level, root)
         yield target
         yield from (f"{target}.{name}" for name in names)
 
@@ -153,19 +159,21 @@ def _layer(parts: list[str]) -> tuple[str, str]:
     return domain, domain
 
 
-def _module_parts(path: Path) -> list[str]:
-    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+def _module_parts(path: Path, root: Path = PACKAGE) -> list[str]:
+    parts = list(path.relative_to(root).with_suffix("").parts)
     return parts[:-1] if parts[-1] == "__init__" else parts
 
 
-def _upward_imports() -> list[str]:
+def _upward_imports(root: Path = PACKAGE, paths=None) -> list[str]:
+    """Every import in `paths` (by default all modules under `root`, the package or a copy
+    of it) that runs up or sideways."""
     problems = []
-    for path in PACKAGE.rglob("*.py"):
-        source_layer, source_domain = _layer(_module_parts(path))
-        for target in {t for t in _imported(path) if t.startswith("timebank.")}:
+    for path in root.rglob("*.py") if paths is None else paths:
+        source_layer, source_domain = _layer(_module_parts(path, root))
+        for target in {t for t in _imported(path, root) if t.startswith("timebank.")}:
             parts = target.split(".")[1:]
-            if (PACKAGE.joinpath(*parts).with_suffix(".py")).exists() or (
-                PACKAGE.joinpath(*parts) / "__init__.py"
+            if (root.joinpath(*parts).with_suffix(".py")).exists() or (
+                root.joinpath(*parts) / "__init__.py"
             ).exists():
                 layer, domain = _layer(parts)
             else:
@@ -173,7 +181,7 @@ def _upward_imports() -> list[str]:
             if domain == source_domain or layer == source_layer in {"models", "core"}:
                 continue
             if RANK[layer] >= RANK[source_layer]:
-                problems.append(f"{path.relative_to(PACKAGE)} ({source_layer}) -> {target}")
+                problems.append(f"{path.relative_to(root)} ({source_layer}) -> {target}")
     return sorted(problems)
 
 
@@ -188,14 +196,21 @@ def test_no_import_runs_upward_or_sideways():
     assert _upward_imports() == []
 
 
-def test_the_layer_test_sees_a_new_upward_import(tmp_path, monkeypatch):
-    """A lazy import of rankings from the ledger (the old cycle) would fail the test."""
-    sneaky = PACKAGE / "ledger" / "_sneaky_probe.py"
+def _python_files_only(folder: str, names: list[str]) -> set[str]:
+    return {n for n in names if not n.endswith(".py") and not (Path(folder) / n).is_dir()}
+
+
+def test_the_layer_test_sees_a_new_upward_import(tmp_path):
+    """A lazy import of rankings from the ledger (the old cycle) would fail the test.
+
+    The probe goes into a copy of the package's modules, never into timebank/ itself:
+    tests on other workers read the tree at the same time.
+    """
+    copy = tmp_path / "timebank"
+    shutil.copytree(PACKAGE, copy, ignore=_python_files_only)
+    sneaky = copy / "ledger" / "_sneaky_probe.py"
     sneaky.write_text("def f():\n    from ..rankings import totals\n", encoding="utf-8")
-    try:
-        assert any("_sneaky_probe" in p for p in _upward_imports())
-    finally:
-        sneaky.unlink()
+    assert any("_sneaky_probe" in p for p in _upward_imports(copy, [sneaky]))
 
 
 def test_lazy_imports_are_few_and_in_the_allowed_files():
@@ -205,7 +220,7 @@ def test_lazy_imports_are_few_and_in_the_allowed_files():
     allowed.add(PACKAGE / "blueprints" / "api" / "__init__.py")  # the API's registration
     lazy = []
     for path in PACKAGE.rglob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(path)
         top = {id(node) for node in tree.body}
         lazy += [
             f"{path.relative_to(PACKAGE)}:{node.lineno}"

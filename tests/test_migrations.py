@@ -3,45 +3,41 @@
 import os
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
+from tests.conftest import fresh_database, worker_database_url
 from tests.factories import ROOT, run_flask
 
 
-@pytest.fixture
-def empty_database(tmp_path):
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory):
+    """A database that `flask db upgrade` took from empty to the head, shared by the module's
+    tests (each leaves it at the head): SQLite in a temporary folder, or a PostgreSQL
+    scratch database of this worker's own (`<name>_gw0_migrations`) beside the suite's."""
     url = os.environ.get("TIMEBANK_TEST_DATABASE_URL")
     if not url:
-        yield "sqlite:///" + str(tmp_path / "migrations.sqlite3")
+        scratch = "sqlite:///" + str(tmp_path_factory.mktemp("migrations") / "db.sqlite3")
+        yield _upgraded(scratch)
         return
-    base = make_url(url)
-    name = f"{base.database}_migrations"
-    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with fresh_database(worker_database_url(url, "_migrations")) as scratch:
+        yield _upgraded(scratch)
 
 
-def test_upgrade_then_check_finds_nothing_to_generate(empty_database):
-    upgrade = run_flask(empty_database, "db", "upgrade")
+def _upgraded(url: str) -> str:
+    upgrade = run_flask(url, "db", "upgrade")
     assert upgrade.returncode == 0, upgrade.stderr
-    check = run_flask(empty_database, "db", "check")
+    return url
+
+
+def test_upgrade_then_check_finds_nothing_to_generate(migrated):
+    check = run_flask(migrated, "db", "check")
     assert check.returncode == 0, check.stdout + check.stderr
     assert "No new upgrade operations detected" in check.stdout + check.stderr
 
 
-def test_downgrade_to_base_and_up_again(empty_database):
-    assert run_flask(empty_database, "db", "upgrade").returncode == 0
-    down = run_flask(empty_database, "db", "downgrade", "base")
+def test_downgrade_to_base_and_up_again(migrated):
+    down = run_flask(migrated, "db", "downgrade", "base")
     assert down.returncode == 0, down.stderr
-    assert run_flask(empty_database, "db", "upgrade").returncode == 0
+    assert run_flask(migrated, "db", "upgrade").returncode == 0  # leaves it at the head
 
 
 def test_migration_files_follow_the_naming_template():
