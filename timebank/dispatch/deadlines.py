@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..units.queries import find_root
+from . import counters
 from .closing import auto_close
 from .models import ASSIGNED, Event, EventStep, Status
 from .signals import event_escalated, event_overdue
@@ -86,13 +87,17 @@ def mark_accept_overdue(now: datetime, batch: int = BATCH) -> int:
     ids = _due(due, Event.accept_due_at, batch)
     if not ids:
         return 0
-    marked = db.session.scalars(
+    marked = db.session.execute(
         sa.update(Event)
         .where(Event.id.in_(ids), *due)
         .values(accept_overdue_at=now, overdue=True)
-        .returning(Event.id)
+        # Overdue already when its handle deadline was marked first (what the row tells;
+        # plain columns: SQLite's RETURNING gets expressions such as IS NULL wrong).
+        .returning(Event.id, Event.handle_overdue_at)
     ).all()
-    events = _events(marked)
+    events = _events([i for i, _ in marked])
+    was = [handle_marked is not None for _, handle_marked in sorted(marked)]
+    counters.marked_overdue(list(zip(events, was, strict=True)))
     _steps([_step(e, "overdue", now, "accept") for e in events])
     for event in events:
         event_overdue.send(event, deadline="accept", now=now)
@@ -110,13 +115,16 @@ def mark_handle_overdue(now: datetime, batch: int = BATCH) -> int:
         return 0
     district = find_root()
     up = sa.case((Event.escalated_to_id.is_(None), Event.town_id), else_=district.id)
-    marked = db.session.scalars(
+    marked = db.session.execute(
         sa.update(Event)
         .where(Event.id.in_(ids), *due)
         .values(handle_overdue_at=now, overdue=True, escalated_to_id=up, escalated_at=now)
-        .returning(Event.id)
+        # Overdue already when dispatched with its accept deadline marked (the row tells).
+        .returning(Event.id, Event.status, Event.accept_overdue_at)
     ).all()
-    events = _events(marked)
+    events = _events([i for i, _, _ in marked])
+    was = [s == Status.DISPATCHED and a is not None for _, s, a in sorted(marked)]
+    counters.marked_overdue(list(zip(events, was, strict=True)))
     _steps(
         [_step(e, "overdue", now, "handle") for e in events]
         + [_step(e, "escalated", now, e.escalated_to.name) for e in events]
