@@ -2,6 +2,7 @@ import sqlalchemy as sa
 
 from timebank.auth.models import Role, RoleAssignment
 from timebank.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+from timebank.demo.seed_dispatch import FULL_TIME_WORKERS, PART_TIME_WORKERS
 from timebank.members.models import Member
 from timebank.units.models import Unit
 
@@ -22,7 +23,7 @@ def test_seed_demo_builds_nansha_shape(db):
     assert len(community_names) == 158
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Member)) == 50 + len(
         DEMO_ACCOUNTS
-    )
+    ) + (FULL_TIME_WORKERS + PART_TIME_WORKERS)
     from timebank.shifts.models import Checkpoint, Shift, Signup
 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Checkpoint)) == 526
@@ -48,13 +49,9 @@ def test_seed_demo_builds_nansha_shape(db):
         sa.select(EventCategory.code).where(EventCategory.volunteer_ok.is_(True))
     ).all()
     assert "PS-ERRAND" in volunteer_ok and len(volunteer_ok) == 6
-    staffed = db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(Member.community_id))).where(
-            Member.status == "active", Member.phone.like("139%")
-        )
-    )
-    # One per community with an active member to choose from, and the demo grid worker.
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(GridWorker)) == staffed + 1
+    # The district's grid workers (tests/test_demo_data.py), and the demo grid worker.
+    workers = db.session.scalar(sa.select(sa.func.count()).select_from(GridWorker))
+    assert workers == FULL_TIME_WORKERS + PART_TIME_WORKERS + 1
     assert seed_demo(members=50) is False  # only once
 
 
