@@ -7,6 +7,7 @@ from ..auth.models import Role, RoleAssignment
 from ..auth.permissions import in_scope
 from ..extensions import db
 from ..members.models import Member, MemberStatus
+from ..units.models import Level, Unit
 from .models import ASSIGNED, Department, Event, EventPhoto, GridWorker, Status
 from .rights import assigned_to
 
@@ -121,6 +122,18 @@ def photos_of(event: Event) -> list[EventPhoto]:
             sa.select(EventPhoto).where(EventPhoto.event_id == event.id).order_by(EventPhoto.id)
         )
     )
+
+
+def escalation_units(steps) -> dict[str, Unit]:
+    """The towns and districts that a timeline's "escalated" steps name (their note is the
+    unit's name as the scheduler wrote it), by that name."""
+    names = {s.note for s in steps if s.action == "escalated" and s.note}
+    if not names:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Unit).where(Unit.name.in_(names), Unit.level.in_((Level.TOWN, Level.DISTRICT)))
+    )
+    return {unit.name: unit for unit in rows}
 
 
 def actor_names(steps) -> dict[int, str]:
