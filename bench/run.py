@@ -173,6 +173,7 @@ def main(argv: list[str] | None = None) -> None:
         board,
         certificates,
         dispatch,
+        intake,
         ledger,
         mixed,
         mobilisation,
@@ -216,6 +217,7 @@ def main(argv: list[str] | None = None) -> None:
     sms.add_parser(sub)
     certificates.add_parser(sub)
     dispatch.add_parser(sub)
+    intake.add_parser(sub)
     notify.add_parser(sub)
     args = parser.parse_args(argv)
     args.func(args)

@@ -6,7 +6,8 @@ Create Date: 2026-12-06 21:00:00.000000
 
 The figures read `event_counters` through two covering indexes (PostgreSQL INCLUDE: an
 index-only scan; SQLite gets the plain indexes), and "overdue now" is the new
-`overdue_open` column, filled here from the events that are with someone and overdue.
+`overdue_open` column, filled here from the events that are with someone and overdue; the
+overdue queue reads its longest-late events in order from a partial expression index.
 """
 from collections import defaultdict
 
@@ -23,6 +24,7 @@ depends_on = None
 COUNTS = ('reported', 'rejected', 'closed', 'closed_on_time', 'rated', 'rated_good', 'overdue_open')
 HIST = tuple(f'h{i:02d}' for i in range(12))
 INCLUDE = ['unit_id', *COUNTS, *HIST]
+LATE = "overdue AND status IN ('dispatched', 'accepted')"
 
 
 def _backfill():
@@ -53,9 +55,13 @@ def upgrade():
     with op.batch_alter_table('event_counters', schema=None) as batch_op:
         batch_op.create_index('ix_event_counters_level', ['level', 'category_id', 'day', 'unit_path'], unique=False, postgresql_include=INCLUDE)
         batch_op.create_index('ix_event_counters_unit', ['unit_id', 'category_id', 'day'], unique=False, postgresql_include=INCLUDE[1:])
+    with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.create_index('ix_events_overdue_due', [sa.text('coalesce(handle_due_at, accept_due_at)'), 'id'], unique=False, sqlite_where=sa.text(LATE), postgresql_where=sa.text(LATE))
 
 
 def downgrade():
+    with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.drop_index('ix_events_overdue_due', sqlite_where=sa.text(LATE), postgresql_where=sa.text(LATE))
     with op.batch_alter_table('event_counters', schema=None) as batch_op:
         batch_op.drop_index('ix_event_counters_unit')
         batch_op.drop_index('ix_event_counters_level')

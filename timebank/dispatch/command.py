@@ -22,7 +22,7 @@ from ..extensions import db
 from ..members.models import Member, MemberStatus
 from ..units.models import Level, Unit
 from .counters import ALL_CATEGORIES
-from .models import ASSIGNED, OPEN_STATUSES, Event, EventCategory, EventCounter, Status
+from .models import OPEN_STATUSES, Event, EventCategory, EventCounter, Status, open_late
 from .stats import Scope, default_by, figures, overdue_now
 
 COMMAND_LEVELS = (Level.DISTRICT, Level.TOWN)
@@ -105,7 +105,7 @@ def status_counts(unit: Unit, period: Period) -> dict[str, int]:
 
 def overdue_queue(unit: Unit, limit: int = QUEUE_SIZE) -> tuple[list[Event], int]:
     """Open overdue events in the unit's scope, the longest late first, and how many."""
-    late = sa.and_(Event.overdue.is_(True), Event.status.in_(ASSIGNED), _in(unit))
+    late = sa.and_(open_late(), _in(unit))
     events = db.session.scalars(
         sa.select(Event)
         .where(late)
@@ -119,7 +119,7 @@ def overdue_grids(unit: Unit) -> dict[int, int]:
     """{unit id: open overdue events} for the grids (or communities) that have them."""
     rows = db.session.execute(
         sa.select(Event.unit_id, sa.func.count())
-        .where(Event.overdue.is_(True), Event.status.in_(ASSIGNED), _in(unit))
+        .where(open_late(), _in(unit))
         .group_by(Event.unit_id)
     )
     return dict(rows.all())

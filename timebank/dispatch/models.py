@@ -196,6 +196,14 @@ class Event(db.Model):
             sqlite_where=sa.text("overdue AND status IN ('dispatched', 'accepted')"),
             postgresql_where=sa.text("overdue AND status IN ('dispatched', 'accepted')"),
         ),
+        # The overdue queue, longest late first: read in order, stopping at its size.
+        sa.Index(
+            "ix_events_overdue_due",
+            sa.text("coalesce(handle_due_at, accept_due_at)"),
+            "id",
+            sqlite_where=sa.text("overdue AND status IN ('dispatched', 'accepted')"),
+            postgresql_where=sa.text("overdue AND status IN ('dispatched', 'accepted')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -282,6 +290,12 @@ class Event(db.Model):
         if self.assignee_kind == "department":
             return {"kind": "department", "id": self.assignee_department_id}
         return {"kind": self.assignee_kind, "id": self.assignee_member_id}
+
+
+def open_late():
+    """Events with someone and past a deadline, in the words of the partial indexes'
+    predicate (a bare `overdue`: PostgreSQL does not match `overdue IS true` to it)."""
+    return sa.and_(Event.overdue, Event.status.in_(ASSIGNED))
 
 
 class EventStep(db.Model):

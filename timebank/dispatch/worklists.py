@@ -8,7 +8,7 @@ from ..auth.permissions import in_scope
 from ..extensions import db
 from ..members.models import Member, MemberStatus
 from ..units.models import Level, Unit
-from .models import ASSIGNED, Department, Event, EventPhoto, GridWorker, Status
+from .models import ASSIGNED, Department, Event, EventPhoto, GridWorker, Status, open_late
 from .rights import assigned_to
 
 LIST_MAX = 100
@@ -42,7 +42,7 @@ def queue(actor, tab: str, *, limit: int = LIST_MAX) -> list[Event]:
     elif tab == "registered":
         q = q.where(scope, Event.status == Status.REGISTERED).order_by(Event.id)
     elif tab == "overdue":
-        q = q.where(scope, Event.overdue.is_(True), Event.status.in_(ASSIGNED))
+        q = q.where(scope, open_late())
         q = q.order_by(Event.handle_due_at, Event.id)
     else:
         q = q.where(Event.escalated_to_id.in_(_coordinated_unit_ids(actor)))
