@@ -8,8 +8,11 @@ replace, the lists and queues, and a scheduler tick, on a million events.
 with the demo's own bulk loader (`seed_events`, COPY on PostgreSQL, no timelines), or with
 `--reuse` times a database that `flask seed-demo --events N --no-timeline` filled already
 (it is then neither seeded nor dropped). It checks the counters' answers equal the GROUP
-BY's, then times, alternating in one run: `stats.figures()` and `figures_by_group_by()`
-for the district by town and by category over every day with events; the lists
+BY's and the old design's, then times, alternating in one run: `stats.figures()` and
+`figures_by_group_by()` for the district by town and by category over every day with
+events, and (PostgreSQL) the old design in one rolled-back transaction that swaps the
+covering indexes for the old plain one: counter sums plus `overdue_open` counted from
+the events; the lists
 (`queries.list_events`: the grid worker's own, the coordinator's new events, the
 district's open overdue ones) and the command centre's overdue queue and live state; and
 reports the process's peak RSS after the reads.
@@ -116,12 +119,82 @@ def _seed(db, events: int) -> None:
     print(f"seeded {events} events in {time.perf_counter() - started:.0f} s")
 
 
+def _old_figures(scope):
+    """The figures as they were before the `overdue_open` counter: the counter sums, and
+    the open overdue events counted from the events' partial index at each request."""
+    from timebank.dispatch import stats
+    from timebank.dispatch.models import ASSIGNED, Event
+    from timebank.extensions import db
+
+    key = stats._EVENT_KEY[scope.by]
+    rows = db.session.execute(
+        sa.select(key, sa.func.count())
+        .where(
+            Event.overdue.is_(True),
+            Event.status.in_(ASSIGNED),
+            Event.unit_path.startswith(scope.unit.path, autoescape=True),
+        )
+        .group_by(key)
+    ).all()
+    late = {k: n for k, n in rows if k is not None}
+    groups = stats._sums(stats._counter_query(scope))
+    total = stats._sums(stats._total_query(scope)).get(0) or stats._zero()
+    for group_id in set(late) - set(groups):
+        groups[group_id] = stats._zero()
+    for group_id, counts in groups.items():
+        counts["overdue_open"] = late.get(group_id, 0)
+    total["overdue_open"] = sum(n for _, n in rows)
+    return stats._answer(scope, groups, total)
+
+
+#: The indexes of event_counters before the covering ones (what `--old` times).
+OLD_INDEXES = (
+    "DROP INDEX ix_event_counters_level",
+    "DROP INDEX ix_event_counters_unit",
+    "CREATE INDEX ix_event_counters_level_old ON event_counters "
+    "(level, category_id, day, unit_path)",
+)
+
+
+def _old_rounds(args, scopes) -> dict:
+    """The old design, timed inside one transaction that puts the old plain index back
+    in place of the covering ones (PostgreSQL DDL is transactional: rolled back after)."""
+    from timebank.extensions import db
+
+    out = {}
+    for statement in OLD_INDEXES:
+        db.session.execute(sa.text(statement))
+    db.session.execute(sa.text("ANALYZE event_counters"))
+    try:
+        for by, scope in scopes.items():
+            _time(lambda s=scope: _old_figures(s), 2)
+            samples = _time(lambda s=scope: _old_figures(s), args.repeat)
+            out[by] = summarise(f"old: counters + scan by {by}", samples)
+    finally:
+        db.session.rollback()
+    return out
+
+
+def _plan(scope) -> str:
+    """The first line of the counter query's plan, and its heap fetches (PostgreSQL)."""
+    from timebank.dispatch.stats import _counter_query
+    from timebank.extensions import db
+
+    query = _counter_query(scope).compile(db.engine, compile_kwargs={"literal_binds": True})
+    lines = [r[0] for r in db.session.execute(sa.text(f"EXPLAIN (ANALYZE, COSTS OFF) {query}"))]
+    scans = [ln.strip() for ln in lines if "Scan" in ln or "Heap Fetches" in ln]
+    return "; ".join(scans[:3])
+
+
 def _stats_rounds(args, scopes) -> dict:
     from timebank.dispatch.stats import figures, figures_by_group_by
 
     out = {}
     for by, scope in scopes.items():
-        assert figures(scope) == figures_by_group_by(scope), f"answers differ by {by}"
+        answer = figures(scope)
+        assert answer == figures_by_group_by(scope), f"answers differ by {by}"
+        assert answer == _old_figures(scope), f"old and new answers differ by {by}"
+        print(f"plan by {by}: {_plan(scope)}")
         fast, slow = [], []
         for _ in range(args.repeat):
             fast += _time(lambda s=scope: figures(s), 1)
@@ -193,11 +266,14 @@ def _run_dispatch(args, url: str) -> None:
             },
         )
         stats = _stats_rounds(args, scopes)
+        old = _old_rounds(args, scopes) if db.engine.dialect.name == "postgresql" else {}
         for by, (fast, slow) in stats.items():
-            print_timings(f"/events/stats by {by}", [fast, slow])
+            print_timings(f"/events/stats by {by}", [fast, *([old[by]] if by in old else []), slow])
             ratio = fast.median_ms / slow.median_ms
             met = fast.median_ms < TARGET_STATS_MS and ratio <= TARGET_RATIO
             print(f"  ratio {ratio:.4f}; target < 50 ms and ≤ 0.1: {'met' if met else 'NOT met'}")
+            if by in old:
+                print(f"  old design / GROUP BY: {old[by].median_ms / slow.median_ms:.4f}")
         lists = _lists(args)
         print_timings("lists and queues (target median < 20 ms)", lists)
         rss = memory_kib(os.getpid())

@@ -173,6 +173,7 @@ def main(argv: list[str] | None = None) -> None:
         board,
         certificates,
         dispatch,
+        intake,
         ledger,
         mixed,
         mobilisation,
@@ -217,6 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     sms.add_parser(sub)
     certificates.add_parser(sub)
     dispatch.add_parser(sub)
+    intake.add_parser(sub)
     notify.add_parser(sub)
     records.add_parser(sub)
     args = parser.parse_args(argv)

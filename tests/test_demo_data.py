@@ -12,13 +12,22 @@ from tests.conftest import sessions_on
 from timebank.auth.models import Role, RoleAssignment
 from timebank.core.clock import utcnow
 from timebank.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+from timebank.demo.seed_dispatch import (
+    DEMO_GRIDWORKER,
+    FULL_TIME_WORKERS,
+    PART_TIME_WORKERS,
+    PARTY_WORKERS,
+    UNCOVERED_GRIDS,
+)
 from timebank.demo.seed_party import DEMO_COMMUNITY, DEMO_SECRETARY
-from timebank.dispatch.models import Event
+from timebank.dispatch.command import uncovered_grids
+from timebank.dispatch.models import Event, GridWorker
 from timebank.extensions import db as _db
 from timebank.members.models import Member
 from timebank.party import checks, memberships
 from timebank.party.models import ChecklistItem, LecturePoint, PartyMembership, PartyOrg
 from timebank.units.models import Unit
+from timebank.units.queries import find_root
 
 MEMBERS = 50
 
@@ -72,7 +81,7 @@ def test_seed_demo_builds_nansha_shape(demo_db):
     assert len(community_names) == 158
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Member)) == MEMBERS + len(
         DEMO_ACCOUNTS
-    )
+    ) + (FULL_TIME_WORKERS + PART_TIME_WORKERS)
     from timebank.shifts.models import Checkpoint, Shift, Signup
 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Checkpoint)) == 526
@@ -98,13 +107,9 @@ def test_seed_demo_builds_nansha_shape(demo_db):
         sa.select(EventCategory.code).where(EventCategory.volunteer_ok.is_(True))
     ).all()
     assert "PS-ERRAND" in volunteer_ok and len(volunteer_ok) == 6
-    staffed = db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(Member.community_id))).where(
-            Member.status == "active", Member.phone.like("139%")
-        )
-    )
-    # One per community with an active member to choose from, and the demo grid worker.
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(GridWorker)) == staffed + 1
+    # The district's grid workers (grid_workers_as_in_the_district), and the demo grid worker.
+    workers = db.session.scalar(sa.select(sa.func.count()).select_from(GridWorker))
+    assert workers == FULL_TIME_WORKERS + PART_TIME_WORKERS + 1
     assert seed_demo(members=MEMBERS) is False  # only once
 
 
@@ -141,3 +146,60 @@ def test_demo_accounts_can_sign_in(demo_client):
             "/api/v1/auth/tokens", json={"phone": account.phone, "password": DEMO_PASSWORD}
         )
         assert response.status_code == 201, account
+
+
+def test_every_unit_has_an_english_name(demo_db):
+    demo = demo_db
+    missing = demo.session.execute(
+        sa.select(Unit.level, Unit.code).where(
+            sa.or_(Unit.name_en.is_(None), sa.func.trim(Unit.name_en) == "")
+        )
+    ).all()
+    assert missing == []
+    levels = {lvl for (lvl,) in demo.session.execute(sa.select(Unit.level).distinct())}
+    assert levels == {"district", "town", "community", "grid"}
+    english = demo.session.scalars(sa.select(Unit.name_en).where(Unit.level == "community"))
+    assert all(name.isascii() for name in english)
+
+
+def test_grid_workers_as_in_the_district(demo_db):
+    demo = demo_db
+    workers = demo.session.execute(
+        sa.select(GridWorker.employment, Member.is_party_member, Member.status)
+        .join(Member, Member.id == GridWorker.member_id)
+        .where(Member.phone.like("136%"))
+    ).all()
+    assert sum(1 for e, _, _ in workers if e == "full_time") == FULL_TIME_WORKERS == 980
+    assert sum(1 for e, _, _ in workers if e == "part_time") == PART_TIME_WORKERS == 660
+    assert sum(1 for _, party, _ in workers if party) == PARTY_WORKERS == 250
+    assert {status for _, _, status in workers} == {"active"}
+    # Each has their own account, and the role on a grid of their community.
+    phones = demo.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Member.phone))).where(Member.phone.like("136%"))
+    )
+    assert phones == FULL_TIME_WORKERS + PART_TIME_WORKERS
+    grid = sa.orm.aliased(Unit)
+    misplaced = demo.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(RoleAssignment)
+        .join(Member, Member.id == RoleAssignment.member_id)
+        .join(grid, grid.id == RoleAssignment.unit_id)
+        .where(
+            RoleAssignment.role == Role.GRIDWORKER,
+            sa.or_(grid.level != "grid", grid.parent_id != Member.community_id),
+        )
+    )
+    assert misplaced == 0
+
+
+def test_every_grid_covered_but_a_few(demo_db):
+    demo = demo_db
+    uncovered = uncovered_grids(find_root())
+    assert len(uncovered) == UNCOVERED_GRIDS == 25
+    demo_worker = demo.session.scalar(sa.select(Member).where(Member.phone == DEMO_GRIDWORKER))
+    demo_grids = demo.session.scalars(
+        sa.select(RoleAssignment.unit_id).where(
+            RoleAssignment.member_id == demo_worker.id, RoleAssignment.role == Role.GRIDWORKER
+        )
+    ).all()
+    assert len(demo_grids) == 1 and demo_grids[0] not in {g.id for g in uncovered}

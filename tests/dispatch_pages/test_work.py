@@ -2,6 +2,7 @@
 
 import io
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -207,3 +208,31 @@ def test_a_grid_worker_on_the_grid_and_its_community_is_offered_once(login, worl
     register_event(world.people.coordinator, event, now=T0)
     page = login(world.people.coordinator).get(f"/events/{event.id}").get_data(as_text=True)
     assert page.count(f'value="m:{world.gridworker.id}"') == 1
+
+
+def _escalated_page(login, world, lang):
+    from timebank.dispatch.deadlines import mark_accept_overdue, mark_handle_overdue
+
+    world.tree.town.name_en = "Huangge Town"
+    event = _dispatched(world)
+    mark_accept_overdue(T0 + timedelta(hours=1))
+    mark_handle_overdue(T0 + timedelta(hours=25))
+    client = login(world.people.coordinator)
+    with client.session_transaction() as session:
+        session["lang"] = lang
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    return page[page.index('data-test="timeline"') :]
+
+
+def test_the_timeline_speaks_english(login, world):
+    timeline = _escalated_page(login, world, "en")
+    assert "Not accepted in time" in timeline and "Not handled in time" in timeline
+    assert "Huangge Town" in timeline and "黄阁镇" not in timeline
+    assert not re.search(r">\s*(accept|handle)\s*<", timeline)
+
+
+def test_the_timeline_speaks_chinese(login, world):
+    timeline = _escalated_page(login, world, "zh_CN")
+    assert "未按时受理" in timeline and "未按时办结" in timeline
+    assert "黄阁镇" in timeline and "Huangge Town" not in timeline
+    assert not re.search(r">\s*(accept|handle)\s*<", timeline)

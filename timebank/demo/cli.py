@@ -6,6 +6,7 @@ from flask.cli import with_appcontext
 
 from ..extensions import db
 from .seed import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+from .seed_dispatch import FULL_TIME_WORKERS, PART_TIME_WORKERS
 from .seed_events import DEFAULT_EVENTS
 
 
@@ -33,7 +34,8 @@ def seed_demo_command(members, seed, events, timeline):
         _analyze()
         click.echo(
             f"Demo data seeded: 1 district, 9 towns, 158 communities, 1069 grids, "
-            f"{members} members, 526 checkpoints, two weeks of shifts, "
+            f"{members} members, {FULL_TIME_WORKERS} full-time and {PART_TIME_WORKERS} "
+            f"part-time grid workers, 526 checkpoints, two weeks of shifts, "
             f"{events} events of dispatch history."
         )
     else:

@@ -221,7 +221,7 @@ def seed_demo(
     shifts = seed_shifts(rng, checkpoints)
     seed_signups(rng, shifts)
     seed_history(rng)
-    seed_dispatch(rng)
+    seed_dispatch(rng, password_hash)
     db.session.flush()
     seed_events(rng, events, timeline=timeline)
     seed_party()

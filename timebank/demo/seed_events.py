@@ -274,6 +274,7 @@ def _counter_key(row: dict):
         handled_on_time=row.get("handled_on_time"),
         rating=row.get("rating"),
         handle_minutes=row.get("handle_minutes"),
+        overdue=row.get("overdue"),
     )
 
 

@@ -2,7 +2,8 @@
 
 Every read here is bounded by an index, never a scan of all events: open events by status
 come from the partial index on open events (a few percent of all), the overdue queue and
-the overdue grids from the partial index on open overdue events, closed and rejected from
+the overdue grids from the partial index on open overdue events (their count from the
+counters' `overdue_open`), closed and rejected from
 the per-day counters, and the grids' coverage from the role assignments. The figures per
 town and per category are `stats.figures()` over the counters.
 """
@@ -21,8 +22,8 @@ from ..extensions import db
 from ..members.models import Member, MemberStatus
 from ..units.models import Level, Unit
 from .counters import ALL_CATEGORIES
-from .models import ASSIGNED, OPEN_STATUSES, Event, EventCategory, EventCounter, Status
-from .stats import Scope, default_by, figures
+from .models import OPEN_STATUSES, Event, EventCategory, EventCounter, Status, open_late
+from .stats import Scope, default_by, figures, overdue_now
 
 COMMAND_LEVELS = (Level.DISTRICT, Level.TOWN)
 QUEUE_SIZE = 20
@@ -104,22 +105,21 @@ def status_counts(unit: Unit, period: Period) -> dict[str, int]:
 
 def overdue_queue(unit: Unit, limit: int = QUEUE_SIZE) -> tuple[list[Event], int]:
     """Open overdue events in the unit's scope, the longest late first, and how many."""
-    late = sa.and_(Event.overdue.is_(True), Event.status.in_(ASSIGNED), _in(unit))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Event).where(late))
+    late = sa.and_(open_late(), _in(unit))
     events = db.session.scalars(
         sa.select(Event)
         .where(late)
         .order_by(sa.func.coalesce(Event.handle_due_at, Event.accept_due_at), Event.id)
         .limit(limit)
     )
-    return list(events), total or 0
+    return list(events), overdue_now(unit)
 
 
 def overdue_grids(unit: Unit) -> dict[int, int]:
     """{unit id: open overdue events} for the grids (or communities) that have them."""
     rows = db.session.execute(
         sa.select(Event.unit_id, sa.func.count())
-        .where(Event.overdue.is_(True), Event.status.in_(ASSIGNED), _in(unit))
+        .where(open_late(), _in(unit))
         .group_by(Event.unit_id)
     )
     return dict(rows.all())

@@ -5,6 +5,13 @@ transaction with what the step changed (reported +1, closed +1 …); each call i
 multi-row INSERT … ON CONFLICT DO UPDATE over the rows of every unit above the event
 (grid, community, town, district), for its category and for all categories, taken in
 key order so that two transactions never wait on each other in a circle.
+
+`overdue_open` counts the events that are with someone (dispatched, accepted) and past a
+deadline (`overdue`), under the day and category they were reported in: `stepped()`
+moves it with each transition (−1 when an overdue event is accepted in time for its
+handle deadline, returned or handled), `marked_overdue()` with the scheduler's marking
+(+1 for each event that was not overdue yet), so "overdue now" is summed from the
+counters like the other figures.
 """
 
 from collections import defaultdict
@@ -16,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..core.db import dialect
 from ..extensions import db
 from ..units.models import LEVEL_ORDER
-from .models import COUNTS, HIST, Event, EventCounter, Status, handle_bucket
+from .models import ASSIGNED, COUNTS, HIST, Event, EventCounter, Status, handle_bucket
 
 ALL_CATEGORIES = 0
 _COLUMNS = COUNTS + HIST
@@ -56,6 +63,38 @@ def count(event, **deltas: int) -> None:
     _add(keys_of(event), **deltas)
 
 
+def is_overdue_open(status: str, overdue: bool) -> bool:
+    """Whether an event in this state counts in `overdue_open`."""
+    return bool(overdue) and status in ASSIGNED
+
+
+def stepped(event, action: str, seen: str, was_overdue: bool) -> None:
+    """What a transition from `seen` (overdue then or not) to the event's present state
+    adds to its counter rows, in one upsert."""
+    deltas = {}
+    if action == "rejected":
+        deltas["rejected"] = 1
+    elif event.status == Status.CLOSED:
+        deltas.update(closed_deltas(event))
+    deltas["overdue_open"] = int(is_overdue_open(event.status, event.overdue)) - int(
+        is_overdue_open(seen, was_overdue)
+    )
+    _add(keys_of(event), **deltas)
+
+
+def marked_overdue(events_was: list[tuple]) -> None:
+    """The scheduler marked these (event, overdue before) overdue: +1 `overdue_open` for
+    each that was not overdue yet, the whole batch in one upsert."""
+    sums: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_COLUMNS, 0))
+    for event, was in events_was:
+        if was or not is_overdue_open(event.status, event.overdue):
+            continue
+        for key in keys_of(event):
+            sums[key]["overdue_open"] += 1
+    if sums:
+        add_rows(sums, columns=("overdue_open",))
+
+
 def move_category(event, old_category_id: int) -> None:
     """The event was reported under another category: move its `reported` there."""
     if old_category_id == event.category_id:
@@ -75,15 +114,16 @@ def _upsert(rows: list[dict], columns) -> None:
     db.session.execute(stmt, rows)
 
 
-def add_rows(sums: dict[tuple, dict[str, int]], chunk: int = 2000) -> None:
+def add_rows(sums: dict[tuple, dict[str, int]], chunk: int = 2000, columns=_COLUMNS) -> None:
     """Add many keys' counts at once ({(unit_id, day, category_id, level, path): counts}):
-    what a bulk load of events (the demo history) adds, in one pass."""
+    what a bulk load of events (the demo history) or a scheduler's batch adds, in one pass
+    (only `columns` are added to rows that exist)."""
     rows = [
         dict(unit_id=k[0], day=k[1], category_id=k[2], level=k[3], unit_path=k[4], **v)
         for k, v in sorted(sums.items())
     ]
     for start in range(0, len(rows), chunk):
-        _upsert(rows[start : start + chunk], _COLUMNS)
+        _upsert(rows[start : start + chunk], columns)
 
 
 def _add(keys, **deltas) -> None:
@@ -111,6 +151,8 @@ def event_deltas(event) -> dict[str, int]:
         deltas["rejected"] = 1
     if event.status == Status.CLOSED:
         deltas.update(closed_deltas(event))
+    if is_overdue_open(event.status, event.overdue):
+        deltas["overdue_open"] = 1
     return deltas
 
 

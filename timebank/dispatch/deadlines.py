@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..units.models import Unit
 from ..units.queries import find_root
+from . import counters
 from .closing import auto_close
 from .models import ASSIGNED, Event, EventStep, Status
 from .signals import events_escalated, events_overdue
@@ -113,6 +114,8 @@ def mark_accept_overdue(now: datetime, batch: int = BATCH) -> int:
     )
     if not events:
         return 0
+    # Overdue already when its handle deadline was marked first (the UPDATE left that alone).
+    counters.marked_overdue([(e, e.handle_overdue_at is not None) for e in events])
     _steps([_step(e, "overdue", now, "accept") for e in events])
     events_overdue.send(events, deadline="accept", now=now)
     log.info("%s event(s) not accepted in time", len(events))
@@ -129,6 +132,9 @@ def mark_handle_overdue(now: datetime, batch: int = BATCH) -> int:
     events = _claim(handle_due(now), Event.handle_due_at, batch, **values)
     if not events:
         return 0
+    # Overdue already when dispatched with its accept deadline marked (both left alone).
+    was = [e.status == Status.DISPATCHED and e.accept_overdue_at is not None for e in events]
+    counters.marked_overdue(list(zip(events, was, strict=True)))
     units = _units({e.escalated_to_id for e in events})  # held: e.escalated_to finds them
     _steps(
         [_step(e, "overdue", now, "handle") for e in events]

@@ -196,6 +196,21 @@ class Event(db.Model):
             sqlite_where=sa.text("overdue AND status IN ('dispatched', 'accepted')"),
             postgresql_where=sa.text("overdue AND status IN ('dispatched', 'accepted')"),
         ),
+        # Lists of late events, newest first (GET /events?overdue=true).
+        sa.Index(
+            "ix_events_overdue_id",
+            "id",
+            sqlite_where=sa.text("overdue AND status IN ('dispatched', 'accepted')"),
+            postgresql_where=sa.text("overdue AND status IN ('dispatched', 'accepted')"),
+        ),
+        # The overdue queue, longest late first: read in order, stopping at its size.
+        sa.Index(
+            "ix_events_overdue_due",
+            sa.text("coalesce(handle_due_at, accept_due_at)"),
+            "id",
+            sqlite_where=sa.text("overdue AND status IN ('dispatched', 'accepted')"),
+            postgresql_where=sa.text("overdue AND status IN ('dispatched', 'accepted')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -284,6 +299,26 @@ class Event(db.Model):
         return {"kind": self.assignee_kind, "id": self.assignee_member_id}
 
 
+#: PostgreSQL's planner takes `overdue` and `status` for independent and expects a few
+#: hundred late events where there are thousands (every late event is with someone):
+#: without these statistics it sorts them all instead of reading the partial indexes in
+#: order. The migration creates them too.
+OVERDUE_STATISTICS = (
+    "CREATE STATISTICS IF NOT EXISTS st_events_overdue_status (mcv) ON overdue, status FROM events"
+)
+sa.event.listen(
+    Event.__table__,
+    "after_create",
+    sa.DDL(OVERDUE_STATISTICS).execute_if(dialect="postgresql"),
+)
+
+
+def open_late():
+    """Events with someone and past a deadline, in the words of the partial indexes'
+    predicate (a bare `overdue`: PostgreSQL does not match `overdue IS true` to it)."""
+    return sa.and_(Event.overdue, Event.status.in_(ASSIGNED))
+
+
 class EventStep(db.Model):
     """One row of an event's timeline; never edited."""
 
@@ -333,8 +368,19 @@ class EventNumberDay(db.Model):
 
 
 #: The counted quantities of a counter row, and its handle-time histogram's columns.
-COUNTS = ("reported", "rejected", "closed", "closed_on_time", "rated", "rated_good")
+COUNTS = (
+    "reported",
+    "rejected",
+    "closed",
+    "closed_on_time",
+    "rated",
+    "rated_good",
+    "overdue_open",
+)
 HIST = tuple(f"h{i:02d}" for i in range(len(HANDLE_BUCKETS) + 1))
+#: What the covering indexes of event_counters carry besides their keys: a figures query
+#: reads the index alone (an index-only scan on PostgreSQL), never the table's rows.
+COUNTER_INCLUDE = ("unit_id", *COUNTS, *HIST)
 
 
 class EventCounter(db.Model):
@@ -349,7 +395,23 @@ class EventCounter(db.Model):
     __tablename__ = "event_counters"
     __table_args__ = (
         sa.UniqueConstraint("unit_id", "day", "category_id"),
-        sa.Index("ix_event_counters_level", "level", "category_id", "day", "unit_path"),
+        # Breakdowns by town, community or grid: one level's rows under a path.
+        sa.Index(
+            "ix_event_counters_level",
+            "level",
+            "category_id",
+            "day",
+            "unit_path",
+            postgresql_include=list(COUNTER_INCLUDE),
+        ),
+        # One unit's totals and its breakdown by category.
+        sa.Index(
+            "ix_event_counters_unit",
+            "unit_id",
+            "category_id",
+            "day",
+            postgresql_include=[c for c in COUNTER_INCLUDE if c != "unit_id"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -366,6 +428,10 @@ class EventCounter(db.Model):
     rated: Mapped[int] = mapped_column(default=0)
     #: Ratings of 4 or 5.
     rated_good: Mapped[int] = mapped_column(default=0)
+    #: Events with someone (dispatched, accepted) and past a deadline, now: +1 when one is
+    #: marked overdue, −1 when it leaves that state (accepted in time for the handle
+    #: deadline, returned, handled).
+    overdue_open: Mapped[int] = mapped_column(default=0, server_default="0")
     h00: Mapped[int] = mapped_column(default=0)
     h01: Mapped[int] = mapped_column(default=0)
     h02: Mapped[int] = mapped_column(default=0)

@@ -9,7 +9,14 @@ from ..core.privacy import mask_phone
 from ..extensions import db
 from ..members.models import Member, MemberStatus
 from ..units.models import Unit
-from .models import ASSIGNED, Department, DepartmentHandler, Event, EventCategory, EventStep
+from .models import (
+    Department,
+    DepartmentHandler,
+    Event,
+    EventCategory,
+    EventStep,
+    open_late,
+)
 from .rights import assigned_to, can_coordinate, can_view, is_reporter, visible
 
 MAX_LIMIT = 500
@@ -84,8 +91,8 @@ def list_events(
         path = unit.path if unit else "-"
         q = q.where(Event.unit_path.startswith(path, autoescape=True))
     if overdue is not None:
-        open_late = sa.and_(Event.overdue.is_(True), Event.status.in_(ASSIGNED))
-        q = q.where(open_late if overdue else ~open_late)
+        late = open_late()
+        q = q.where(late if overdue else ~late)
     if assigned_to_me:
         q = q.where(assigned_to(actor))
     if before_id is not None:

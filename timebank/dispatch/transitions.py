@@ -45,6 +45,8 @@ TRANSITIONS = {
     "auto_closed": ((S.HANDLED,), S.CLOSED),
 }
 REASON_MAX = 255
+#: How often a step is tried again when only the overdue flag changed under it.
+OVERDUE_RACES = 3
 RESULT_MAX = 2000
 #: The longest a volunteer may say they spent on one event.
 VOLUNTEER_MINUTES_MAX = 24 * 60
@@ -58,30 +60,35 @@ def invalid_transition(status: str) -> Conflict:
     )
 
 
-def current_status(event: Event) -> str:
-    return db.session.scalar(sa.select(Event.status).where(Event.id == event.id))
-
-
 def move(event: Event, action: str, *, actor, now: datetime, note=None, guard=(), **values):
     """Take `event` through `action` (a key of TRANSITIONS), setting `values` with it."""
     sources, target = TRANSITIONS[action]
-    seen = event.status
-    if seen not in sources:
+    seen, was_overdue = event.status, event.overdue
+    for _ in range(OVERDUE_RACES):
+        if seen not in sources:
+            raise invalid_transition(seen)
+        # The overdue flag is in the condition too, so that the counters know exactly
+        # what the step ends; the scheduler may have marked the event since it was read.
+        matched = db.session.execute(
+            sa.update(Event)
+            .where(Event.id == event.id, Event.status == seen, *guard)
+            .where(Event.overdue.is_(bool(was_overdue)))
+            .values(status=target, **values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if matched == 1:
+            break
+        flag = was_overdue
+        seen, was_overdue = db.session.execute(
+            sa.select(Event.status, Event.overdue).where(Event.id == event.id)
+        ).one()
+        if seen != event.status or was_overdue == flag:
+            raise invalid_transition(seen)
+    else:
         raise invalid_transition(seen)
-    matched = db.session.execute(
-        sa.update(Event)
-        .where(Event.id == event.id, Event.status == seen, *guard)
-        .values(status=target, **values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if matched != 1:
-        raise invalid_transition(current_status(event))
     db.session.refresh(event)
     record_step(event, action, actor, seen, now, note)
-    if action == "rejected":
-        counters.count(event, rejected=1)
-    elif target == S.CLOSED:
-        counters.count(event, **counters.closed_deltas(event))
+    counters.stepped(event, action, seen, was_overdue)
     announce(event, action, actor, seen, note, now)
     log.info("event %s %s by %s (%s → %s)", event.id, action, actor, seen, target)
     return event

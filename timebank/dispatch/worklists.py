@@ -7,7 +7,8 @@ from ..auth.models import Role, RoleAssignment
 from ..auth.permissions import in_scope
 from ..extensions import db
 from ..members.models import Member, MemberStatus
-from .models import ASSIGNED, Department, Event, EventPhoto, GridWorker, Status
+from ..units.models import Level, Unit
+from .models import ASSIGNED, Department, Event, EventPhoto, GridWorker, Status, open_late
 from .rights import assigned_to
 
 LIST_MAX = 100
@@ -41,7 +42,7 @@ def queue(actor, tab: str, *, limit: int = LIST_MAX) -> list[Event]:
     elif tab == "registered":
         q = q.where(scope, Event.status == Status.REGISTERED).order_by(Event.id)
     elif tab == "overdue":
-        q = q.where(scope, Event.overdue.is_(True), Event.status.in_(ASSIGNED))
+        q = q.where(scope, open_late())
         q = q.order_by(Event.handle_due_at, Event.id)
     else:
         q = q.where(Event.escalated_to_id.in_(_coordinated_unit_ids(actor)))
@@ -121,6 +122,18 @@ def photos_of(event: Event) -> list[EventPhoto]:
             sa.select(EventPhoto).where(EventPhoto.event_id == event.id).order_by(EventPhoto.id)
         )
     )
+
+
+def escalation_units(steps) -> dict[str, Unit]:
+    """The towns and districts that a timeline's "escalated" steps name (their note is the
+    unit's name as the scheduler wrote it), by that name."""
+    names = {s.note for s in steps if s.action == "escalated" and s.note}
+    if not names:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Unit).where(Unit.name.in_(names), Unit.level.in_((Level.TOWN, Level.DISTRICT)))
+    )
+    return {unit.name: unit for unit in rows}
 
 
 def actor_names(steps) -> dict[int, str]:

@@ -7,7 +7,7 @@ from wtforms import SelectChoice
 
 from ...core.i18n import current_locale
 from ...dispatch.models import Event, Status
-from ...dispatch.worklists import actor_names
+from ...dispatch.worklists import actor_names, escalation_units
 from ...units.queries import list_units
 
 ACTIONS = {
@@ -131,6 +131,32 @@ EMPLOYMENT = {"full_time": _l("full-time"), "part_time": _l("part-time")}
 
 def names(steps) -> dict[int, str]:
     return actor_names(steps)
+
+
+#: The notes the scheduler writes on "overdue" steps: which deadline passed.
+DEADLINE_NOTES = {
+    "accept": _l("Not accepted in time"),
+    "handle": _l("Not handled in time"),
+}
+
+
+def notes(steps) -> dict[int, str]:
+    """Each step's note as the reader should see it, by step id: the scheduler's words
+    translated, the unit an event was escalated to named in the reader's language, and
+    what people wrote as they wrote it."""
+    units = escalation_units(steps)
+    locale = current_locale()
+    out = {}
+    for step in steps:
+        if not step.note:
+            continue
+        if step.action == "overdue" and step.note in DEADLINE_NOTES:
+            out[step.id] = str(DEADLINE_NOTES[step.note])
+        elif step.action == "escalated" and step.note in units:
+            out[step.id] = units[step.note].display_name(locale)
+        else:
+            out[step.id] = step.note
+    return out
 
 
 @dataclass(frozen=True)
