@@ -98,15 +98,16 @@ def _callout(question, member, answer: Answer, code: str, now) -> Result:
         )
     member = member if member is not None and member.id == question.member_id else None
     member = member or db.session.get(Member, question.member_id)
+    # Answered or refused, the question is closed: before the answer, which then holds the
+    # call-out's row (an accept) for as short a time as it can.
+    questions.close(question, now)
     try:
         with db.session.begin_nested():
             answered = callouts.answer_invitation(
                 member, question.subject_id, answer=choice, now=now
             )
     except DomainError as refused:
-        questions.close(question, now)
         return Result(f"{code}: {refused.message}")
-    questions.close(question, now)
     callout = answered.callout
     if not answered.changed:
         return Result(_("%(code)s: you have accepted already. Thank you.", code=code))
