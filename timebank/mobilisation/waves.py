@@ -17,6 +17,7 @@ import math
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
 
 from ..core.db import dialect
 from ..core.settings import setting
@@ -135,7 +136,15 @@ def top_up_declined(*, now: datetime) -> int:
     decline committed while it held the lock is never missed). Returns how many were invited.
     """
     due = sorted(db.session.info.pop(DUE, ()))
-    return sum(_top_up_soon(callout_id, now) for callout_id in due)
+    invited = 0
+    for callout_id in due:
+        try:
+            invited += _top_up_soon(callout_id, now)
+        except OperationalError:
+            # The decline is committed and answered; the tick tops up within CALLOUT_TICK_S.
+            db.session.rollback()
+            log.exception("call-out %s: the top-up after a decline failed", callout_id)
+    return invited
 
 
 def _top_up_soon(callout_id: int, now: datetime) -> int:
