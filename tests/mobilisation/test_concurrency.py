@@ -14,6 +14,7 @@ from timebank.members.models import Member
 from timebank.mobilisation import services
 from timebank.mobilisation.models import Callout, Invitation
 from timebank.mobilisation.teams import teams_of
+from timebank.notifications.models import Notification
 
 pytestmark = pytest.mark.concurrency
 
@@ -83,3 +84,63 @@ def test_concurrent_accepts_fill_exactly(app, committed, round_):
     )
     assert accepted == 6
     assert [len(t.member_ids) for t in teams_of(callout)] == [3, 3]
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_a_stand_down_during_declines_tells_each_member_once_and_right(app, committed, round_):
+    """Declines lock no call-out row: the stand-down withdraws first, then reads, so a
+    member is told "withdrawn" exactly when their invitation was withdrawn."""
+    tree = make_tree()
+    organiser = make_member(tree.community, roles=[(Role.ORGANISER, tree.town)])
+    centre = (tree.community.lat, tree.community.lon)
+    for i in range(1, 9):
+        make_member(tree.community, home=(centre[0] + i * 1e-4, centre[1]))
+    db.session.commit()
+    callout = services.raise_callout(
+        db.session.get(Member, organiser.id),
+        unit_id=tree.town.id,
+        kind="sharp_knife",
+        title="并发撤收",
+        lat=centre[0],
+        lon=centre[1],
+        radius_km=5,
+        needed=4,
+        team_size=1,
+        respond_within_s=600,
+    )
+    callout_id, organiser_id = callout.id, organiser.id
+    invited = db.session.scalars(
+        sa.select(Invitation.member_id).where(Invitation.callout_id == callout_id)
+    ).all()
+    db.session.commit()
+    assert len(invited) == 6
+
+    def work(i):
+        callout = db.session.get(Callout, callout_id)
+        if i == 0:
+            services.close(db.session.get(Member, organiser_id), callout, reason="险情解除")
+            return "closed"
+        return services.respond(
+            db.session.get(Member, invited[i]), callout, answer="decline"
+        ).status
+
+    outcomes, errors = _run_in_threads(app, 6, work)
+    assert errors == [] and "closed" in outcomes
+    db.session.expire_all()
+    statuses = dict(
+        db.session.execute(
+            sa.select(Invitation.member_id, Invitation.status).where(
+                Invitation.callout_id == callout_id
+            )
+        ).all()
+    )
+    told = db.session.execute(
+        sa.select(Notification.member_id, Notification.kind).where(
+            Notification.subject_id == callout_id,
+            Notification.kind.in_(["callout_withdrawn", "callout_stood_down_info"]),
+        )
+    ).all()
+    assert sorted(m for m, _ in told) == sorted(statuses)  # each member invited, once
+    for member_id, kind in told:
+        withdrawn = statuses[member_id] == "not_needed"
+        assert (kind == "callout_withdrawn") == withdrawn, (member_id, kind, statuses)

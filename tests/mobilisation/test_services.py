@@ -7,7 +7,7 @@ from tests.factories import make_member, make_shift, make_signup
 from timebank.checkin.models import Attendance
 from timebank.core.errors import Conflict, NotAllowed, ValidationFailed
 from timebank.ledger.services import adjust
-from timebank.mobilisation import services
+from timebank.mobilisation import services, waves
 from timebank.mobilisation.candidates import find_candidates
 from timebank.mobilisation.models import Callout, Invitation
 from timebank.mobilisation.teams import teams_of
@@ -173,11 +173,25 @@ def test_waves_expire_and_top_up_until_short(people, tree, crowd, db):
     assert services.tick(callout.id, now=NOW + timedelta(seconds=200)) == 0  # idempotent
 
 
-def test_decline_tops_up_at_once(people, tree, crowd, db):
+def test_decline_tops_up_at_once_after_its_commit(people, tree, crowd, db):
     callout = _raise(people.organiser, tree, needed=2)
     services.respond(crowd[0], callout, answer="decline", now=NOW)
+    assert len(_invited(db, callout, "pending")) == 2  # the decline alone locks nothing
+    db.session.commit()
+    assert waves.top_up_declined(now=NOW) == 1
     pending = _invited(db, callout, "pending")
     assert len(pending) == 3 and crowd[3].id in {i.member_id for i in pending}
+    assert waves.top_up_declined(now=NOW) == 0  # done: nothing is due any more
+
+
+def test_a_top_up_of_a_full_wave_invites_nobody(people, tree, crowd, db):
+    """Due but no longer short of pending (the tick or another top-up came first)."""
+    callout = _raise(people.organiser, tree, needed=2)
+    services.respond(crowd[0], callout, answer="decline", now=NOW)
+    db.session.commit()
+    services.tick(callout.id, now=NOW)
+    assert waves.top_up_declined(now=NOW) == 0
+    assert len(_invited(db, callout, "pending")) == 3
 
 
 def test_fill_at_needed_forms_teams_with_leaders(people, tree, crowd, db):

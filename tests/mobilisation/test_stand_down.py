@@ -10,7 +10,7 @@ from tests.factories import make_checkpoint, make_member
 from timebank.auth.models import Role
 from timebank.checkin.models import Attendance
 from timebank.core.errors import Conflict, NotAllowed, ValidationFailed
-from timebank.mobilisation import services
+from timebank.mobilisation import services, waves
 from timebank.mobilisation.models import Callout, Invitation
 from timebank.mobilisation.validation import default_callout_unit
 from timebank.notifications.models import Notification, OutboxMessage
@@ -198,7 +198,8 @@ def test_the_raiser_is_never_a_candidate(tree, crowd, db):
     invited = {i.member_id for i in db.session.scalars(sa.select(Invitation))}
     assert raiser.id not in invited
     assert invited == {m.id for m in crowd}  # ceil(4 × 1.5) = 6: everyone else near
-    services.respond(crowd[0], callout, answer="decline", now=NOW)  # a top-up: still not
+    services.respond(crowd[0], callout, answer="decline", now=NOW)
+    assert waves.top_up_declined(now=NOW) == 0  # a top-up finds nobody: not the raiser
     assert raiser.id not in {i.member_id for i in db.session.scalars(sa.select(Invitation))}
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from tests.factories import make_checkpoint, make_member
 from timebank.core.clock import local, utcnow
-from timebank.mobilisation import services
+from timebank.mobilisation import services, waves
 from timebank.mobilisation.models import Callout, Invitation
 
 #: 3 km north of the community centre: only the `crowd` lives within 1 km of it.
@@ -288,6 +288,7 @@ def test_json_endpoint(tree, people, crowd, login, who, status):
     callout = _raise(people.organiser, tree.community)
     services.respond(crowd[0], callout, answer="accept")
     services.respond(crowd[1], callout, answer="decline")
+    waves.top_up_declined(now=utcnow())
     actor = crowd[2] if who == "invited" else getattr(people, who)
     response = login(actor).get(f"/callouts/{callout.id}.json")
     assert response.status_code == status

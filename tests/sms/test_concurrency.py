@@ -133,3 +133,78 @@ def test_the_web_and_a_text_answer_at_once_one_applies(app, committed, round_):
     else:
         # The accept filled the call-out (needed 1): the web's decline is refused.
         assert results == ["callout_filled", "text"] and status == "accepted"
+
+
+def _crowd_callout(n, needed):
+    tree = make_tree()
+    organiser = make_member(tree.community, roles=[(Role.ORGANISER, tree.town)])
+    centre = (tree.community.lat, tree.community.lon)
+    members = [
+        make_member(tree.community, home=(centre[0] + i * 1e-4, centre[1])) for i in range(1, n + 1)
+    ]
+    db.session.commit()
+    callout = callouts.raise_callout(
+        db.session.get(Member, organiser.id),
+        unit_id=tree.town.id,
+        kind="sharp_knife",
+        title="并发补员",
+        lat=centre[0],
+        lon=centre[1],
+        radius_km=5,
+        needed=needed,
+        team_size=1,
+        respond_within_s=600,
+    )
+    callout_id = callout.id
+    db.session.commit()
+    invited = db.session.scalars(
+        sa.select(Invitation.member_id).where(Invitation.callout_id == callout_id)
+    ).all()
+    phones = {m.id: m.phone for m in members}
+    db.session.commit()  # no transaction (SQLite's write lock) held while the threads run
+    return callout_id, [phones[m] for m in invited]
+
+
+def _pending(callout_id):
+    db.session.expire_all()
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Invitation)
+        .where(Invitation.callout_id == callout_id, Invitation.status == "pending")
+    )
+
+
+@pytest.mark.parametrize("round_", range(2))
+def test_declines_by_text_at_once_top_up_exactly(app, committed, round_):
+    """Each decline's top-up runs after its commit, under the call-out's top-up lock only:
+    none is lost (a request that finds the lock held leaves it to the holder, who looks
+    again) and none over-invites."""
+    callout_id, phones = _crowd_callout(20, needed=4)  # 6 invited
+    assert len(phones) == 6
+    client = app.test_client()
+    results, errors = _at_once(6, lambda i: post_sms(client, phones[i], "A2").json)
+    assert errors == []
+    assert all(r["applied"] for r in results)
+    assert _pending(callout_id) == 6  # ceil(4 × 1.5), at once: no tick has run
+    total = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Invitation)
+        .where(Invitation.callout_id == callout_id)
+    )
+    assert total == 12
+
+
+@pytest.mark.parametrize("round_", range(2))
+def test_accepts_and_declines_by_text_at_once_keep_the_wave(app, committed, round_):
+    callout_id, phones = _crowd_callout(20, needed=4)
+    client = app.test_client()
+    texts = ["A1", "A2", "A1", "A2", "A2", "A1"]
+    results, errors = _at_once(6, lambda i: post_sms(client, phones[i], texts[i]).json)
+    assert errors == []
+    assert all(r["applied"] for r in results)
+    callout = db.session.get(Callout, callout_id)
+    db.session.refresh(callout)
+    assert (callout.accepted, callout.status) == (3, "open")
+    # At least the target pending (an accept meanwhile lowers it after a top-up counted),
+    # never more than one decline's worth over it.
+    assert 2 <= _pending(callout_id) <= 3

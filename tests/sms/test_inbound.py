@@ -127,6 +127,36 @@ def test_decline_by_word(clock, client, db, people, tree, crowd):
     assert _invitation(db, callout, member).status == "declined"
 
 
+def test_a_decline_by_text_invites_the_next_member_at_once(clock, client, db, people, tree, crowd):
+    """SPEC 3.4: top-ups happen at once after a decline, not at the next tick; the member
+    invited in the decline's place gets the lettered text."""
+    clock.now = NOW
+    callout = raise_callout(people.organiser, tree, now=NOW)  # needed 2: 3 invited
+    db.session.commit()
+    invited = {i.member_id for i in db.session.scalars(sa.select(Invitation))}
+    assert invited == {m.id for m in crowd[:3]}
+    clock.now = NOW + timedelta(minutes=1)
+    response = post_sms(client, crowd[0].phone, "A2")
+    assert response.json["applied"][0]["action"] == "declined"
+    db.session.expire_all()
+    fourth = _invitation(db, callout, crowd[3])
+    assert fourth is not None and fourth.status == "pending"
+    assert fourth.sent_at == NOW + timedelta(minutes=1)
+    assert fourth.wave == 2
+    pending = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Invitation)
+        .where(Invitation.callout_id == callout.id, Invitation.status == "pending")
+    )
+    assert pending == 3  # ceil((2 - 0) × 1.5)
+    text = db.session.scalar(
+        sa.select(OutboxMessage.body).where(
+            OutboxMessage.channel == "sms", OutboxMessage.recipient == crowd[3].phone
+        )
+    )
+    assert text is not None and "A1" in text
+
+
 def test_two_call_outs_two_letters_one_text(clock, client, db, people, tree, crowd):
     clock.now = NOW
     first = raise_callout(people.organiser, tree, now=NOW, title="一")

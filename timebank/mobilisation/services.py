@@ -1,13 +1,15 @@
-"""Raising a call-out, answering it, waves, filling, teams and closing (SPEC 3.4).
+"""Raising a call-out, answering it, filling, teams and closing (SPEC 3.4); waves: `waves`.
 
-Every change to a call-out first locks its row (FOR UPDATE on PostgreSQL; SQLite's single
-writer serialises), so a decline's top-up and a scheduler tick never invite the same member
-twice. Acceptances claim a place with a conditional UPDATE (`accepted < needed`) backed by a
-CHECK, so concurrent accepts never pass the head-count.
+Answers wait for no lock before they read: a decline is a conditional UPDATE of its
+invitation, and an accept claims a place with a conditional UPDATE (`accepted < needed`,
+backed by a CHECK) that keeps the call-out's row locked to the commit, so concurrent
+accepts never pass the head-count. Filling, standing down and the tick lock the row
+(FOR UPDATE on PostgreSQL; SQLite's single writer serialises); top-ups hold the call-out's
+top-up lock before its row (`waves`), so a decline's top-up and a tick never over-invite.
 """
 
 import logging
-import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -19,30 +21,22 @@ from ..auth.permissions import ensure_role
 from ..checkin.models import Attendance
 from ..core.clock import utcnow
 from ..core.errors import Conflict, ValidationFailed, check
-from ..core.settings import setting
 from ..core.validation import required_text
 from ..extensions import db
 from ..shifts.models import Shift, ShiftKind, ShiftStatus
 from ..shifts.signups import confirm_from_callout, let_off_absent
 from . import signals
-from .candidates import find_candidates
 from .models import Callout, CalloutStatus, Invitation, InvitationStatus
 from .teams import form_teams
 from .validation import validate_callout
+from .waves import lock, lock_top_up, mark_due, top_up
 
 log = logging.getLogger(__name__)
 
 #: An emergency shift without an end runs this long.
 DEFAULT_LENGTH = timedelta(hours=4)
-
-
-def lock(callout_id: int) -> Callout:
-    return db.session.scalars(
-        sa.select(Callout)
-        .where(Callout.id == callout_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+#: The states in which a call-out still takes answers and invites.
+ACTIVE = (CalloutStatus.OPEN, CalloutStatus.SHORT)
 
 
 def raise_callout(actor, *, now: datetime | None = None, refused=(), **fields) -> Callout:
@@ -90,82 +84,68 @@ def raise_callout(actor, *, now: datetime | None = None, refused=(), **fields) -
     return callout
 
 
-def _target_pending(callout: Callout) -> int:
-    return math.ceil((callout.needed - callout.accepted) * setting("WAVE_FACTOR"))
+@dataclass(frozen=True)
+class Answered:
+    """What an answer did: the call-out and the invitation as they now are, and whether the
+    answer changed anything (False: accepted already, and accepting again is harmless)."""
 
-
-def top_up(callout: Callout, *, now: datetime) -> int:
-    """Keep pending ≥ ceil((needed − accepted) × WAVE_FACTOR) by inviting the next
-    candidates; mark the call-out short when none are left. Returns how many were invited."""
-    if callout.status not in (CalloutStatus.OPEN, CalloutStatus.SHORT):
-        return 0
-    pending = _count(callout, InvitationStatus.PENDING)
-    want = _target_pending(callout) - pending
-    invited = _invite(callout, find_candidates(callout, want), now) if want > 0 else 0
-    if pending + invited == 0 and callout.accepted < callout.needed:
-        if callout.status != CalloutStatus.SHORT:
-            callout.status, callout.short_at = CalloutStatus.SHORT, now
-            log.warning("call-out %s is short by %s", callout.id, callout.needed - callout.accepted)
-            db.session.flush()
-            signals.callout_short.send(callout, now=now)
-    elif invited and callout.status == CalloutStatus.SHORT:
-        callout.status, callout.short_at = CalloutStatus.OPEN, None
-    db.session.flush()
-    return invited
-
-
-def _count(callout: Callout, status: str) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Invitation)
-        .where(Invitation.callout_id == callout.id, Invitation.status == status)
-    )
-
-
-def _invite(callout: Callout, candidates, now) -> int:
-    if not candidates:
-        return 0
-    callout.waves += 1
-    expires_at = now + timedelta(seconds=callout.respond_within_s)
-    db.session.execute(
-        sa.insert(Invitation),
-        [
-            dict(
-                callout_id=callout.id,
-                member_id=c.member_id,
-                status=InvitationStatus.PENDING,
-                wave=callout.waves,
-                distance_m=c.distance_m,
-                sent_at=now,
-                expires_at=expires_at,
-                is_leader=False,
-            )
-            for c in candidates
-        ],
-    )
-    signals.members_invited.send(callout, member_ids=[c.member_id for c in candidates], now=now)
-    log.info("call-out %s wave %s: invited %s", callout.id, callout.waves, len(candidates))
-    return len(candidates)
+    callout: Callout
+    invitation: Invitation
+    changed: bool
 
 
 def respond(member, callout: Callout, *, answer: str, now: datetime | None = None) -> Invitation:
-    """Accept or decline. Refusals: callout_closed, not_invited, callout_filled,
-    invitation_expired, already_answered (all 409)."""
+    """Accept or decline (see `answer_invitation`); returns the invitation."""
+    return answer_invitation(member, callout.id, answer=answer, now=now).invitation
+
+
+def answer_invitation(member, callout_id: int, *, answer: str, now: datetime | None = None):
+    """Accept or decline an invitation. Refusals: callout_closed, not_invited,
+    callout_filled, invitation_expired, already_answered (all 409).
+
+    One read, then conditional updates, no lock waited for first: a decline is one UPDATE
+    of the invitation (still pending, still in time) and leaves its top-up to
+    `waves.top_up_declined`, which the edge calls right after the commit; an accept claims a
+    place on the call-out's counter first (its row then stays locked to the commit), then
+    the invitation the same way, and gives the place back if the invitation changed
+    meanwhile. When an update finds nothing, the state is read again for the refusal.
+    """
     now = now or utcnow()
     if answer not in ("accept", "decline"):
         raise ValidationFailed([("answer", _l("Answer accept or decline."))])
-    callout = lock(callout.id)
-    invitation = db.session.scalars(
-        sa.select(Invitation)
-        .where(Invitation.callout_id == callout.id, Invitation.member_id == member.id)
+    callout, invitation = _read(callout_id, member.id)
+    if _refuse(callout, invitation, answer, now):
+        return Answered(callout, invitation, False)
+    if answer == "decline":
+        answered = _decline(callout, invitation, now)
+    else:
+        answered = _accept(callout, invitation, now)
+    if answered.changed:
+        signals.invitation_answered.send(answered.callout, invitation=answered.invitation, now=now)
+    return answered
+
+
+def _read(callout_id: int, member_id: int) -> tuple[Callout, Invitation | None]:
+    callout, invitation = db.session.execute(
+        sa.select(Callout, Invitation)
+        .outerjoin(
+            Invitation,
+            (Invitation.callout_id == Callout.id) & (Invitation.member_id == member_id),
+        )
+        .where(Callout.id == callout_id)
         .execution_options(populate_existing=True)
-    ).first()
+    ).one()
+    return callout, invitation
+
+
+def _refuse(callout: Callout, invitation: Invitation | None, answer: str, now) -> bool:
+    """Raise the refusal the state calls for; True when it is accepted already (again)."""
     if callout.status == CalloutStatus.CLOSED:
         raise Conflict("callout_closed", _l("This call-out is closed."))
     if invitation is None:
         raise Conflict("not_invited", _l("You are not invited to this call-out."))
     if invitation.status == InvitationStatus.ACCEPTED and answer == "accept":
-        return invitation
+        return True
     if callout.status == CalloutStatus.FILLED or invitation.status == InvitationStatus.NOT_NEEDED:
         raise Conflict("callout_filled", _l("Thank you — enough people have answered already."))
     if invitation.status == InvitationStatus.EXPIRED or (
@@ -176,46 +156,74 @@ def respond(member, callout: Callout, *, answer: str, now: datetime | None = Non
         raise Conflict("invitation_expired", _l("The time to answer has passed."))
     if invitation.status != InvitationStatus.PENDING:
         raise Conflict("already_answered", _l("You have answered already."))
-    if answer == "decline":
-        invitation.status, invitation.answered_at = InvitationStatus.DECLINED, now
-        db.session.flush()
-        signals.invitation_answered.send(callout, invitation=invitation, now=now)
-        top_up(callout, now=now)
-        return invitation
-    invitation = _accept(callout, invitation, now)
-    signals.invitation_answered.send(callout, invitation=invitation, now=now)
-    return invitation
+    return False
 
 
-def _accept(callout: Callout, invitation: Invitation, now) -> Invitation:
-    claimed = (
-        db.session.execute(
-            sa.update(Callout)
-            .where(
-                Callout.id == callout.id,
-                Callout.accepted < Callout.needed,
-                Callout.status.in_([CalloutStatus.OPEN, CalloutStatus.SHORT]),
-            )
-            .values(accepted=Callout.accepted + 1)
-        ).rowcount
-        == 1
-    )
-    if not claimed:
-        raise Conflict("callout_filled", _l("Thank you — enough people have answered already."))
-    invitation.status, invitation.answered_at = InvitationStatus.ACCEPTED, now
-    db.session.refresh(callout)
-    _add_to_shift(callout, invitation.member_id, now)
+def _set_invitation(invitation: Invitation, status: str, now) -> Invitation | None:
+    """Pending and in time → `status`, in one UPDATE; None when it was not."""
+    return db.session.scalars(
+        sa.update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.status == InvitationStatus.PENDING,
+            Invitation.expires_at > now,
+        )
+        .values(status=status, answered_at=now)
+        .returning(Invitation),
+        execution_options={"populate_existing": True, "synchronize_session": False},
+    ).one_or_none()
+
+
+def _count_place(callout_id: int, change: int, *, claim: bool) -> Callout | None:
+    """Add `change` to the accepted head-count (claim: only while places are left and the
+    call-out runs) and return the call-out as it now is; None when no place was left."""
+    q = sa.update(Callout).where(Callout.id == callout_id)
+    if claim:
+        q = q.where(Callout.accepted < Callout.needed, Callout.status.in_(ACTIVE))
+    return db.session.scalars(
+        q.values(accepted=Callout.accepted + change).returning(Callout),
+        execution_options={"populate_existing": True, "synchronize_session": False},
+    ).one_or_none()
+
+
+def _again(callout: Callout, member_id: int, answer: str, now) -> Answered:
+    """A conditional update found nothing: read again and refuse (or: accepted already)."""
+    callout, invitation = _read(callout.id, member_id)
+    if _refuse(callout, invitation, answer, now):
+        return Answered(callout, invitation, False)
+    raise Conflict("already_answered", _l("You have answered already."))
+
+
+def _decline(callout: Callout, invitation: Invitation, now) -> Answered:
+    declined = _set_invitation(invitation, InvitationStatus.DECLINED, now)
+    if declined is None:
+        return _again(callout, invitation.member_id, "decline", now)
+    mark_due(callout.id)
+    return Answered(callout, declined, True)
+
+
+def _accept(callout: Callout, invitation: Invitation, now) -> Answered:
+    member_id = invitation.member_id
+    claimed = _count_place(callout.id, +1, claim=True)
+    if claimed is None:
+        return _again(callout, member_id, "accept", now)
+    accepted = _set_invitation(invitation, InvitationStatus.ACCEPTED, now)
+    if accepted is None:
+        _count_place(callout.id, -1, claim=False)  # the place goes back
+        return _again(callout, member_id, "accept", now)
+    callout = claimed
+    _add_to_shift(callout, member_id, now)
     db.session.flush()
     if callout.accepted >= callout.needed:
         fill(callout, now=now)
     log.info(
         "call-out %s: member %s accepted (%s/%s)",
         callout.id,
-        invitation.member_id,
+        member_id,
         callout.accepted,
         callout.needed,
     )
-    return invitation
+    return Answered(callout, accepted, True)
 
 
 def _add_to_shift(callout: Callout, member_id: int, now) -> None:
@@ -266,6 +274,9 @@ def close(actor, callout: Callout, *, reason, now: datetime | None = None, refus
     if callout.status == CalloutStatus.CLOSED:
         raise Conflict("callout_closed", _l("This call-out is closed already."))
     callout.status, callout.closed_at, callout.close_reason = CalloutStatus.CLOSED, now, reason
+    # Withdraw first, then read: a decline that does not lock the row either committed
+    # before the withdrawal (it is read as declined) or finds nothing pending after it.
+    withdrawn = _withdraw(callout)
     invited = dict(
         db.session.execute(
             sa.select(Invitation.member_id, Invitation.status).where(
@@ -273,17 +284,12 @@ def close(actor, callout: Callout, *, reason, now: datetime | None = None, refus
             )
         ).all()
     )
-    withdraw_pending(callout)
     _end_shift(callout, reason, now)
     db.session.flush()
     accepted = [m for m, status in invited.items() if status == InvitationStatus.ACCEPTED]
     others = [m for m in invited if m not in set(accepted)]
     signals.callout_closed.send(
-        callout,
-        withdrawn_ids=[m for m, st in invited.items() if st == InvitationStatus.PENDING],
-        accepted_ids=accepted,
-        other_ids=others,
-        now=now,
+        callout, withdrawn_ids=withdrawn, accepted_ids=accepted, other_ids=others, now=now
     )
     record(
         actor,
@@ -299,11 +305,21 @@ def close(actor, callout: Callout, *, reason, now: datetime | None = None, refus
 def withdraw_pending(callout: Callout) -> int:
     """Mark the call-out's waiting invitations not needed (filled, stood down, ended): the
     one place they are withdrawn. Returns how many were."""
-    return db.session.execute(
-        sa.update(Invitation)
-        .where(Invitation.callout_id == callout.id, Invitation.status == InvitationStatus.PENDING)
-        .values(status=InvitationStatus.NOT_NEEDED)
-    ).rowcount
+    return len(_withdraw(callout))
+
+
+def _withdraw(callout: Callout) -> list[int]:
+    """withdraw_pending, returning the members whose invitation it withdrew."""
+    return list(
+        db.session.scalars(
+            sa.update(Invitation)
+            .where(
+                Invitation.callout_id == callout.id, Invitation.status == InvitationStatus.PENDING
+            )
+            .values(status=InvitationStatus.NOT_NEEDED)
+            .returning(Invitation.member_id)
+        )
+    )
 
 
 def _end_shift(callout: Callout, reason: str, now: datetime) -> None:
@@ -325,6 +341,7 @@ def _end_shift(callout: Callout, reason: str, now: datetime) -> None:
 def tick(callout_id: int, *, now: datetime) -> int:
     """One scheduler pass over one active call-out: expire due invitations, top up, and
     close it once its end has passed. Returns how many invitations changed."""
+    lock_top_up(callout_id)
     callout = lock(callout_id)
     if not callout.is_active and callout.status != CalloutStatus.FILLED:
         return 0

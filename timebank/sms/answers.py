@@ -1,6 +1,7 @@
 """Apply one answer of a text to the question it names, through the web's own services.
 
-A call-out answer goes through `mobilisation.services.respond`, a rating through
+A call-out answer goes through `mobilisation.services.answer_invitation` (as the web's
+`respond` does; its top-up after a decline runs after the webhook commits), a rating through
 `dispatch.closing.give_feedback`, each in a savepoint: a refusal (filled, expired,
 answered already, rated already) rolls back that answer only and becomes a clear reply.
 Every function here runs in the caller's language (sms.services sets it) and flushes.
@@ -19,7 +20,7 @@ from ..dispatch.rights import TextingResident
 from ..extensions import db
 from ..members.models import Member
 from ..mobilisation import services as callouts
-from ..mobilisation.models import Callout, Invitation, InvitationStatus
+from ..mobilisation.models import Invitation, InvitationStatus
 from . import questions
 from .models import QuestionKind, SmsQuestion
 from .parsing import ACCEPT, DECLINE, Answer
@@ -61,6 +62,8 @@ def apply(phone: str, member: Member | None, answer: Answer, now: datetime) -> R
 
 def _newest_live(found: list[SmsQuestion], now: datetime) -> SmsQuestion:
     """For a bare answer: the newest question that can still be answered, else the newest."""
+    if len(found) == 1:
+        return found[0]
     for question in found:
         if question.subject_type == QuestionKind.CALLOUT:
             live = db.session.scalar(
@@ -95,16 +98,18 @@ def _callout(question, member, answer: Answer, code: str, now) -> Result:
         )
     member = member if member is not None and member.id == question.member_id else None
     member = member or db.session.get(Member, question.member_id)
+    # Answered or refused, the question is closed: before the answer, which then holds the
+    # call-out's row (an accept) for as short a time as it can.
+    questions.close(question, now)
     try:
         with db.session.begin_nested():
-            callout = callouts.lock(question.subject_id)
-            before = _invitation_status(callout, member)
-            callouts.respond(member, callout, answer=choice, now=now)
+            answered = callouts.answer_invitation(
+                member, question.subject_id, answer=choice, now=now
+            )
     except DomainError as refused:
-        questions.close(question, now)
         return Result(f"{code}: {refused.message}")
-    questions.close(question, now)
-    if before == InvitationStatus.ACCEPTED:
+    callout = answered.callout
+    if not answered.changed:
         return Result(_("%(code)s: you have accepted already. Thank you.", code=code))
     applied = _applied(code, question, "accepted" if choice == "accept" else "declined")
     if choice == "accept":
@@ -117,14 +122,6 @@ def _callout(question, member, answer: Answer, code: str, now) -> Result:
             applied,
         )
     return Result(_("%(code)s: declined. Thank you for answering.", code=code), applied)
-
-
-def _invitation_status(callout: Callout, member: Member) -> str | None:
-    return db.session.scalar(
-        sa.select(Invitation.status).where(
-            Invitation.callout_id == callout.id, Invitation.member_id == member.id
-        )
-    )
 
 
 def _event(question, member, answer: Answer, code: str, now) -> Result:

@@ -15,11 +15,14 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..auth.models import Role
 from ..auth.permissions import ensure_role
+from ..core.db import dialect
 from ..core.errors import Conflict, check
 from ..core.privacy import mask_phone, normalise_phone
 from ..core.validation import optional_text
@@ -39,25 +42,19 @@ RESIDENT_LOCALE = "zh_CN"
 def claim_signature(signature: str, *, now: datetime) -> bool:
     """Record a post's signature; False when it was seen within REPLAY_WINDOW (a replay).
 
-    An INSERT on the signature's primary key, else one conditional UPDATE of a row older
-    than the window: of two identical posts at once exactly one claims it.
+    One statement on the signature's primary key: INSERT, or on conflict take over a row
+    older than the window (`… ON CONFLICT DO UPDATE … WHERE`), returning the row only when
+    it was claimed: of two identical posts at once exactly one claims it (the second waits
+    for the first's commit, then finds its row fresh).
     """
-    try:
-        with db.session.begin_nested():
-            db.session.add(SeenSignature(signature=signature, seen_at=now))
-        return True
-    except IntegrityError:
-        pass
-    return (
-        db.session.execute(
-            sa.update(SeenSignature)
-            .where(
-                SeenSignature.signature == signature, SeenSignature.seen_at <= now - REPLAY_WINDOW
-            )
-            .values(seen_at=now)
-        ).rowcount
-        == 1
-    )
+    insert = pg_insert if dialect() == "postgresql" else sqlite_insert
+    stmt = insert(SeenSignature).values(signature=signature, seen_at=now)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[SeenSignature.signature],
+        set_={"seen_at": stmt.excluded.seen_at},
+        where=SeenSignature.seen_at <= now - REPLAY_WINDOW,
+    ).returning(SeenSignature.signature)
+    return db.session.execute(stmt).first() is not None
 
 
 def forget_signatures(*, now: datetime) -> int:

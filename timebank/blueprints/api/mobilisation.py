@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from ...auth.models import Role
 from ...core.clock import utcnow
 from ...extensions import db
-from ...mobilisation import queries, services
+from ...mobilisation import queries, services, waves
 from ...mobilisation.teams import teams_of
 from .access import auth_required
 from .schemas.mobilisation import (
@@ -95,8 +95,10 @@ def get_callout(callout_id):
 def respond(data, callout_id):
     """Accept or decline an invitation."""
     callout = queries.get_callout(callout_id)
-    invitation = services.respond(g.actor, callout, answer=data["answer"], now=utcnow())
+    now = utcnow()
+    invitation = services.respond(g.actor, callout, answer=data["answer"], now=now)
     db.session.commit()
+    waves.top_up_declined(now=now)
     return invitation
 
 

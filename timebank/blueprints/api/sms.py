@@ -14,6 +14,7 @@ from flask_smorest import Blueprint
 from ...core.clock import utcnow
 from ...core.errors import DomainError
 from ...extensions import db
+from ...mobilisation.waves import top_up_declined
 from ...notifications.reports import record_delivery_report
 from ...sms import services, signing
 from .access import documents_errors
@@ -66,10 +67,12 @@ def signed(fn):
 @bp.response(200, InboundSchema)
 def inbound(data):
     """Receive one text: apply its answers and return the reply to send back."""
+    now = utcnow()
     row = services.receive(
-        phone=data["phone"], text=data["text"], received_at=data["received_at"], now=utcnow()
+        phone=data["phone"], text=data["text"], received_at=data["received_at"], now=now
     )
     db.session.commit()
+    top_up_declined(now=now)  # a declined call-out invites the next members at once
     return row
 
 

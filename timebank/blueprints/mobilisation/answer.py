@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from ...core.clock import utcnow
 from ...core.errors import Conflict, NotAllowed, ValidationFailed
 from ...extensions import db, limiter
-from ...mobilisation import queries, services
+from ...mobilisation import queries, services, waves
 from ..forms_util import error_text
 from . import bp, presenters
 from .forms import AnswerForm
@@ -28,13 +28,15 @@ def answer(callout_id: int):
     form = AnswerForm()
     if form.validate_on_submit():
         choice = "accept" if form.accept.data else "decline"
+        now = utcnow()
         try:
-            services.respond(current_user, callout, answer=choice, now=utcnow())
+            services.respond(current_user, callout, answer=choice, now=now)
         except (Conflict, ValidationFailed) as exc:
             db.session.rollback()
             flash(error_text(exc), "warning" if exc.code in GENTLE else "danger")
         else:
             db.session.commit()
+            waves.top_up_declined(now=now)
             if choice == "accept":
                 flash(_("Accepted. Thank you!"), "success")
             else:
