@@ -17,7 +17,7 @@ from tests.notifications.conftest import (
 )
 from timebank.core.errors import NotFound
 from timebank.core.notices import Notice
-from timebank.notifications import queries, services
+from timebank.notifications import outbox, queries, services
 from timebank.notifications.models import Notification, OutboxMessage
 from timebank.sms.models import SmsOptOut
 
@@ -315,16 +315,16 @@ def test_a_message_is_claimed_once_and_only_when_due(tree, db):
     member = make_member(tree.community)
     note(member, notice=NOTE_SMS, now=NOW)
     [message] = _outbox(db)
-    assert services.claim_message(message.id, now=NOW - timedelta(seconds=1)) is None
-    delivery = services.claim_message(message.id, now=NOW)
+    assert outbox.claim_message(message.id, now=NOW - timedelta(seconds=1)) is None
+    delivery = outbox.claim_message(message.id, now=NOW)
     assert delivery is not None and delivery.attempts == 1 and delivery.recipient == member.phone
-    assert services.claim_message(message.id, now=NOW) is None  # claimed: not due any more
-    assert services.claim_message(message.id, now=NOW + services.CLAIM_HOLD) is not None
+    assert outbox.claim_message(message.id, now=NOW) is None  # claimed: not due any more
+    assert outbox.claim_message(message.id, now=NOW + outbox.CLAIM_HOLD) is not None
 
 
 def test_retry_delay_doubles():
     base = timedelta(minutes=1)
-    assert [services.retry_delay(n, base) for n in range(1, 6)] == [
+    assert [outbox.retry_delay(n, base) for n in range(1, 6)] == [
         timedelta(minutes=m) for m in (1, 2, 4, 8, 16)
     ]
 

@@ -4,10 +4,10 @@ Shaped on the district's year (310,662 reported, 302,114 closed: 97.2 %): about 
 rejected as duplicates, the others go register → dispatch → accept → handle → close at
 plausible speeds; a few percent of the older ones are still open and late (overdue,
 escalated a level up), the newest are on their way. Written in bulk (COPY on PostgreSQL,
-multi-row INSERTs elsewhere) with ids given here, so that a million events load in minutes;
-the counters are summed from the same rows with the transitions' rules (`counters.keys_of`,
-`event_deltas`), so they equal a rebuild. History goes to grid workers and departments:
-volunteer-credited events (which write ledger entries) come only from the live app.
+multi-row INSERTs elsewhere) with ids given here: a million events load in minutes; the
+counters are summed from the same rows with the transitions' rules (`counters.keys_of`,
+`event_deltas`), so they equal a rebuild. History goes to grid workers and departments;
+volunteer-credited events (ledger entries) come only from the live app.
 """
 
 import math
@@ -233,8 +233,7 @@ class Story:
             self._step("auto_closed", S.HANDLED, S.CLOSED, row["feedback_due_at"])
 
     def _open(self, accepted: bool) -> None:
-        """Still with its assignee: marked overdue (and escalated) on each passed deadline,
-        as the scheduler would have done."""
+        """Still with its assignee: marked overdue (and escalated) as the scheduler would."""
         row, status = self.row, S.ACCEPTED if accepted else S.DISPATCHED
         row["status"] = status
         if not accepted and row["accept_due_at"] <= self.now:

@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from ..extensions import db
-from . import queries, services
+from . import outbox, queries
 from .channels import Channel, EmailChannel, SmsChannel, mask_address
 
 log = logging.getLogger(__name__)
 
 #: Messages looked at per run, and the wall-clock time after which a run stops claiming
-#: more (the rest wait for the next tick). Together with services.CLAIM_HOLD this makes
+#: more (the rest wait for the next tick). Together with outbox.CLAIM_HOLD this makes
 #: sure a claim never lapses while its message is being sent.
 BATCH = 100
 TIME_BUDGET_S = 120
@@ -68,7 +68,7 @@ def _build_channels() -> dict[str, Channel]:
 
 
 def _deliver(message_id: int, channels: dict[str, Channel], *, now: datetime) -> int:
-    delivery = services.claim_message(message_id, now=now)
+    delivery = outbox.claim_message(message_id, now=now)
     db.session.commit()
     if delivery is None:
         log.info("outbox %s: claimed by another scheduler, skipped", message_id)
@@ -88,7 +88,7 @@ def _deliver(message_id: int, channels: dict[str, Channel], *, now: datetime) ->
         channels[delivery.channel].send(delivery)
     except Exception as exc:  # noqa: BLE001 - every failure is kept and retried
         error = f"{type(exc).__name__}: {exc}"
-        retry_at = services.record_failure(
+        retry_at = outbox.record_failure(
             delivery,
             error,
             now=now,
@@ -114,7 +114,7 @@ def _deliver(message_id: int, channels: dict[str, Channel], *, now: datetime) ->
                 retry_at.isoformat(),
             )
         return 1
-    services.record_sent(delivery, now=now)
+    outbox.record_sent(delivery, now=now)
     db.session.commit()
     log.info("outbox %s: %s to %s sent", delivery.id, delivery.channel, to)
     return 1

@@ -6,7 +6,7 @@ subject's id and the params of its words. The inbox row keeps those and is rende
 reader's language when it is read (notifications.rendering); the e-mail (when the member
 gave an address and SMTP_HOST is set) and the SMS (when the notice says so) are rendered
 once, in the member's language, and queued in the outbox. The delivery job claims, sends and
-records outbox messages with the functions at the end of this module.
+records outbox messages with notifications.outbox.
 
 When SMTP_HOST is empty, e-mail is not queued at all: nothing could send it, and a backlog
 sent all at once when mail is configured later would only confuse people.
@@ -15,7 +15,7 @@ sent all at once when mail is configured later would only confuse people.
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -37,9 +37,6 @@ EMAIL_TEMPLATE = "notifications/emails/notification.txt"
 SMS_MAX = 200
 #: Stands for the member's name in an e-mail rendered once for many members.
 NAME_MARK = "\x00name\x00"
-#: A claimed message is not due again for this long, so no one else picks it up while it
-#: is being sent; if the sender dies, it is retried after this (at least once delivery).
-CLAIM_HOLD = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -361,79 +358,3 @@ def mark_read_about(
     if kinds is not None:
         q = q.where(Notification.kind.in_(list(kinds)))
     return db.session.execute(q.values(read_at=now or utcnow())).rowcount
-
-
-# The outbox -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """A claimed outbox message: what a channel needs to send it, read in the claim."""
-
-    id: int
-    channel: str
-    recipient: str
-    subject: str
-    body: str
-    #: Attempts so far, this one included.
-    attempts: int
-
-
-def claim_message(message_id: int, *, now: datetime) -> Delivery | None:
-    """Claim a due pending message for one delivery attempt, or None if it is not ours.
-
-    One conditional UPDATE: only a message still pending and due matches, and the claim
-    moves it out of "due" (for CLAIM_HOLD) and counts the attempt. Of two schedulers racing
-    for one message exactly one gets a row back. Commit before sending.
-    """
-    row = db.session.execute(
-        sa.update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.next_attempt_at <= now,
-        )
-        .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + CLAIM_HOLD)
-        .returning(
-            OutboxMessage.id,
-            OutboxMessage.channel,
-            OutboxMessage.recipient,
-            OutboxMessage.subject,
-            OutboxMessage.body,
-            OutboxMessage.attempts,
-        )
-    ).first()
-    return Delivery(*row) if row is not None else None
-
-
-def record_sent(delivery: Delivery, *, now: datetime) -> None:
-    db.session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id == delivery.id, OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.SENT, sent_at=now, last_error=None)
-    )
-
-
-def retry_delay(attempts: int, base: timedelta) -> timedelta:
-    """Exponential backoff: base after the first failure, then 2, 4, 8 … times base."""
-    return base * 2 ** max(attempts - 1, 0)
-
-
-def record_failure(
-    delivery: Delivery, error: str, *, now: datetime, max_attempts: int, backoff: timedelta
-) -> datetime | None:
-    """Keep the error and schedule the next attempt; after `max_attempts` the message is
-    `failed`. Returns when it will be tried again, or None when it has failed for good."""
-    values = {"last_error": error[:500]}
-    retry_at = None
-    if delivery.attempts >= max_attempts:
-        values["status"] = OutboxStatus.FAILED
-    else:
-        retry_at = now + retry_delay(delivery.attempts, backoff)
-        values["next_attempt_at"] = retry_at
-    db.session.execute(
-        sa.update(OutboxMessage)
-        .where(OutboxMessage.id == delivery.id, OutboxMessage.status == OutboxStatus.PENDING)
-        .values(**values)
-    )
-    return retry_at
