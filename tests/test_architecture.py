@@ -125,7 +125,7 @@ def test_notices_modules_hold_data_and_depend_only_on_core():
 #: Every folder under timebank/ must be placed here (test_every_folder_has_a_layer).
 LAYERS = [
     {"core", "extensions", "config", "integrations"},
-    {"models"},  # every <domain>/models.py (relationships cross domains) and timebank/models.py
+    {"models"},  # each <domain>/models.py, *_models.py (cross-domain relations), timebank/models.py
     {"rights"},  # auth/permissions.py: the one permission helper
     {"audit"},
     {"units"},
@@ -152,7 +152,7 @@ def _layer(parts: list[str]) -> tuple[str, str]:
     if parts[0] in {"models", "extensions", "config"}:
         return ("models" if parts[0] == "models" else "core"), parts[0]
     domain = parts[0]
-    if len(parts) > 1 and parts[1] == "models":
+    if len(parts) > 1 and (parts[1] == "models" or parts[1].endswith("_models")):
         return "models", domain
     if parts[:2] == ["auth", "permissions"]:
         return "rights", "rights"

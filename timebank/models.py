@@ -5,12 +5,12 @@ from .auth.models import ApiToken, MemberSession, ResetCode, RoleAssignment  # n
 from .certificates.models import Certificate, SerialCounter  # noqa: F401
 from .checkin.models import Attendance, Scan  # noqa: F401
 from .core.lease import Lease  # noqa: F401
+from .dispatch.counter_models import EventCounter  # noqa: F401
 from .dispatch.models import (  # noqa: F401
     Department,
     DepartmentHandler,
     Event,
     EventCategory,
-    EventCounter,
     EventNumberDay,
     EventPhoto,
     EventStep,

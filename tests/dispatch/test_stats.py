@@ -11,8 +11,8 @@ from tests.factories import make_unit
 from timebank.core.errors import NotAllowed, ValidationFailed
 from timebank.dispatch import counters
 from timebank.dispatch.closing import close_event, give_feedback
+from timebank.dispatch.counter_models import EventCounter
 from timebank.dispatch.deadlines import mark_accept_overdue
-from timebank.dispatch.models import EventCounter
 from timebank.dispatch.stats import Scope, event_stats, figures, figures_by_group_by, median
 from timebank.dispatch.transitions import register_event, reject_event
 from timebank.extensions import db

@@ -23,9 +23,8 @@ from ..auth.models import Role, RoleAssignment
 from ..core.clock import local, utcnow
 from ..core.db import dialect
 from ..dispatch import counters
+from ..dispatch.counter_models import COUNTS, HIST
 from ..dispatch.models import (
-    COUNTS,
-    HIST,
     Event,
     EventCategory,
     EventNumberDay,

@@ -21,8 +21,9 @@ from ..core.errors import NotAllowed, NotFound
 from ..extensions import db
 from ..members.models import Member, MemberStatus
 from ..units.models import Level, Unit
+from .counter_models import EventCounter
 from .counters import ALL_CATEGORIES
-from .models import OPEN_STATUSES, Event, EventCategory, EventCounter, Status, open_late
+from .models import OPEN_STATUSES, Event, EventCategory, Status, open_late
 from .stats import Scope, default_by, figures, overdue_now
 
 COMMAND_LEVELS = (Level.DISTRICT, Level.TOWN)

@@ -23,7 +23,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..core.db import dialect
 from ..extensions import db
 from ..units.models import LEVEL_ORDER
-from .models import ASSIGNED, COUNTS, HIST, Event, EventCounter, Status, handle_bucket
+from .counter_models import COUNTS, HIST, EventCounter, handle_bucket
+from .models import ASSIGNED, Event, Status
 
 ALL_CATEGORIES = 0
 _COLUMNS = COUNTS + HIST

@@ -25,8 +25,9 @@ from ..core.clock import local, utcnow
 from ..core.errors import NotAllowed, check
 from ..extensions import db
 from ..units.models import LEVEL_ORDER, Level, Unit
+from .counter_models import COUNTS, HANDLE_BUCKETS, HIST, EventCounter
 from .counters import ALL_CATEGORIES
-from .models import ASSIGNED, COUNTS, HANDLE_BUCKETS, HIST, Event, EventCategory, EventCounter
+from .models import ASSIGNED, Event, EventCategory
 from .models import Status as S
 
 BYS = ("town", "community", "grid", "category")
